@@ -1,0 +1,26 @@
+namespace NlAnalytics.Core.Data;
+
+/// <summary>
+/// A PostgreSQL database analysts can ask about. <see cref="QueryConnectionString"/> logs in as the
+/// restricted read-only execution role; <see cref="AdminConnectionString"/> (optional) is used only for
+/// catalog introspection and provisioning, never for running analyst SQL.
+/// </summary>
+public sealed record DataSource(
+    string Name,
+    string DisplayName,
+    string QueryConnectionString,
+    string? AdminConnectionString,
+    IReadOnlyList<string> ExposedSchemas)
+{
+    /// <summary>The connection string catalog introspection uses.</summary>
+    public string CatalogConnectionString => AdminConnectionString ?? QueryConnectionString;
+}
+
+/// <summary>Resolves data sources by name ("demo") or from a raw connection string.</summary>
+public interface IDataSourceRegistry
+{
+    IReadOnlyList<DataSource> All { get; }
+
+    /// <summary>Returns the named source, or builds an ad-hoc one when <paramref name="nameOrConnectionString"/> is a connection string.</summary>
+    DataSource Resolve(string nameOrConnectionString);
+}

@@ -1,0 +1,11 @@
+namespace NlAnalytics.Core.Llm;
+
+/// <summary>One model call: who made it, on which model, what it consumed and what it cost.</summary>
+public sealed record LlmCallRecord(
+    string Agent,
+    string Model,
+    long InputTokens,
+    long CachedInputTokens,
+    long OutputTokens,
+    TimeSpan Latency,
+    decimal CostUsd);

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NlAnalytics.Core.Hosting;
+using Npgsql;
+
+namespace NlAnalytics.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL cluster for the whole test run, started exactly as the app starts its embedded
+/// cluster (or taken from NLANALYTICS_TEST_PG, a superuser connection string). Tests isolate themselves
+/// with a database of their own from <see cref="CreateDatabaseAsync"/>.
+/// </summary>
+public static class TestPostgres
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static PostgresCluster? _cluster;
+    private static string? _external;
+
+    public static async Task<string> SuperuserConnectionStringAsync(string database = "postgres")
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            _external ??= Environment.GetEnvironmentVariable("NLANALYTICS_TEST_PG");
+            if (!string.IsNullOrEmpty(_external))
+                return new NpgsqlConnectionStringBuilder(_external) { Database = database }.ConnectionString;
+            if (_cluster is null)
+            {
+                var directory = Path.Combine(Path.GetTempPath(), $"nlanalytics-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+                var cluster = new PostgresCluster(new EmbeddedPostgresOptions { DataDirectory = directory, Port = 0 }, NullLogger<PostgresCluster>.Instance);
+                await cluster.StartAsync();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    cluster.StopAsync().GetAwaiter().GetResult();
+                    try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                };
+                _cluster = cluster;
+            }
+            return _cluster.ConnectionString(database);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Creates a fresh, uniquely named database and returns a superuser connection string to it.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)].ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(await SuperuserConnectionStringAsync()))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return await SuperuserConnectionStringAsync(name);
+    }
+}
