@@ -1,0 +1,90 @@
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Charts;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Llm;
+
+namespace NlAnalytics.Core.Agents;
+
+/// <summary>How a question may be answered: the built-in offline writer, the LLM, or offline first with the LLM as fallback.</summary>
+public enum AnalysisMode { Offline, Llm, Hybrid }
+
+/// <summary>Which path produced an answer.</summary>
+public enum AnswerPath { Offline, Llm, Verified, Manual }
+
+public enum AgentStep { Understanding, RetrievingSchema, WritingSql, Reviewing, Running, Charting, Explaining, Done, Failed }
+
+/// <summary>A progress event a UI can show while the team works. <see cref="NarrativeDelta"/> carries streamed narrative text.</summary>
+public sealed record AgentProgress(AgentStep Step, string Message, string? NarrativeDelta = null);
+
+/// <summary>One message in the agent transcript (system prompts included, secrets never).</summary>
+public sealed record TranscriptEntry(string Agent, string Role, string Content, DateTimeOffset At);
+
+/// <summary>A table the schema selector chose, with its score and why.</summary>
+public sealed record RetrievedTable(string QualifiedName, double Score, string Reason);
+
+/// <summary>An earlier turn of the thread, for follow-ups.</summary>
+public sealed record ThreadTurn(string Question, string StandaloneQuestion, string? Sql, string? Narrative, string? ChartKind = null);
+
+/// <summary>A verified question/SQL pair from the memory, used as an example or reused with adapted literals.</summary>
+public sealed record VerifiedExample(string Question, string Sql, double Similarity);
+
+public sealed record AnalystRequest(
+    DataSource Source,
+    string Question,
+    IReadOnlyList<ThreadTurn> History,
+    AnalysisMode Mode = AnalysisMode.Hybrid,
+    QueryLimits? Limits = null);
+
+/// <summary>Everything one answer produced, successful or not.</summary>
+public sealed record AnalystAnswer(
+    string Question,
+    string StandaloneQuestion,
+    string? Sql,
+    QueryResult? Result,
+    ChartSpec? Chart,
+    string Narrative,
+    IReadOnlyList<RetrievedTable> Tables,
+    IReadOnlyList<TranscriptEntry> Transcript,
+    IReadOnlyList<LlmCallRecord> Calls,
+    AnswerPath Path,
+    string? Interpretation = null,
+    SqlFailure? Error = null,
+    IReadOnlyList<string>? Suggestions = null,
+    double Confidence = 1.0)
+{
+    public bool Succeeded => Error is null && Sql is not null && Result is not null;
+    public long InputTokens => Calls.Sum(c => c.InputTokens);
+    public long OutputTokens => Calls.Sum(c => c.OutputTokens);
+    public decimal CostUsd => Calls.Sum(c => c.CostUsd);
+}
+
+/// <summary>What an SQL writer (LLM or offline) gets to work from.</summary>
+public sealed record SqlWritingContext(
+    string Question,
+    DatabaseCatalog Catalog,
+    IReadOnlyList<RetrievedTable> Tables,
+    string SchemaPrompt,
+    IReadOnlyList<ThreadTurn> History,
+    IReadOnlyList<VerifiedExample> Examples,
+    string? PreviousSql = null,
+    string? PreviousError = null);
+
+/// <summary>
+/// A writer's attempt. <see cref="Sql"/> is null when the writer declines (then <see cref="Suggestions"/>
+/// offers questions it can answer). <see cref="Confidence"/> is 0..1; hybrid routing compares it to a threshold.
+/// </summary>
+public sealed record SqlDraft(
+    string? Sql,
+    double Confidence,
+    string Interpretation,
+    IReadOnlyList<LlmCallRecord> Calls,
+    IReadOnlyList<string> Suggestions,
+    IReadOnlyList<TranscriptEntry> Transcript,
+    string? PreferredChart = null);
+
+/// <summary>Turns a question into SQL. Implemented by the LLM writer and by the offline writer.</summary>
+public interface ISqlWriter
+{
+    Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace NlAnalytics.Core.Data;
+
+/// <summary>The app's own database: identity, threads and messages, model calls and costs, verified queries, Data Protection keys.</summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<ChatThread> Threads => Set<ChatThread>();
+    public DbSet<ChatMessage> Messages => Set<ChatMessage>();
+    public DbSet<LlmCallRow> LlmCalls => Set<LlmCallRow>();
+    public DbSet<VerifiedQuery> VerifiedQueries => Set<VerifiedQuery>();
+    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<ChatThread>(thread =>
+        {
+            thread.ToTable("threads");
+            thread.Property(t => t.Title).HasMaxLength(200);
+            thread.Property(t => t.DataSource).HasMaxLength(200);
+            thread.HasIndex(t => new { t.UserId, t.IsArchived, t.UpdatedAt });
+            thread.HasOne<AppUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            thread.HasMany(t => t.Messages).WithOne(m => m.Thread).HasForeignKey(m => m.ThreadId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ChatMessage>(message =>
+        {
+            message.ToTable("messages");
+            message.HasIndex(m => new { m.ThreadId, m.Sequence }).IsUnique();
+            message.HasIndex(m => m.ClientRequestId).IsUnique();
+            message.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
+            message.Property(m => m.Path).HasMaxLength(20);
+            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson) })
+                message.Property(json).HasColumnType("jsonb");
+            message.Property(m => m.CostUsd).HasPrecision(18, 8);
+            message.HasMany(m => m.Calls).WithOne().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<LlmCallRow>(call =>
+        {
+            call.ToTable("llm_calls");
+            call.Property(c => c.CostUsd).HasPrecision(18, 8);
+            call.Property(c => c.Agent).HasMaxLength(50);
+            call.Property(c => c.Model).HasMaxLength(200);
+            call.HasIndex(c => new { c.UserId, c.CreatedAt });
+            call.HasIndex(c => c.ThreadId);
+        });
+
+        builder.Entity<VerifiedQuery>(verified =>
+        {
+            verified.ToTable("verified_queries");
+            verified.HasIndex(v => v.DataSource);
+        });
+
+        builder.Entity<DataProtectionKeyRow>().ToTable("data_protection_keys");
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace NlAnalytics.Core.Data;
+
+public sealed class AppUser : IdentityUser;
+
+/// <summary>A Data Protection key ring element, kept in the app database so cookies survive restarts and work across instances.</summary>
+public sealed class DataProtectionKeyRow
+{
+    public int Id { get; set; }
+    public string? FriendlyName { get; set; }
+    public required string Xml { get; set; }
+}
+
+/// <summary>A chat thread: one user, one data source.</summary>
+public sealed class ChatThread
+{
+    public Guid Id { get; set; }
+    public required string UserId { get; set; }
+    public required string DataSource { get; set; }
+    public required string Title { get; set; }
+    public bool IsArchived { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<ChatMessage> Messages { get; set; } = [];
+}
+
+public enum MessageStatus { Pending, Running, Succeeded, Failed, Cancelled, Declined }
+
+/// <summary>
+/// One question and its answer. The row is inserted (Pending) before any work starts, so a crash
+/// mid-answer loses nothing; the answer columns are filled when the team finishes.
+/// </summary>
+public sealed class ChatMessage
+{
+    public Guid Id { get; set; }
+    public Guid ThreadId { get; set; }
+    public ChatThread? Thread { get; set; }
+    public int Sequence { get; set; }
+    /// <summary>Client-generated id that makes a double Send idempotent.</summary>
+    public Guid? ClientRequestId { get; set; }
+    public required string Question { get; set; }
+    public string? StandaloneQuestion { get; set; }
+    public MessageStatus Status { get; set; }
+    public string? Path { get; set; }
+    public string? Sql { get; set; }
+    public string? Interpretation { get; set; }
+    public string? Narrative { get; set; }
+    public string? Error { get; set; }
+    /// <summary>jsonb: columns and rows up to the cap.</summary>
+    public string? ResultJson { get; set; }
+    public string? ChartJson { get; set; }
+    public string? TablesJson { get; set; }
+    public string? TranscriptJson { get; set; }
+    public string? SuggestionsJson { get; set; }
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public decimal CostUsd { get; set; }
+    public bool IsVerified { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public List<LlmCallRow> Calls { get; set; } = [];
+}
+
+/// <summary>One model call, priced when it was made. Per-thread and per-user costs are sums over these.</summary>
+public sealed class LlmCallRow
+{
+    public long Id { get; set; }
+    public Guid MessageId { get; set; }
+    public Guid ThreadId { get; set; }
+    public required string UserId { get; set; }
+    public required string Agent { get; set; }
+    public required string Model { get; set; }
+    public long InputTokens { get; set; }
+    public long CachedInputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public int LatencyMs { get; set; }
+    public decimal CostUsd { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A question/SQL pair an analyst marked correct.</summary>
+public sealed class VerifiedQuery
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    public required string Question { get; set; }
+    public required string Sql { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
