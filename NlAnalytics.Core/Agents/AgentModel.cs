@@ -51,8 +51,12 @@ public sealed record AnalystAnswer(
     string? Interpretation = null,
     SqlFailure? Error = null,
     IReadOnlyList<string>? Suggestions = null,
-    double Confidence = 1.0)
+    double Confidence = 1.0,
+    TimeSpan Elapsed = default)
 {
+    /// <summary>Time spent outside the database: what the team itself took.</summary>
+    public TimeSpan GenerationTime => Elapsed - (Result?.Elapsed ?? TimeSpan.Zero);
+
     public bool Succeeded => Error is null && Sql is not null && Result is not null;
     public long InputTokens => Calls.Sum(c => c.InputTokens);
     public long OutputTokens => Calls.Sum(c => c.OutputTokens);
