@@ -17,6 +17,11 @@ public static class WebServiceExtensions
 
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
+        // `dotnet run` without a launch profile is the Production environment, where static assets of packages
+        // (_content/Radzen.Blazor) are only served after publish. Reading the build's manifest in every
+        // environment fixes that; a published app has no such manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
+
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
