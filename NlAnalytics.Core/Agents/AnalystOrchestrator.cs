@@ -55,6 +55,12 @@ public sealed partial class AnalystOrchestrator(
         {
             return Fail(run, e.Failure);
         }
+        catch (LlmException e)
+        {
+            // LlmException's message is written for the user and never carries the key.
+            LogModelFailure(logger, e.Failure, e.Message);
+            return Fail(run, new SqlFailure(SqlFailureKind.Other, e.Message));
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Anything else is a bug or an outage; its message may name hosts or internals, so the user gets a plain one.
@@ -184,10 +190,12 @@ public sealed partial class AnalystOrchestrator(
     private AnalystAnswer Declined(Run run, SqlDraft draft, bool llmReady)
     {
         LogDeclined(logger, run.Standalone);
-        var narrative = "The built-in offline analyst cannot answer this question yet"
-            + (string.IsNullOrWhiteSpace(draft.Interpretation) ? "." : ": " + draft.Interpretation.TrimEnd('.') + ".")
-            + (draft.Suggestions.Count > 0 ? " It can answer questions like the suggestions below." : " Try naming the measure and the table, for example \"total sales by region\".")
-            + (llmReady && run.Request.Mode == AnalysisMode.Offline ? " Switch to Hybrid or LLM mode to let the language model try." : "");
+        // The offline writer explains its refusal itself (what it did not understand, what it can answer).
+        var narrative = string.IsNullOrWhiteSpace(draft.Interpretation)
+            ? "The built-in offline analyst cannot answer this question reliably. Try naming the measure and how to group it, for example \"total sales by region\"."
+            : draft.Interpretation.Trim();
+        if (llmReady && run.Request.Mode == AnalysisMode.Offline)
+            narrative += " Switch to Hybrid or LLM mode to let the language model try.";
         run.Narrative = narrative;
         run.Transcript.Add(AgentNames.SqlWriter, AgentTranscript.Event, "Declined: " + narrative);
         run.Report(AgentStep.Done, "The offline analyst cannot answer this question");
@@ -264,6 +272,9 @@ public sealed partial class AnalystOrchestrator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The offline writer declined: {Question}")]
     private static partial void LogDeclined(ILogger logger, string question);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model call failed ({Failure}): {Message}")]
+    private static partial void LogModelFailure(ILogger logger, LlmFailure failure, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Answering failed unexpectedly during {Step}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, AgentStep step);

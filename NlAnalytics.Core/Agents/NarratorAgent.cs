@@ -59,10 +59,21 @@ public sealed class NarratorAgent(IAgentLlm llm)
             .Append(CultureInfo.InvariantCulture, $"\n\nResult preview ({Math.Min(PreviewRows, result.Rows.Count)} of {result.Rows.Count} rows{(result.Truncated ? ", cut at the row cap" : "")}):\n<data>\n")
             .Append(Preview(result))
             .Append("\n</data>");
-        var reply = await transcript.AskAsync(llm, AgentNames.Narrator,
-            [new ChatMessage(ChatRole.System, Prompt), new ChatMessage(ChatRole.User, user.ToString())], onDelta, cancellationToken);
-        var narrative = reply.Text.Trim();
-        return narrative.Length > 0 ? narrative : facts;
+        try
+        {
+            var reply = await transcript.AskAsync(llm, AgentNames.Narrator,
+                [new ChatMessage(ChatRole.System, Prompt), new ChatMessage(ChatRole.User, user.ToString())], onDelta, cancellationToken);
+            var narrative = reply.Text.Trim();
+            return narrative.Length > 0 ? narrative : facts;
+        }
+        catch (LlmException e)
+        {
+            // The answer is already in hand; a failed narration should not cost the user the result.
+            transcript.Add(AgentNames.Narrator, AgentTranscript.Event, $"The model could not narrate ({e.Message}); the computed facts stand in.");
+            transcript.Add(AgentNames.Narrator, AgentTranscript.Assistant, facts);
+            onDelta?.Invoke(facts);
+            return facts;
+        }
     }
 
     /// <summary>The first rows as JSON: values are escaped strings and numbers, so row text cannot pose as prompt structure.</summary>
