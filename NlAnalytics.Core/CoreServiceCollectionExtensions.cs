@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
@@ -20,7 +22,7 @@ public static class CoreServiceCollectionExtensions
     public static IHostApplicationBuilder AddNlAnalyticsCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddTimeProvider();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<EmbeddedPostgresOptions>().BindConfiguration(EmbeddedPostgresOptions.SectionName);
         services.AddSingleton<PlatformDatabases>();
         services.AddHostedService<PlatformStartup>();
@@ -44,13 +46,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSqlExecution();
         services.AddLlm();
         services.AddAccounting();
+        services.AddAgentTeam();
         services.AddSingleton<ThreadStore>();
+        services.AddSingleton<AnswerRunner>();
         return builder;
-    }
-
-    private static void TryAddTimeProvider(this IServiceCollection services)
-    {
-        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
-            services.AddSingleton(TimeProvider.System);
     }
 }
