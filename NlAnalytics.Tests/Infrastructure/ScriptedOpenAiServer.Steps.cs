@@ -41,6 +41,9 @@ public sealed record ScriptStep
 
     public string FinishReason { get; init; } = "stop";
 
+    /// <summary>For a streamed reply: drop the connection after this many deltas, as a crashing server would.</summary>
+    public int? BreakAfterChunks { get; init; }
+
     public bool IsError => Status >= 400;
 
     /// <summary>A successful reply with <paramref name="text"/>; token counts default to an estimate.</summary>
@@ -90,4 +93,7 @@ public sealed record ScriptStep
     public ScriptStep WithChunkDelay(TimeSpan delay) => this with { ChunkDelay = delay };
 
     public ScriptStep WithoutUsage() => this with { ReportUsage = false };
+
+    /// <summary>Streams <paramref name="chunks"/> deltas, then drops the connection.</summary>
+    public ScriptStep BreakingAfter(int chunks) => this with { BreakAfterChunks = chunks };
 }

@@ -165,6 +165,10 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
     public ScriptedOpenAiServer WhenSystemPromptContains(string fragment, params ScriptStep[] steps) =>
         When(r => r.SystemPrompt.Contains(fragment, StringComparison.OrdinalIgnoreCase), steps);
 
+    /// <summary>Scripts requests whose last user message contains <paramref name="fragment"/> (ordinal, case-insensitive).</summary>
+    public ScriptedOpenAiServer WhenLastUserMessageContains(string fragment, params ScriptStep[] steps) =>
+        When(r => r.LastUserMessage.Contains(fragment, StringComparison.OrdinalIgnoreCase), steps);
+
     /// <summary>Scripts requests for one model (for Azure, the deployment in the path counts as the model).</summary>
     public ScriptedOpenAiServer WhenModel(string model, params ScriptStep[] steps) =>
         When(r => string.Equals(r.Model, model, StringComparison.Ordinal), steps);
@@ -347,8 +351,16 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         var text = step.Text ?? "";
         var chunks = step.Chunks ?? SplitIntoWords(text);
         await WriteEventAsync(context, Chunk(id, request.Model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null).ToJsonString());
-        foreach (var piece in chunks)
+        for (var i = 0; i < chunks.Count; i++)
         {
+            var piece = chunks[i];
+            if (i == step.BreakAfterChunks)
+            {
+                // A reset discards whatever the client has not read yet: let it read the deltas first.
+                await Task.Delay(TimeSpan.FromMilliseconds(250), context.RequestAborted);
+                context.Abort();
+                return;
+            }
             if (step.ChunkDelay > TimeSpan.Zero)
                 await Task.Delay(step.ChunkDelay, context.RequestAborted);
             await WriteEventAsync(context, Chunk(id, request.Model, new JsonObject { ["content"] = piece }, null).ToJsonString());

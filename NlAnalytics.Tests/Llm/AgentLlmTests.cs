@@ -222,6 +222,20 @@ public sealed class AgentLlmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_that_breaks_after_text_was_shown_is_reported_and_not_retried()
+    {
+        _server.Enqueue(ScriptStep.Streamed("one ", "two ", "three").BreakingAfter(2), ScriptStep.Reply("never sent"));
+        await using var services = LlmTestServices.Create(_server);
+        var deltas = new List<string>();
+
+        var error = await Assert.ThrowsAsync<LlmException>(() => services.AgentLlm().CompleteAsync(AgentNames.Narrator, Question, deltas.Add, CancellationToken.None));
+
+        Assert.Equal(["one ", "two "], deltas);
+        Assert.Equal(LlmFailure.Unreachable, error.Failure);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
     public async Task Cancelling_during_the_backoff_after_a_rate_limit_stops_without_another_request()
     {
         _server.Enqueue(ScriptStep.RateLimited(TimeSpan.FromSeconds(10)), ScriptStep.Reply("never sent"));
@@ -390,6 +404,7 @@ public sealed class AgentLlmTests : IAsyncLifetime
     {
         _server.WhenSystemPromptContains("write PostgreSQL", ScriptStep.Reply("SELECT 1"));
         _server.WhenSystemPromptContains("narrate", ScriptStep.Reply("first story"), ScriptStep.Reply("later stories"));
+        _server.WhenLastUserMessageContains("never matched", ScriptStep.ServerError());
         await using var services = LlmTestServices.Create(_server);
         var llm = services.AgentLlm();
         ChatMessage[] narrate = [new(ChatRole.System, "You narrate results."), new(ChatRole.User, "42")];
