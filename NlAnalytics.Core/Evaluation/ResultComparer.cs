@@ -27,6 +27,14 @@ public static class ResultComparer
 
     public static ComparisonOutcome Compare(QueryResult gold, QueryResult generated, bool orderMatters, double relativeTolerance = DefaultRelativeTolerance)
     {
+        var outcome = CompareCore(gold, generated, orderMatters, relativeTolerance);
+        if (!outcome.Match && orderMatters && CompareCore(gold, generated, orderMatters: false, relativeTolerance).Match)
+            return ComparisonOutcome.Mismatch("the rows are right but not in the order the gold ORDER BY requires");
+        return outcome;
+    }
+
+    private static ComparisonOutcome CompareCore(QueryResult gold, QueryResult generated, bool orderMatters, double relativeTolerance)
+    {
         if (gold.Rows.Count != generated.Rows.Count)
             return ComparisonOutcome.Mismatch($"row count differs: expected {gold.Rows.Count}, got {generated.Rows.Count}");
         if (gold.Rows.Count == 0)
@@ -80,9 +88,7 @@ public static class ResultComparer
 
         return Search(0)
             ? ComparisonOutcome.Matched
-            : ComparisonOutcome.Mismatch(orderMatters
-                ? "every column has matching values, but the rows differ or are in a different order than the gold ORDER BY requires"
-                : "every column has matching values, but they are combined into different rows");
+            : ComparisonOutcome.Mismatch("every column has matching values, but they are combined into different rows");
     }
 
     /// <summary>True when the statement has an ORDER BY outside any parentheses (so not in a subquery, window or aggregate).</summary>
