@@ -38,7 +38,7 @@ public sealed class ShopDatabase : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
-public sealed class EvaluationRunnerTests(ShopDatabase database) : IClassFixture<ShopDatabase>
+public sealed class EvaluationRunnerTests(ShopDatabase database) : IClassFixture<ShopDatabase>, IAsyncLifetime
 {
     private const string SetText = """
         {"id": "total", "question": "How many sales are there?", "sql": "SELECT count(*) FROM shop.sale", "tier": "easy", "tags": ["count"]}
@@ -48,7 +48,11 @@ public sealed class EvaluationRunnerTests(ShopDatabase database) : IClassFixture
         {"id": "paris-share", "question": "Share of revenue made in Paris", "sql": "SELECT round(100.0 * sum(amount) FILTER (WHERE city_id = 1) / sum(amount), 2) FROM shop.sale", "tier": "hard", "tags": ["share"]}
         """;
 
-    private readonly PlainSqlExecutor _executor = new();
+    private readonly SqlExecutor _executor = new(new SqlGate(), TimeProvider.System, NullLogger<SqlExecutor>.Instance);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _executor.DisposeAsync();
 
     private EvaluationRunner Runner() => new(
         _executor, new SingleSourceRegistry(database.Source), Options.Create(new EvaluationOptions()), TimeProvider.System, NullLogger<EvaluationRunner>.Instance);
