@@ -3,7 +3,13 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Core;
@@ -30,6 +36,15 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<List<DataSourceOptions>>().BindConfiguration(DataSourceOptions.SectionName);
         services.AddSingleton<DemoDataSourceHolder>();
         services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
+
+        services.AddDemoWarehouse();
+        services.AddSingleton<DemoStatus>();
+        services.AddHostedService<DemoWarehouseStartup>();
+        services.AddCatalog();
+        services.AddSqlExecution();
+        services.AddLlm();
+        services.AddAccounting();
+        services.AddSingleton<ThreadStore>();
         return builder;
     }
 

@@ -1,4 +1,6 @@
 using NlAnalytics.Core;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Execution;
 using NlAnalytics.Web.Components;
 using NlAnalytics.Web.Endpoints;
 using NlAnalytics.Web.Extensions;
@@ -6,6 +8,7 @@ using NlAnalytics.Web.Extensions;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
+builder.Services.AddCatalog().AddSqlExecution();
 builder.AddWebServices();
 
 var app = builder.Build();

@@ -88,6 +88,12 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return message is null ? null : ToView(message);
     }
 
+    public async Task<Guid?> ThreadOfAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await context.Messages.Where(m => m.Id == messageId && m.Thread!.UserId == userId).Select(m => (Guid?)m.ThreadId).FirstOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<ThreadTotals> TotalsAsync(string userId, Guid threadId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
