@@ -1,0 +1,54 @@
+using NlAnalytics.Core.Conversations;
+using NlAnalytics.Core.Data;
+
+namespace NlAnalytics.Web.Components.Pages.Chat;
+
+/// <summary>What the chat page shows: the thread list, the open thread, its messages and the answers still running.</summary>
+public sealed class ChatState
+{
+    public IReadOnlyList<ThreadSummary>? Threads { get; set; }
+    public string Search { get; set; } = "";
+    public bool ShowArchived { get; set; }
+
+    public ChatThread? Thread { get; set; }
+    public bool NotFound { get; set; }
+    public bool Loading { get; set; }
+    public List<MessageView> Messages { get; set; } = [];
+    public ThreadTotals? Totals { get; set; }
+    public Dictionary<Guid, LiveAnswer> Live { get; } = [];
+    public IReadOnlyList<string> Examples { get; set; } = [];
+
+    /// <summary>The data source a new thread will use.</summary>
+    public string NewThreadSource { get; set; } = "demo";
+
+    /// <summary>A question of the open thread is being answered: new ones wait.</summary>
+    public bool Busy => Live.Count > 0;
+
+    public void ShowNewThread()
+    {
+        Thread = null;
+        NotFound = false;
+        Loading = false;
+        Messages = [];
+        Totals = null;
+    }
+
+    public void ShowNotFound()
+    {
+        ShowNewThread();
+        NotFound = true;
+    }
+
+    /// <summary>
+    /// Takes freshly loaded messages but keeps the instances of unchanged ones, so their charts and grids
+    /// are not redrawn (and their paging not reset) each time another message changes.
+    /// </summary>
+    public void Merge(IReadOnlyList<MessageView> loaded)
+    {
+        var current = Messages.ToDictionary(m => m.Id);
+        Messages = [.. loaded.Select(m => current.TryGetValue(m.Id, out var old) && Same(old, m) ? old : m)];
+    }
+
+    private static bool Same(MessageView a, MessageView b) =>
+        a.Status == b.Status && a.CompletedAt == b.CompletedAt && a.IsVerified == b.IsVerified && a.Sql == b.Sql && a.Error == b.Error;
+}
