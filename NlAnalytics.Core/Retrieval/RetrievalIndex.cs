@@ -38,7 +38,7 @@ internal sealed class RetrievalIndex
         [Field.TableComment] = 1.2f,
         [Field.ColumnName] = 1.0f,
         [Field.ColumnComment] = 0.6f,
-        [Field.Description] = 1.2f,
+        [Field.Description] = 2.0f,
     };
 
     public DatabaseCatalog Catalog { get; }

@@ -215,6 +215,7 @@ public sealed partial class SchemaRetriever(
 
     private static Dictionary<int, int> DenseRanks(float[] similarity, int candidates) =>
         Enumerable.Range(0, similarity.Length)
+            .Where(t => similarity[t] > 0)
             .OrderByDescending(t => similarity[t])
             .Take(candidates)
             .Select((table, rank) => (table, rank: rank + 1))
@@ -298,9 +299,11 @@ public sealed partial class SchemaRetriever(
         {
             foreach (var neighbour in index.Neighbours[seed])
             {
-                if (reasons.ContainsKey(neighbour))
+                // Something that came along because of a table never outranks it.
+                var lifted = Math.Min(final[neighbour] + 0.25 * baseScores[seed], 0.9 * final[seed]);
+                if (reasons.ContainsKey(neighbour) || lifted <= final[neighbour])
                     continue;
-                final[neighbour] += 0.25 * baseScores[seed];
+                final[neighbour] = lifted;
                 reasons[neighbour] = index.References.Contains((neighbour, seed))
                     ? $"references {index.Tables[seed].QualifiedName}"
                     : $"referenced by {index.Tables[seed].QualifiedName}";
