@@ -14,7 +14,7 @@ internal sealed class TableNode(TableInfo info, string alias)
     public ColumnNode? Label { get; set; }
     public List<(JoinEdge Edge, TableNode Other)> Edges { get; } = [];
 
-    /// <summary>"order lines" for order_lines: how a person would call the table.</summary>
+    /// <summary>"loan items" for loan_items: how a person would call the table.</summary>
     public string Noun => string.Join(' ', NameWords);
     public string Singular => TextNormalizer.SplitIdentifier(Info.Name) is { Count: > 0 } words
         ? string.Join(' ', words.Take(words.Count - 1).Append(Singularize(words[^1]))) : Info.Name;
@@ -39,7 +39,7 @@ internal sealed class ColumnNode(TableNode table, ColumnInfo info)
     public bool IsYear { get; set; }
     public bool IsDate => Info.IsTemporal;
     public bool IsMeasure => Info.IsNumeric && !IsKey && !IsYear;
-    /// <summary>An integer column that already holds a count ("number of students"): "how many" sums it.</summary>
+    /// <summary>An integer column that already holds a count ("number of visitors"): "how many" sums it.</summary>
     public bool IsCountLike { get; set; }
     public bool IsNonAdditive { get; set; }
     public bool IsDimension => !Info.IsNumeric && !IsDate && (Info.IsText || Info.IsBoolean) || (IsKey && Info.DistinctValues is not null);

@@ -10,7 +10,7 @@ internal enum TimeKind { Years, Range, Since, Before, Month, Quarter, Rolling, P
 /// <summary>A time restriction, independent of the column it will apply to (resolved when SQL is composed).</summary>
 internal sealed record TimeFilter(TimeKind Kind, IReadOnlyList<int> Years, int? Month = null, int? Quarter = null, int N = 0, TimeGrain Grain = TimeGrain.Year);
 
-/// <summary>A value the question names ("HEC", "Lausanne"), with every column that holds it.</summary>
+/// <summary>A value the question names ("poetry", "Oslo"), with every column that holds it.</summary>
 internal sealed record ValueMention(string Text, IReadOnlyList<ValueRef> Refs, bool Negated, int Position);
 
 internal enum CompareOp { Greater, Less, AtLeast, AtMost, Between, Equal }

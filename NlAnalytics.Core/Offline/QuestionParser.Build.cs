@@ -293,10 +293,6 @@ internal sealed partial class QuestionParser
                     if (column is not null) columnItem = items[back];
                 }
             }
-            else if (columnItem is not null && op == CompareOp.Greater && cue.Text is "over")
-            {
-                // "over 100 songs" reads the same; nothing to do.
-            }
 
             if (column is null)
             {
@@ -444,7 +440,7 @@ internal sealed partial class QuestionParser
                     var before = At(items, PreviousIndex(items, k));
                     int? limit = before is { Number: not null, Used: false, IsYear: false } ? (int)before.Number.Value : null;
                     if (limit is not null) before!.Used = true;
-                    // The entity ranked: "which store ...", "the store with the most ...", "the most streamed songs".
+                    // The entity ranked: "which branch ...", "the branch with the most ...", "the most borrowed books".
                     Item? entityItem = null;
                     var which = items.FindIndex(i => i.Is(CueKind.Which) && !i.Used);
                     if (which >= 0 && EntityRef(At(items, NextIndex(items, which, skipValues: true))) is not null)
@@ -508,7 +504,7 @@ internal sealed partial class QuestionParser
                 }
                 else if (NumericRefAt(target) is { } measure && !measure.Column!.IsYear && (EntityRef(target) is not { } rival || rival.Score < measure.Score))
                 {
-                    // "top stores by revenue": a measure after "by" is what to rank by, not a grouping.
+                    // "top branches by revenue": a measure after "by" is what to rank by, not a grouping.
                     intent.Measure ??= measure.Column;
                     target.Used = true;
                     cue.Used = true;
@@ -561,7 +557,7 @@ internal sealed partial class QuestionParser
             cue.Used = true;
             var j = NextIndex(items, k, skipValues: true);
             var target = At(items, j);
-            // "total number of students", "average number of ...": the inner cue decides what is counted.
+            // "total number of visitors", "average number of ...": the inner cue decides what is counted.
             if (target?.Cue?.Kind is CueKind.Count && target.Schema is null)
             {
                 target.Used = true;
@@ -672,7 +668,7 @@ internal sealed partial class QuestionParser
             }
             else if (table is not null || dimension is not null)
             {
-                // A table or column named for context ("... of stores in Lausanne"): it joins in but changes nothing.
+                // A table or column named for context ("... of branches in Oslo"): it joins in but changes nothing.
                 item.Used = true;
                 intent.Doubts.Add($"'{item.Text}' was only used to choose tables");
             }

@@ -306,7 +306,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         return sql.Replace($"SELECT {Col(label)} AS {alias}, ", $"SELECT {Col(key)} AS key, ", StringComparison.Ordinal);
     }
 
-    // A comparison on a measure of another table ("stores with revenue over 1M") compares a per-entity total, not single rows.
+    // A comparison on a measure of another table ("branches with revenue over 1M") compares a per-entity total, not single rows.
     private static bool IsAggregateComparison(QueryIntent intent, Comparison comparison) =>
         intent.Entity is { } entity && comparison.Column.Table != entity && comparison.Column.IsMeasure && intent.Measure is null;
 

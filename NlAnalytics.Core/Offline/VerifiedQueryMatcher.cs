@@ -10,8 +10,8 @@ public sealed record VerifiedMatch(SqlDraft Draft, VerifiedExample Source, IRead
 
 /// <summary>
 /// Reuses a verified question's SQL for a close new question: the same question with other years,
-/// numbers or indexed values ("HEC" instead of "FBM") gets the verified SQL with those literals swapped.
-/// Returns nothing when the questions differ in anything but literals, or a literal cannot be found in the SQL.
+/// numbers or indexed values ("Porto" instead of "Oslo") gets the verified SQL with those literals swapped.
+/// Gives nothing when the questions differ in anything but literals, or a literal cannot be found in the SQL.
 /// The caller answers with <see cref="AnswerPath.Verified"/>.
 /// </summary>
 public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeProvider time)

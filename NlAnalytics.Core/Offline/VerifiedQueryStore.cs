@@ -7,7 +7,7 @@ namespace NlAnalytics.Core.Offline;
 /// <summary>The verified-query memory: question/SQL pairs analysts marked correct, per data source, found again by token similarity.</summary>
 public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts, TimeProvider time)
 {
-    /// <summary>Stores a question and its SQL as verified; marking the same question again replaces its SQL.</summary>
+    /// <summary>Saves a question and its SQL as verified; marking the same question again replaces its SQL.</summary>
     public async Task<VerifiedQuery> MarkCorrectAsync(string dataSource, string question, string sql, string? createdBy, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
