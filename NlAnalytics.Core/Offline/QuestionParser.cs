@@ -93,7 +93,9 @@ internal sealed partial class QuestionParser(CatalogIndex index)
         if (length == 0)
         {
             var word = tokens[i].Text;
-            return new Item(i, i + 1, word, tokens[i].Stem) { Stop = Lexicon.Stopwords.Contains(word) || word.Length == 1 && !char.IsDigit(word[0]) };
+            var stop = Lexicon.Stopwords.Contains(word) || word.Length == 1 && !char.IsDigit(word[0]);
+            if (!stop && Loosely(tokens, i) is { } loose) return loose;
+            return new Item(i, i + 1, word, tokens[i].Stem) { Stop = stop };
         }
         // A cue inside a longer value or schema phrase ("in store", "first name") loses; a single-word value or schema word that is also a cue keeps both.
         return new Item(i, i + length, Raw(tokens, i, length), Stems(tokens, i, length))
@@ -102,6 +104,23 @@ internal sealed partial class QuestionParser(CatalogIndex index)
             Values = valueLength == length ? values : null,
             Schema = schemaLength == length ? schema : null,
         };
+    }
+
+    /// <summary>
+    /// Last resort for a word nothing matched: a compound split in two ("signed up" → signup) or a word sharing
+    /// a long stem with a schema word ("enrolled" → enrollment). Weak on purpose.
+    /// </summary>
+    private Item? Loosely(List<Token> tokens, int i)
+    {
+        var stem = tokens[i].Stem;
+        if (i + 1 < tokens.Count && index.Schema.TryGetValue(stem + tokens[i + 1].Text, out var compound))
+            return new Item(i, i + 2, Raw(tokens, i, 2), stem + tokens[i + 1].Text) { Schema = compound.Select(r => r with { Score = r.Score * 0.8 }).ToList() };
+        if (stem.Length < 5) return null;
+        var refs = index.Schema
+            .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
+            .SelectMany(kv => kv.Value.Select(r => r with { Score = Math.Min(r.Score, 1.0) * 0.45 }))
+            .ToList();
+        return refs.Count == 0 ? null : new Item(i, i + 1, tokens[i].Text, stem) { Schema = refs };
     }
 
     private IEnumerable<string> SynonymsOf(Token token)
