@@ -52,7 +52,7 @@ public sealed partial class AnswerCardMarkupTests
 
         var html = await MarkupRenderer.RenderAsync<ResultGrid>(new Dictionary<string, object?> { [nameof(ResultGrid.Result)] = snapshot });
 
-        Assert.Contains("Showing 1–10 of 25 rows (cut at the row cap", html);
+        Assert.Contains("Showing 1–10 of 25 rows (cut at the row cap", WebUtility.HtmlDecode(html));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed partial class AnswerCardMarkupTests
         Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Summing sales per month where the year is 2024", html);
         // The SQL is laid out one clause per line.
-        Assert.Contains("SELECT\n  date_trunc(&#x27;month&#x27;, ordered_at) AS month,\n  sum(amount) AS total_sales\nFROM sales.orders\nGROUP BY 1\nORDER BY 1", html);
+        Assert.Contains("SELECT\n  date_trunc('month', ordered_at) AS month,\n  sum(amount) AS total_sales\nFROM sales.orders\nGROUP BY 1\nORDER BY 1", WebUtility.HtmlDecode(html));
         Assert.Contains("sales.orders", html);
         Assert.Contains("0 - answered offline", html);
         Assert.Contains("Mark as correct", html);

@@ -146,12 +146,13 @@ export async function render(element, spec, columns, rows, theme) {
         plot_bgcolor: 'rgba(0,0,0,0)',
         font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: text },
         colorway: colors,
-        margin: { l: 56, r: 16, t: 12, b: 48 },
+        margin: { l: 72, r: 16, t: 12, b: 40 },
         showlegend: donut || data.length > 1,
         legend: { orientation: 'h', y: -0.18 },
         hovermode: donut ? 'closest' : 'x unified',
-        xaxis: { title: { text: label(spec.xTitle ?? spec.x) }, gridcolor: grid, zeroline: false, automargin: true },
-        yaxis: { title: { text: label(spec.yTitle ?? spec.y?.[0]) }, gridcolor: grid, zeroline: false, automargin: true, rangemode: 'tozero' },
+        // Dates and category names speak for themselves; the x title is kept for scatter plots, where x is a measure.
+        xaxis: { title: { text: kind === 'scatter' ? label(spec.xTitle ?? spec.x) : '' }, gridcolor: grid, zeroline: false, automargin: true },
+        yaxis: { title: { text: label(spec.yTitle ?? spec.y?.[0]), standoff: 12 }, gridcolor: grid, zeroline: false, automargin: true, rangemode: 'tozero' },
         barmode: 'group',
     };
     if (kind === 'scatter') layout.hovermode = 'closest';

@@ -8,10 +8,21 @@ export function attachComposer(textarea, dotNet) {
         textarea.style.height = 'auto';
         textarea.style.height = Math.min(textarea.scrollHeight, 220) + 'px';
     };
-    textarea.addEventListener('keydown', event => {
-        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-            event.preventDefault();
-            dotNet.invokeMethodAsync('SendFromKeyboard', textarea.value);
+    // One send at a time from the keyboard: a second Enter before the first is taken does nothing, and the
+    // box is cleared here as soon as the server took the question, so a late Enter cannot send it again.
+    let sending = false;
+    textarea.addEventListener('keydown', async event => {
+        if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+        event.preventDefault();
+        if (sending) return;
+        sending = true;
+        try {
+            const taken = await dotNet.invokeMethodAsync('SendFromKeyboard', textarea.value);
+            if (taken) { textarea.value = ''; resize(); }
+        } catch {
+            // The circuit is gone; Blazor shows its reconnect UI and the text stays in the box.
+        } finally {
+            sending = false;
         }
     });
     textarea.addEventListener('input', resize);
@@ -60,4 +71,13 @@ export function scrollToEnd(element, force) {
     if (!element) return;
     const nearEnd = element.scrollHeight - element.scrollTop - element.clientHeight < 160;
     if (force || nearEnd) element.scrollTop = element.scrollHeight;
+}
+
+/** Brings a message's question to the top of the conversation (or the end, when the message is short). */
+export function scrollToMessage(element, messageId) {
+    if (!element) return;
+    const message = element.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (!message) { element.scrollTop = element.scrollHeight; return; }
+    const offset = message.getBoundingClientRect().top - element.getBoundingClientRect().top;
+    element.scrollTop = Math.min(element.scrollTop + offset - 12, element.scrollHeight);
 }

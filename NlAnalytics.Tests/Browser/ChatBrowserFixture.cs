@@ -1,0 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using NlAnalytics.Core.Hosting;
+using NlAnalytics.Tests.Infrastructure;
+
+namespace NlAnalytics.Tests.Browser;
+
+/// <summary>
+/// One app on real Kestrel (offline analyst, a small demo warehouse with a fixed end date) and one headless
+/// Chromium, shared by the browser tests of a class. Debian's Chromium is driven directly: Playwright's own
+/// browser download is never used.
+/// </summary>
+public sealed class ChatBrowserFixture : IAsyncLifetime
+{
+    public const string Password = "correct horse battery staple";
+
+    /// <summary>The demo ends here, so "last year" (relative to today) has data whatever day the tests run.</summary>
+    public static readonly string DemoEndDate = DateTime.UtcNow.ToString("yyyy-MM-01", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static readonly string[] ChromiumArgs =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    public NlAnalyticsWebFactory Factory { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string Email { get; } = $"analyst-{Guid.NewGuid():N}"[..20] + "@example.test";
+
+    /// <summary>The scripted model: only LLM-mode questions reach it, and its SQL writer is slow (for Stop).</summary>
+    public ScriptedOpenAiServer Llm { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Llm = await ScriptedOpenAiServer.StartAsync();
+        Llm.WhenSystemPromptContains("You are the SQL writer", ScriptStep.Reply("SELECT 1").After(TimeSpan.FromMinutes(3)));
+        var settings = Llm.LlmSettings();
+        settings["Llm:TimeoutSeconds"] = "600";
+        settings["Llm:MaxRetries"] = "0";
+        // Offline by default: the main flows never call the model; a test picks LLM mode in the composer when it needs it.
+        settings["Analyst:Mode"] = "Offline";
+        settings["Demo:Scale"] = "0.02";
+        settings["Demo:EndDate"] = DemoEndDate;
+        // One app per cluster provisions the shared reader role (a second app would change its password): the tests share this one.
+        Factory = await NlAnalyticsWebFactory.CreateAsync(settings);
+        BaseAddress = Factory.StartKestrel();
+        // The first start generates the demo warehouse in the background; the tests ask about it.
+        await Factory.Services.GetRequiredService<DemoStatus>().WhenReady.WaitAsync(TimeSpan.FromMinutes(8));
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        // The analyst registers through the form like a user would, which also signs them in.
+        var page = await SignInAsync(Browser, BaseAddress, Email, register: true);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A fresh browser context signed in through the login form.</summary>
+    public Task<IPage> SignedInPageAsync(Action<string>? log = null, int width = 1280, int height = 800) =>
+        SignInAsync(Browser, BaseAddress, Email, register: false, log, width, height);
+
+    public static async Task<IPage> SignInAsync(IBrowser browser, Uri baseAddress, string email, bool register, Action<string>? log = null, int width = 1280, int height = 800)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        if (log is not null)
+        {
+            // Browser-side errors go to the test output, where a failing test shows them.
+            page.Console += (_, message) => { if (message.Type is "error" or "warning") log($"browser {message.Type}: {message.Text}"); };
+            page.PageError += (_, error) => log("page error: " + error);
+            page.RequestFailed += (_, request) => log($"request failed: {request.Url} {request.Failure}");
+        }
+        await page.GotoAsync(register ? "account/register" : "account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", Password);
+        if (register)
+            await page.FillAsync("#confirm-password", Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("textarea.composer-input");
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        if (Factory is not null)
+            await Factory.DisposeAsync();
+        if (Llm is not null)
+            await Llm.DisposeAsync();
+    }
+}

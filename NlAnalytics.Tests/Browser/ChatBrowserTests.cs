@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Hosting;
+using NlAnalytics.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace NlAnalytics.Tests.Browser;
+
+/// <summary>The chat workspace as an analyst uses it, in Chromium against the real app on Kestrel.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper output) : IClassFixture<ChatBrowserFixture>
+{
+    private const string Composer = "textarea.composer-input[data-composer]";
+
+    [Fact]
+    public async Task An_analyst_asks_follows_up_renames_archives_and_finds_everything_after_a_reload()
+    {
+        var page = await app.SignedInPageAsync(output.WriteLine);
+
+        // Ask: the question is saved, progress shows, then SQL, grid and a plotly chart.
+        var timing = await AskAsync(page, "What were total sales by month last year?");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Offline answer: Send -> first progress {timing.FirstProgressMs:0} ms, Send -> finished answer {timing.FinishedMs:0} ms"));
+        var first = page.Locator("article.message").Nth(0);
+        Directory.CreateDirectory(ScreenshotFolder);
+        try
+        {
+            Assert.Equal("Succeeded", await first.GetAttributeAsync("data-status"));
+            await first.Locator(".chart-surface svg.main-svg").First.WaitForAsync();
+        }
+        finally
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "answer.png") });
+        }
+        Assert.True(await first.Locator(".result-grid tbody tr").CountAsync() > 0, "the grid shows rows");
+        Assert.Contains("0 - answered offline", await first.Locator(".cost-badge").InnerTextAsync());
+        await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
+        var sql = await first.Locator("pre.sql-code").InnerTextAsync();
+        Assert.Contains("SELECT", sql, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\n", sql);
+
+        await first.GetByRole(AriaRole.Tab, new() { Name = "Table" }).First.ClickAsync();
+
+        // A follow-up in the same thread.
+        await AskAsync(page, "only for the top 5 stores");
+        Assert.Equal(2, await page.Locator("article.message").CountAsync());
+        var followUp = page.Locator("article.message").Nth(1);
+        Assert.Contains(await followUp.GetAttributeAsync("data-status"), new[] { "Succeeded", "Declined", "Failed" });
+        var threadUrl = page.Url;
+        Assert.Contains("/chat/", threadUrl);
+
+        // Rename and archive from the sidebar.
+        var item = page.Locator(".thread-item.selected");
+        await item.Locator(".thread-rename-button").ClickAsync();
+        await page.FillAsync("input.thread-rename", "Monthly sales review");
+        await page.PressAsync("input.thread-rename", "Enter");
+        await page.Locator("h1.thread-heading", new() { HasText = "Monthly sales review" }).WaitForAsync();
+        await page.Locator(".thread-item.selected .thread-archive-button").ClickAsync();
+        await page.Locator(".thread-archived-flag").WaitForAsync();
+        await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+        // Reload: the same thread, both answers, the chart and the SQL, straight from the database.
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync(Composer);
+        Assert.Equal(threadUrl, page.Url);
+        await page.Locator("h1.thread-heading", new() { HasText = "Monthly sales review" }).WaitForAsync();
+        Assert.Equal(2, await page.Locator("article.message").CountAsync());
+        await page.Locator("article.message").Nth(0).Locator(".chart-surface svg.main-svg").First.WaitForAsync();
+        Assert.Contains("What were total sales by month last year?", await page.Locator("article.message").Nth(0).Locator(".question-bubble").InnerTextAsync());
+
+        // Archived threads are hidden until the toggle shows them; search finds the thread by message text.
+        Assert.Equal(0, await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).CountAsync());
+        await page.Locator(".threads-archived .rz-switch").ClickAsync();
+        await page.Locator(".thread-item.archived", new() { HasText = "Monthly sales review" }).WaitForAsync();
+        await page.FillAsync(".threads-search", "top 5 stores");
+        await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).WaitForAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Sending_the_same_question_twice_quickly_stores_it_once()
+    {
+        var page = await app.SignedInPageAsync(output.WriteLine);
+        await page.GotoAsync("chat");
+        await page.WaitForSelectorAsync(Composer);
+        await page.FillAsync(Composer, "How many customers are there?");
+        // Two Enters and a click before the first answer is back: one question, one answer.
+        await page.PressAsync(Composer, "Enter");
+        await page.PressAsync(Composer, "Enter");
+        await page.Locator("article.message .answer-footer").First.WaitForAsync();
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync(Composer);
+        await page.Locator("article.message .answer-footer").First.WaitForAsync();
+
+        Assert.Equal(1, await page.Locator("article.message").CountAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Stop_cancels_a_slow_model_answer_and_keeps_the_question_for_retry()
+    {
+        var page = await app.SignedInPageAsync(output.WriteLine);
+        await page.GotoAsync("chat");
+        await page.WaitForSelectorAsync(Composer);
+        await page.SelectOptionAsync("select.mode-select", "Llm");
+
+        await page.FillAsync(Composer, "Which carriers deliver late most often?");
+        await page.PressAsync(Composer, "Enter");
+        await page.Locator(".progress-step.step-current[data-step=WritingSql]").WaitForAsync();
+        await page.Locator("button.answer-stop").ClickAsync();
+
+        var message = page.Locator("article.message").First;
+        await page.Locator("article.message[data-status=Cancelled]").WaitForAsync();
+        Assert.Contains("Stopped", await message.Locator(".answer-error").InnerTextAsync());
+        Assert.True(await message.Locator("button.answer-retry").IsEnabledAsync());
+        var messageId = Guid.Parse((await message.GetAttributeAsync("data-message-id"))!);
+        Assert.Equal(MessageStatus.Cancelled, await StatusOfAsync(app.Factory, messageId));
+        Assert.Contains(app.Llm.Requests, r => r.SystemPrompt.Contains("You are the SQL writer", StringComparison.Ordinal));
+
+        // After a reload the stopped question is still there, with its Retry.
+        await page.ReloadAsync();
+        await page.Locator("article.message[data-status=Cancelled] button.answer-retry").WaitForAsync();
+        await page.Context.CloseAsync();
+    }
+
+    private static string ScreenshotFolder
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NlAnalytics.sln")))
+                directory = directory.Parent;
+            return Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+        }
+    }
+
+    private static async Task<MessageStatus> StatusOfAsync(NlAnalyticsWebFactory factory, Guid messageId)
+    {
+        var contexts = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var context = await contexts.CreateDbContextAsync();
+        return await context.Messages.Where(m => m.Id == messageId).Select(m => m.Status).SingleAsync();
+    }
+
+    /// <summary>Types a question, presses Enter and waits for the finished answer; times are measured in the page.</summary>
+    private static async Task<(double FirstProgressMs, double FinishedMs)> AskAsync(IPage page, string question)
+    {
+        await page.WaitForSelectorAsync(Composer);
+        var before = await page.Locator("article.message").CountAsync();
+        await page.FillAsync(Composer, question);
+        // A MutationObserver records when the first progress and the finished answer appear, relative to the Enter key.
+        await page.EvaluateAsync("""
+            (before) => {
+                const t = window.__chatTiming = { sent: 0, progress: 0, done: 0 };
+                document.querySelector('textarea.composer-input').addEventListener('keydown', e => { if (e.key === 'Enter' && !t.sent) t.sent = performance.now(); }, { capture: true, once: true });
+                const check = () => {
+                    const messages = document.querySelectorAll('article.message');
+                    const last = messages.length > before ? messages[messages.length - 1] : null;
+                    if (!last) return;
+                    if (!t.progress && (last.querySelector('.answer-progress') || last.querySelector('.answer-footer'))) t.progress = performance.now();
+                    if (!t.done && last.querySelector('.answer-footer')) { t.done = performance.now(); observer.disconnect(); }
+                };
+                const observer = new MutationObserver(check);
+                observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+            }
+            """, before);
+        await page.PressAsync(Composer, "Enter");
+        await page.Locator("article.message .answer-footer").Nth(before).WaitForAsync(new() { Timeout = 120_000 });
+        var timing = await page.EvaluateAsync<JsonElement>("() => window.__chatTiming");
+        var sent = timing.GetProperty("sent").GetDouble();
+        return (timing.GetProperty("progress").GetDouble() - sent, timing.GetProperty("done").GetDouble() - sent);
+    }
+}
+
+/// <summary>Browser tests start apps and Chromium: they run one class at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+    public const string Name = "Browser";
+}
