@@ -20,6 +20,8 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
     public async Task An_analyst_asks_follows_up_renames_archives_and_finds_everything_after_a_reload()
     {
         var page = await app.SignedInPageAsync(output.WriteLine);
+        // "/" opens the user's latest thread (other tests make some); "chat" is a new one.
+        await page.GotoAsync("chat");
 
         // Ask: the question is saved, progress shows, then SQL, grid and a plotly chart.
         var timing = await AskAsync(page, "What were total sales by month last year?");
@@ -54,11 +56,14 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         Assert.Contains("/chat/", threadUrl);
 
         // Rename and archive from the sidebar.
+        // The actions show while the pointer is on the thread.
         var item = page.Locator(".thread-item.selected");
+        await item.HoverAsync();
         await item.Locator(".thread-rename-button").ClickAsync();
         await page.FillAsync("input.thread-rename", "Monthly sales review");
         await page.PressAsync("input.thread-rename", "Enter");
         await page.Locator("h1.thread-heading", new() { HasText = "Monthly sales review" }).WaitForAsync();
+        await page.Locator(".thread-item.selected").HoverAsync();
         await page.Locator(".thread-item.selected .thread-archive-button").ClickAsync();
         await page.Locator(".thread-archived-flag").WaitForAsync();
         await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
