@@ -47,10 +47,38 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
 
         await first.GetByRole(AriaRole.Tab, new() { Name = "Table" }).First.ClickAsync();
 
+        // CSV of the whole result, made on the server and saved by the browser.
+        var download = await page.RunAndWaitForDownloadAsync(() => first.Locator("button.result-csv").ClickAsync());
+        var csv = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Equal("what-were-total-sales-by-month-last-year.csv", download.SuggestedFilename);
+        Assert.StartsWith("month,", csv.TrimStart('\uFEFF'));
+        Assert.True(csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 2, "the CSV has the header and the rows");
+
+        // The cost badge opens the transcript: an offline answer called no model.
+        await first.Locator("button.cost-badge").ClickAsync();
+        await page.Locator(".rz-dialog .transcript-note", new() { HasText = "No language model was called" }).WaitForAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.Locator(".rz-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+        // Edit the SQL and run it: a new message answered by the analyst's own SQL, through the same checks.
+        await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
+        await first.Locator("button.sql-edit").ClickAsync();
+        var original = await first.Locator("textarea.sql-editor").InputValueAsync();
+        var edited = original.Contains("ORDER BY", StringComparison.OrdinalIgnoreCase)
+            ? original.Replace("ORDER BY", "ORDER BY 2 DESC,", StringComparison.OrdinalIgnoreCase)
+            : original.TrimEnd().TrimEnd(';') + "\nORDER BY 2 DESC";
+        await first.Locator("textarea.sql-editor").FillAsync(edited);
+        await first.Locator("button.sql-run").ClickAsync();
+        var manual = page.Locator("article.message").Nth(1);
+        await manual.Locator(".answer-footer").WaitForAsync();
+        Assert.Contains("(SQL edited by hand)", await manual.Locator(".question-bubble").InnerTextAsync());
+        Assert.Contains("Your SQL", await manual.Locator(".answer-path").InnerTextAsync());
+        Assert.Equal("Succeeded", await manual.GetAttributeAsync("data-status"));
+
         // A follow-up in the same thread.
         await AskAsync(page, "only for the top 5 stores");
-        Assert.Equal(2, await page.Locator("article.message").CountAsync());
-        var followUp = page.Locator("article.message").Nth(1);
+        Assert.Equal(3, await page.Locator("article.message").CountAsync());
+        var followUp = page.Locator("article.message").Nth(2);
         Assert.Contains(await followUp.GetAttributeAsync("data-status"), new[] { "Succeeded", "Declined", "Failed" });
         var threadUrl = page.Url;
         Assert.Contains("/chat/", threadUrl);
@@ -73,7 +101,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.WaitForSelectorAsync(Composer);
         Assert.Equal(threadUrl, page.Url);
         await page.Locator("h1.thread-heading", new() { HasText = "Monthly sales review" }).WaitForAsync();
-        Assert.Equal(2, await page.Locator("article.message").CountAsync());
+        Assert.Equal(3, await page.Locator("article.message").CountAsync());
         await page.Locator("article.message").Nth(0).Locator(".chart-surface svg.main-svg").First.WaitForAsync();
         Assert.Contains("What were total sales by month last year?", await page.Locator("article.message").Nth(0).Locator(".question-bubble").InnerTextAsync());
 
