@@ -144,6 +144,8 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.FillAsync(Composer, "Which carriers deliver late most often?");
         await page.PressAsync(Composer, "Enter");
         await page.Locator(".progress-step.step-current[data-step=WritingSql]").WaitForAsync();
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "progress.png") });
         await page.Locator("button.answer-stop").ClickAsync();
 
         var message = page.Locator("article.message").First;

@@ -12,26 +12,25 @@ public static class ExampleQuestions
     public static IReadOnlyList<string> From(DatabaseCatalog catalog, int count = 4)
     {
         var questions = new List<string>();
-        var seenTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        // Fact-like tables first: many rows and at least one measure.
-        foreach (var table in catalog.Tables.Where(t => Measures(t).Any()).OrderByDescending(t => t.RowEstimate))
+        // Fact-like tables first (many rows, a measure): one "measure by dimension" from each, so the examples cover the source.
+        var facts = catalog.Tables.Where(t => Measures(t).Any()).OrderByDescending(t => t.RowEstimate).ToList();
+        string? filter = null;
+        foreach (var table in facts)
         {
-            if (!seenTables.Add(table.QualifiedName))
+            if (Dimension(catalog, table) is not { } dimension)
                 continue;
-            var measure = Measures(table).First();
-            var measureWords = Words(measure.Name);
-            var dimension = Dimension(catalog, table);
-            var date = table.Columns.FirstOrDefault(c => c.IsTemporal);
-            if (dimension is not null)
-                questions.Add($"Total {measureWords} by {Words(dimension.Name)}");
-            if (date is not null && questions.Count < count)
-                questions.Add($"Total {measureWords} by month");
-            var valued = table.Columns.FirstOrDefault(c => c.DistinctValues is { Count: > 1 });
-            if (valued is not null && questions.Count < count)
-                questions.Add($"Total {measureWords} for {valued.DistinctValues![0]}");
-            if (questions.Count >= count)
+            var measure = Words(Measures(table).First().Name);
+            questions.Add($"Total {measure} by {Words(dimension.Name)}");
+            // A value from the value index, as an analyst would name it ("for Online").
+            if (filter is null && dimension.DistinctValues is { Count: > 1 } values && values[0].Length <= 30)
+                filter = $"Total {measure} for {values[0]}";
+            if (questions.Count >= count - 2)
                 break;
         }
+        if (facts.FirstOrDefault(t => t.Columns.Any(c => c.IsTemporal)) is { } dated)
+            questions.Add($"Total {Words(Measures(dated).First().Name)} by month");
+        if (filter is not null)
+            questions.Add(filter);
         foreach (var table in catalog.Tables.OrderByDescending(t => t.RowEstimate))
         {
             if (questions.Count >= count)
@@ -42,15 +41,19 @@ public static class ExampleQuestions
     }
 
     /// <summary>Numeric columns that are quantities, not keys, codes or years.</summary>
-    private static IEnumerable<ColumnInfo> Measures(TableInfo table) => table.Columns.Where(c =>
-        c.IsNumeric && !c.IsPrimaryKey && !IsKeyName(c.Name)
-        && !table.ForeignKeys.Any(f => f.Columns.Contains(c.Name, StringComparer.OrdinalIgnoreCase))
-        && !c.Name.Contains("year", StringComparison.OrdinalIgnoreCase));
+    private static IEnumerable<ColumnInfo> Measures(TableInfo table) => table.Columns
+        .Where(c => c.IsNumeric && !c.IsPrimaryKey && !IsKeyName(c.Name)
+            && !table.ForeignKeys.Any(f => f.Columns.Contains(c.Name, StringComparer.OrdinalIgnoreCase))
+            && !c.Name.Contains("year", StringComparison.OrdinalIgnoreCase))
+        // Money reads better in an example than a count of items.
+        .OrderBy(c => MoneyWords.Any(w => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase)) ? 0 : 1);
+
+    private static readonly string[] MoneyWords = ["amount", "revenue", "sales", "price", "cost", "total", "value", "fee"];
 
     /// <summary>A text column to group by: in the table itself, or the name of a table it references.</summary>
     private static ColumnInfo? Dimension(DatabaseCatalog catalog, TableInfo table)
     {
-        var own = table.Columns.FirstOrDefault(c => c.IsText && c.DistinctValues is { Count: > 1 and <= 50 });
+        var own = table.Columns.FirstOrDefault(c => c.IsText && c.DistinctValues is { Count: > 1 and <= 50 } && !IsKeyName(c.Name));
         if (own is not null)
             return own;
         foreach (var key in table.ForeignKeys)
