@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Offline;
 using NlAnalytics.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -59,6 +60,12 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.Locator(".rz-dialog .transcript-note", new() { HasText = "No language model was called" }).WaitForAsync();
         await page.Keyboard.PressAsync("Escape");
         await page.Locator(".rz-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+        // Mark as correct: the message is verified and the pair goes to the verified-query memory the offline analyst reuses.
+        await first.Locator("button.verify-toggle").ClickAsync();
+        await first.Locator("button.verify-toggle.verified").WaitForAsync();
+        var verified = await app.Factory.Services.GetRequiredService<VerifiedQueryStore>().ListAsync("demo", CancellationToken.None);
+        Assert.Contains(verified, v => v.Question == "What were total sales by month last year?" && v.Sql.Contains("SELECT", StringComparison.OrdinalIgnoreCase));
 
         // Edit the SQL and run it: a new message answered by the analyst's own SQL, through the same checks.
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();

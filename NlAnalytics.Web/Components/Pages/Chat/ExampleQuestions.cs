@@ -48,7 +48,7 @@ public static class ExampleQuestions
         // Money reads better in an example than a count of items.
         .OrderBy(c => MoneyWords.Any(w => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase)) ? 0 : 1);
 
-    private static readonly string[] MoneyWords = ["amount", "revenue", "sales", "price", "cost", "total", "value", "fee"];
+    private static readonly string[] MoneyWords = ["amount", "revenue", "sales", "cost", "total", "value", "fee"];
 
     /// <summary>A text column to group by: in the table itself, or the name of a table it references.</summary>
     private static ColumnInfo? Dimension(DatabaseCatalog catalog, TableInfo table)
