@@ -15,7 +15,7 @@ namespace NlAnalytics.Core.Demo;
 public sealed partial class DemoWarehouseGenerator(TimeProvider time, ILogger<DemoWarehouseGenerator> logger)
 {
     /// <summary>Bumped whenever generated data changes, so apps regenerate a stamped demo from an older generator.</summary>
-    public const int GeneratorVersion = 1;
+    public const int GeneratorVersion = 2;
 
     private const string StampPrefix = "nlanalytics-demo-stamp: ";
     private const int ProgressEvery = 50_000;
