@@ -1,11 +1,22 @@
+using NlAnalytics.Core;
+using NlAnalytics.Web.Cli;
 using NlAnalytics.Web.Components;
+using NlAnalytics.Web.Endpoints;
+using NlAnalytics.Web.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddSharedDefaults();
+builder.AddNlAnalyticsCore();
+builder.AddWebServices();
+
+if (CliVerbs.IsCliInvocation(args))
+    return await CliVerbs.RunAsync(builder, args);
+
 var app = builder.Build();
-app.UseStaticFiles();
-app.UseAntiforgery();
+app.UseWebPipeline();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.Run();
+app.MapAccountEndpoints();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

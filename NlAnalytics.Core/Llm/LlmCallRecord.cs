@@ -8,4 +8,8 @@ public sealed record LlmCallRecord(
     long CachedInputTokens,
     long OutputTokens,
     TimeSpan Latency,
-    decimal CostUsd);
+    decimal CostUsd)
+{
+    /// <summary>False when the model has no entry under Pricing:Models (local models are free): the cost is 0 by assumption, not by measurement.</summary>
+    public bool IsPriced { get; init; } = true;
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using NlAnalytics.Core.Data;
+
+namespace NlAnalytics.Core.Catalog;
+
+/// <summary>
+/// Keeps one catalog per data source name. Callers that ask while a load is under way share it, and a
+/// caller giving up (its token cancelled) does not cancel the load for the others.
+/// </summary>
+public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger) : ICatalogProvider, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _lifetime = new();
+
+    public Task<DatabaseCatalog> GetAsync(DataSource source, CancellationToken cancellationToken)
+    {
+        Entry entry;
+        lock (_gate)
+        {
+            // A failed load is not cached: the next caller tries again (the database may be back).
+            if (!_entries.TryGetValue(source.Name, out entry!) || !entry.Serves(source) || entry.Load.IsFaulted || entry.Load.IsCanceled)
+                _entries[source.Name] = entry = Start(source);
+        }
+        return entry.Load.WaitAsync(cancellationToken);
+    }
+
+    public Task<DatabaseCatalog> RefreshAsync(DataSource source, CancellationToken cancellationToken)
+    {
+        // Always a new load: one already running may have started before the change the caller wants to see.
+        Entry entry;
+        lock (_gate)
+            _entries[source.Name] = entry = Start(source);
+        return entry.Load.WaitAsync(cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+    }
+
+    private Entry Start(DataSource source)
+    {
+        var token = _lifetime.Token;
+        return new Entry(source, Task.Run(async () =>
+        {
+            try
+            {
+                return await reader.ReadAsync(source, token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLoadFailed(logger, source.Name, ex);
+                throw;
+            }
+        }, token));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the catalog of {DataSource} failed")]
+    private static partial void LogLoadFailed(ILogger logger, string dataSource, Exception exception);
+
+    private sealed record Entry(DataSource Source, Task<DatabaseCatalog> Load)
+    {
+        /// <summary>The same name pointed at another database or other schemas is a different catalog.</summary>
+        public bool Serves(DataSource other) =>
+            Source.CatalogConnectionString == other.CatalogConnectionString && Source.ExposedSchemas.SequenceEqual(other.ExposedSchemas);
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Conversations;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Evaluation;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Hosting;
+
+namespace NlAnalytics.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Registers every Core capability: platform databases, app database, data sources and the analyst pipeline.</summary>
+    public static IHostApplicationBuilder AddNlAnalyticsCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<EmbeddedPostgresOptions>().BindConfiguration(EmbeddedPostgresOptions.SectionName);
+        services.AddSingleton<PlatformDatabases>();
+        services.AddHostedService<PlatformStartup>();
+
+        services.AddSingleton<IDbContextFactory<AppDbContext>, AppDbContextFactory>();
+        // Identity's stores take a scoped context; everything else uses the factory (one context per operation).
+        services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+
+        services.AddDataProtection().SetApplicationName("NlAnalytics");
+        services.AddSingleton<DataProtectionKeyRepository>();
+        services.AddOptions<KeyManagementOptions>().Configure<DataProtectionKeyRepository>((options, repository) => options.XmlRepository = repository);
+
+        services.AddOptions<List<DataSourceOptions>>().BindConfiguration(DataSourceOptions.SectionName);
+        services.AddSingleton<DemoDataSourceHolder>();
+        services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
+
+        services.AddDemoWarehouse();
+        services.AddSingleton<DemoStatus>();
+        services.AddHostedService<DemoWarehouseStartup>();
+        services.AddCatalog();
+        services.AddSqlExecution();
+        services.AddLlm();
+        services.AddAccounting();
+        services.AddAgentTeam();
+        services.AddEvaluation();
+        services.AddSingleton<ThreadStore>();
+        services.AddSingleton<AnswerRunner>();
+        return builder;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace NlAnalytics.Core.Data;
+
+/// <summary>An extra data source from configuration (DataSources:0:Name ...).</summary>
+public sealed class DataSourceOptions
+{
+    public const string SectionName = "DataSources";
+
+    public string Name { get; set; } = "";
+    public string? DisplayName { get; set; }
+    /// <summary>Logs in as the restricted execution role (see the README for the SQL that creates it).</summary>
+    public string QueryConnectionString { get; set; } = "";
+    /// <summary>Optional owner connection for catalog introspection; defaults to the query connection.</summary>
+    public string? AdminConnectionString { get; set; }
+    public List<string> Schemas { get; set; } = [];
+}
+
+/// <summary>The demo source (when the platform provides one) plus the configured ones.</summary>
+public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configured, DemoDataSourceHolder demo) : IDataSourceRegistry
+{
+    public IReadOnlyList<DataSource> All =>
+        [.. demo.Source is { } d ? [d] : Array.Empty<DataSource>(),
+         .. configured.Value.Where(o => !string.IsNullOrWhiteSpace(o.Name)).Select(o => new DataSource(
+             o.Name, o.DisplayName ?? o.Name, o.QueryConnectionString, o.AdminConnectionString, o.Schemas))];
+
+    public DataSource Resolve(string nameOrConnectionString)
+    {
+        var named = All.FirstOrDefault(s => string.Equals(s.Name, nameOrConnectionString, StringComparison.OrdinalIgnoreCase));
+        if (named is not null)
+            return named;
+        if (!nameOrConnectionString.Contains('='))
+            throw new KeyNotFoundException($"No data source is named '{nameOrConnectionString}'. Known: {string.Join(", ", All.Select(s => s.Name))}.");
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(nameOrConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"Not a valid PostgreSQL connection string: {ex.Message}", nameof(nameOrConnectionString));
+        }
+        return new DataSource($"{builder.Host}/{builder.Database}", $"{builder.Database} on {builder.Host}", nameOrConnectionString, null, []);
+    }
+}
+
+/// <summary>Set by platform start-up once the demo database is ready and its reader role provisioned.</summary>
+public sealed class DemoDataSourceHolder
+{
+    public DataSource? Source { get; set; }
+}

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Components.Account;
+
+namespace NlAnalytics.Web.Endpoints;
+
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/account");
+        group.MapPost("/logout", LogoutAsync).RequireAuthorization();
+        return endpoints;
+    }
+
+    // Binding a form value makes the endpoint validate the antiforgery token, so another site cannot sign users out.
+    private static async Task<RedirectHttpResult> LogoutAsync(SignInManager<AppUser> signInManager, [FromForm] string? returnUrl)
+    {
+        await signInManager.SignOutAsync();
+        var target = IdentityRedirectManager.LocalOrRoot(returnUrl);
+        return TypedResults.LocalRedirect(target == "/" ? "/account/login" : $"/account/login?ReturnUrl={Uri.EscapeDataString(target)}");
+    }
+}
