@@ -71,7 +71,10 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     public BrowserSession CreateSession()
     {
         var jar = new CookieContainer();
-        var client = CreateDefaultClient(ServerAddress, new CookieJarHandler(jar));
+        // On Kestrel the default client's own handler would follow redirects and keep its own cookies.
+        var client = _kestrel
+            ? new HttpClient(new CookieJarHandler(jar) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false } }) { BaseAddress = ServerAddress }
+            : CreateDefaultClient(ServerAddress, new CookieJarHandler(jar));
         return new BrowserSession(client, jar, ServerAddress);
     }
 
