@@ -2,8 +2,17 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Evaluation;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Core;
@@ -14,7 +23,7 @@ public static class CoreServiceCollectionExtensions
     public static IHostApplicationBuilder AddNlAnalyticsCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddTimeProvider();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<EmbeddedPostgresOptions>().BindConfiguration(EmbeddedPostgresOptions.SectionName);
         services.AddSingleton<PlatformDatabases>();
         services.AddHostedService<PlatformStartup>();
@@ -30,12 +39,18 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<List<DataSourceOptions>>().BindConfiguration(DataSourceOptions.SectionName);
         services.AddSingleton<DemoDataSourceHolder>();
         services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
-        return builder;
-    }
 
-    private static void TryAddTimeProvider(this IServiceCollection services)
-    {
-        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
-            services.AddSingleton(TimeProvider.System);
+        services.AddDemoWarehouse();
+        services.AddSingleton<DemoStatus>();
+        services.AddHostedService<DemoWarehouseStartup>();
+        services.AddCatalog();
+        services.AddSqlExecution();
+        services.AddLlm();
+        services.AddAccounting();
+        services.AddAgentTeam();
+        services.AddEvaluation();
+        services.AddSingleton<ThreadStore>();
+        services.AddSingleton<AnswerRunner>();
+        return builder;
     }
 }

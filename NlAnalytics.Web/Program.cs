@@ -1,6 +1,5 @@
 using NlAnalytics.Core;
-using NlAnalytics.Core.Catalog;
-using NlAnalytics.Core.Execution;
+using NlAnalytics.Web.Cli;
 using NlAnalytics.Web.Components;
 using NlAnalytics.Web.Endpoints;
 using NlAnalytics.Web.Extensions;
@@ -8,8 +7,10 @@ using NlAnalytics.Web.Extensions;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
-builder.Services.AddCatalog().AddSqlExecution();
 builder.AddWebServices();
+
+if (CliVerbs.IsCliInvocation(args))
+    return await CliVerbs.RunAsync(builder, args);
 
 var app = builder.Build();
 app.UseWebPipeline();
