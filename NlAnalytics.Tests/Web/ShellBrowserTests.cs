@@ -13,6 +13,8 @@ public sealed class ShellBrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The app and the browser share two cores with the test run; give pages time.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _factory = await NlAnalyticsWebFactory.CreateAsync();
         _address = _factory.StartKestrel();
         (_playwright, _browser) = await Chromium.LaunchAsync();
@@ -34,6 +36,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.GotoAsync("/");
         await page.WaitForURLAsync("**/account/login**");
         await page.ClickAsync("text=Create one");
+        await page.WaitForURLAsync("**/account/register**");
         await page.FillAsync("#email", "owner@example.test");
         await page.FillAsync("#password", "a calm long passphrase");
         await page.FillAsync("#confirm-password", "a calm long passphrase");
@@ -83,6 +86,11 @@ public sealed class ShellBrowserTests : IAsyncLifetime
 
         await page.ClickAsync("button[aria-label='Toggle navigation']");
         await Assertions.Expect(chatLink).ToBeInViewportAsync();
+
+        // Choosing a destination closes the sidebar again, which on a phone covers the page.
+        await page.ClickAsync(".rz-sidebar >> text=Schema");
+        await page.WaitForURLAsync("**/admin/schema");
+        await Assertions.Expect(chatLink).Not.ToBeInViewportAsync();
     }
 
     private static Task WaitForCircuitAsync(IPage page) =>
