@@ -14,6 +14,7 @@ if (CliVerbs.IsCliInvocation(args))
 
 var app = builder.Build();
 app.UseWebPipeline();
+app.UseStartupBanner();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 await app.RunAsync();
