@@ -39,6 +39,11 @@ public sealed partial class AnalystOrchestrator(
     /// <summary>Whether an LLM endpoint is configured (Llm and Hybrid modes can use it).</summary>
     public bool LlmAvailable => llm.IsConfigured;
 
+    /// <summary>Answers without progress reports (CLI, evaluation runs).</summary>
+    public Task<AnalystAnswer> AnswerAsync(AnalystRequest request, CancellationToken cancellationToken) =>
+        AnswerAsync(request, null, cancellationToken);
+
+    /// <summary>Answers one question; failures come back in the answer, only cancellation throws.</summary>
     public async Task<AnalystAnswer> AnswerAsync(AnalystRequest request, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -208,7 +213,7 @@ public sealed partial class AnalystOrchestrator(
         run.Narrative = run.Attempts > 1
             ? string.Create(CultureInfo.InvariantCulture, $"No working query after {run.Attempts} attempts. The last problem: {safe.UserMessage}")
             : safe.UserMessage;
-        run.Transcript.Add(AgentNames.Executor, AgentTranscript.Event, "Failed: " + run.Narrative);
+        run.Transcript.Add("orchestrator", AgentTranscript.Event, "Failed: " + run.Narrative);
         run.Report(AgentStep.Failed, run.Narrative);
         run.Confidence = 0;
         return run.Answer(safe, timeProvider);
