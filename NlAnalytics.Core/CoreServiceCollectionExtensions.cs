@@ -10,6 +10,7 @@ using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Hosting;
@@ -47,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddLlm();
         services.AddAccounting();
         services.AddAgentTeam();
+        services.AddEvaluation();
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<AnswerRunner>();
         return builder;

@@ -129,7 +129,7 @@ public static class CliVerbs
     {
         var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
         var runner = services.GetRequiredService<EvaluationRunner>();
-        var summary = await runner.RunAsync(set, source, mode ?? orchestrator.DefaultMode.ToString(), output, orchestrator.AnswerAsync, token);
+        var summary = await runner.RunAsync(set, source, mode ?? orchestrator.DefaultMode.ToString(), output, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
         await WriteJsonAsync(summary);
         return 0;
     }
