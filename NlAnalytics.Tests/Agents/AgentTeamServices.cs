@@ -4,6 +4,7 @@ using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Tests.Infrastructure;
 
@@ -36,10 +37,12 @@ internal static class AgentTeamServices
             .AddLogging()
             .AddLlm()
             .AddCatalog()
+            .AddSchemaRetrieval()
             .AddSqlExecution()
             .AddAgentTeam();
-        services.AddSingleton<ISchemaRetriever, WholeCatalogRetriever>();
-        services.AddKeyedSingleton<ISqlWriter, DecliningWriter>(AnalystOrchestrator.OfflineWriterKey);
+        // The writer alone: the verified-query memory of AddOfflineAnalyst needs the app database, which these tests do not use.
+        services.AddSingleton<OfflineSqlWriter>();
+        services.AddKeyedSingleton<ISqlWriter>(OfflineSqlWriter.ServiceKey, (sp, _) => sp.GetRequiredService<OfflineSqlWriter>());
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -66,24 +69,3 @@ internal sealed class RecordingProgress : IProgress<AgentProgress>
     }
 }
 
-/// <summary>
-/// Interim stand-in until the catalog branch's SchemaRetriever is in main: every table of the (small)
-/// test catalog, as plain DDL. The team only needs some ranking and a schema prompt.
-/// </summary>
-internal sealed class WholeCatalogRetriever : ISchemaRetriever
-{
-    public Task<RetrievalResult> RetrieveAsync(DatabaseCatalog catalog, string question, int topK, CancellationToken cancellationToken)
-    {
-        var tables = catalog.Tables.Take(topK).ToList();
-        var prompt = string.Join("\n\n", tables.Select(t =>
-            $"CREATE TABLE {t.QualifiedName} (\n" + string.Join(",\n", t.Columns.Select(c => $"  {c.Name} {c.DataType}")) + "\n);"));
-        return Task.FromResult(new RetrievalResult(tables.Select(t => new RetrievedTable(t.QualifiedName, 1, "in the catalog")).ToList(), prompt));
-    }
-}
-
-/// <summary>Interim stand-in until the offline branch is in main: an offline writer that always declines (LLM-mode tests never call it).</summary>
-internal sealed class DecliningWriter : ISqlWriter
-{
-    public Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken) =>
-        Task.FromResult(new SqlDraft(null, 0, "I can't answer that reliably.", [], ["total sales by region"], []));
-}
