@@ -1,7 +1,9 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Offline;
@@ -15,7 +17,11 @@ internal static class AgentTeamServices
 {
     public const string ApiKey = "sk-proj-AGENTS-SECRET-5d2e8b91f0";
 
-    public static ServiceProvider Create(ScriptedOpenAiServer? llm, params (string Key, string? Value)[] overrides)
+    public static ServiceProvider Create(ScriptedOpenAiServer? llm, params (string Key, string? Value)[] overrides) =>
+        Create(llm, null, overrides);
+
+    /// <param name="appDatabase">When given, the verified-query memory is registered over this app database.</param>
+    public static ServiceProvider Create(ScriptedOpenAiServer? llm, IDbContextFactory<AppDbContext>? appDatabase, params (string Key, string? Value)[] overrides)
     {
         var settings = llm?.LlmSettings(ApiKey) ?? new Dictionary<string, string?>();
         settings["Llm:Models:sql-writer"] = "gpt-4o";
@@ -43,6 +49,12 @@ internal static class AgentTeamServices
         // The writer alone: the verified-query memory of AddOfflineAnalyst needs the app database, which these tests do not use.
         services.AddSingleton<OfflineSqlWriter>();
         services.AddKeyedSingleton<ISqlWriter>(OfflineSqlWriter.ServiceKey, (sp, _) => sp.GetRequiredService<OfflineSqlWriter>());
+        if (appDatabase is not null)
+        {
+            services.AddSingleton(appDatabase);
+            services.AddSingleton<VerifiedQueryStore>();
+            services.AddSingleton<VerifiedQueryMatcher>();
+        }
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
