@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Retrieval;
 
@@ -181,7 +182,7 @@ public sealed partial class RetrievalBenchmark(
 
         var planned = items.Where(i => i.Recall is not null).ToList();
         var whole = prompts.Measure(catalog, "").WholeSchemaTokens;
-        return new RecallReport(source.Name, topK, embeddings is not null, items.Count, planned.Count,
+        return new RecallReport(source.Name, topK, embeddings is { IsConfigured: true }, items.Count, planned.Count,
             planned.Count == 0 ? 0 : planned.Average(i => i.Recall!.Value),
             planned.Count == 0 ? 0 : planned.Count(i => i.Recall >= 1) / (double)planned.Count,
             whole,
