@@ -10,6 +10,7 @@ using NlAnalytics.Core.Demo;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Web.Cli;
 
@@ -20,7 +21,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -66,7 +67,24 @@ public static class CliVerbs
             return 0;
         });
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript };
+        var questions = new Option<string>("--set") { Description = "JSONL question set with gold SQL", DefaultValueFactory = _ => "benchmarks/retrieval-demo.jsonl" };
+        var topK = new Option<int>("--k") { Description = "Tables kept per question", DefaultValueFactory = _ => 8 };
+        var noLatency = new Option<bool>("--no-latency") { Description = "Skip the synthetic 100/1,000/10,000-table latency runs" };
+        var benchRetrieval = new Command("bench-retrieval", "Recall of gold tables at k, prompt tokens against the whole schema, and latency on synthetic catalogs") { questions, source, topK, noLatency };
+        benchRetrieval.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, async (services, ds) =>
+        {
+            var report = await services.GetRequiredService<RetrievalBenchmark>().RunAsync(new RetrievalBenchmarkRequest
+            {
+                Source = ds,
+                QuestionsPath = parse.GetValue(questions),
+                TopK = parse.GetValue(topK),
+                SyntheticSizes = parse.GetValue(noLatency) ? [] : [100, 1_000, 10_000],
+            }, token);
+            await Console.Out.WriteLineAsync(report.ToText());
+            return 0;
+        }, token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval };
         return await root.Parse(args).InvokeAsync();
     }
 
