@@ -16,6 +16,10 @@ var app = builder.Build();
 app.UseWebPipeline();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapThreadEndpoints();
+app.MapMessageEndpoints();
+app.MapCostEndpoints();
+app.MapDataSourceEndpoints();
 await app.RunAsync();
 return 0;
 

@@ -88,6 +88,15 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return message is null ? null : ToView(message);
     }
 
+    /// <summary>The user's message sent with <paramref name="clientRequestId"/>, or null (also when someone else sent it).</summary>
+    public async Task<MessageView?> MessageByClientRequestAsync(string userId, Guid clientRequestId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var message = await context.Messages.AsNoTracking().Include(m => m.Calls)
+            .FirstOrDefaultAsync(m => m.ClientRequestId == clientRequestId && m.Thread!.UserId == userId, cancellationToken);
+        return message is null ? null : ToView(message);
+    }
+
     public async Task<Guid?> ThreadOfAsync(string userId, Guid messageId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
