@@ -13,6 +13,8 @@ using NlAnalytics.Core.Demo;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Offline;
+using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Core;
@@ -44,9 +46,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DemoStatus>();
         services.AddHostedService<DemoWarehouseStartup>();
         services.AddCatalog();
+        services.AddSchemaRetrieval();
         services.AddSqlExecution();
         services.AddLlm();
         services.AddAccounting();
+        services.AddOfflineAnalyst();
         services.AddAgentTeam();
         services.AddEvaluation();
         services.AddSingleton<ThreadStore>();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Data;
@@ -190,20 +191,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.CostUsd = answer.CostUsd;
         message.CompletedAt = now;
         message.Calls.Clear();
-        message.Calls.AddRange(answer.Calls.Select(call => new LlmCallRow
-        {
-            MessageId = message.Id,
-            ThreadId = message.ThreadId,
-            UserId = userId,
-            Agent = call.Agent,
-            Model = call.Model,
-            InputTokens = call.InputTokens,
-            CachedInputTokens = call.CachedInputTokens,
-            OutputTokens = call.OutputTokens,
-            LatencyMs = (int)Math.Min(int.MaxValue, call.Latency.TotalMilliseconds),
-            CostUsd = call.CostUsd,
-            CreatedAt = now,
-        }));
+        // Stored with the answer in one transaction: an answer is never saved without its costs.
+        message.Calls.AddRange(CostLedger.CallRows(message.Id, message.ThreadId, userId, answer.Calls, now));
         message.Thread!.UpdatedAt = now;
         await context.SaveChangesAsync(cancellationToken);
     }

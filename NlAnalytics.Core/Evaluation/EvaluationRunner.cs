@@ -43,6 +43,16 @@ public sealed partial class EvaluationRunner(
         return report.Summary with { ReportJsonPath = json, ReportMarkdownPath = markdown };
     }
 
+    /// <summary>The same, for an analyst that also reports progress (AnalystOrchestrator.AnswerAsync); evaluation needs none.</summary>
+    public Task<EvaluationSummary> RunAsync(
+        string setPath,
+        string source,
+        string mode,
+        string outputDirectory,
+        Func<AnalystRequest, IProgress<AgentProgress>?, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken) =>
+        RunAsync(setPath, source, mode, outputDirectory, (request, token) => analyst(request, null, token), cancellationToken);
+
     /// <summary>Runs <paramref name="set"/> against <paramref name="source"/> and scores every question; writes nothing.</summary>
     public async Task<EvaluationReport> RunAsync(
         EvaluationSet set,

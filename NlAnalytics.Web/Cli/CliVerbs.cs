@@ -20,7 +20,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -59,7 +59,18 @@ public static class CliVerbs
         var catalog = new Command("catalog", "Read a data source's catalog and print its size and how long it took") { source };
         catalog.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => CatalogAsync(services, console, ds!, token), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog };
+        var database = new Option<string>("--database") { Description = "Database the role may read", Required = true };
+        var schemas = new Option<string[]>("--schemas") { Description = "Schemas to expose (repeat or comma-separate)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var roleName = new Option<string>("--role") { Description = "Name of the login role", DefaultValueFactory = _ => "nla_reader" };
+        var roleScript = new Command("role-script", "Print the SQL that creates the read-only execution role for your own database (run it as a superuser with psql)") { database, schemas, roleName };
+        roleScript.SetAction(async parse =>
+        {
+            var exposed = parse.GetValue(schemas)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            await output.WriteLineAsync(ExecutionRoleProvisioner.Script(parse.GetValue(database)!, parse.GetValue(roleName)!, exposed));
+            return 0;
+        });
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 

@@ -1,0 +1,713 @@
+namespace NlAnalytics.Core.Offline;
+
+internal sealed partial class QuestionParser
+{
+    private static readonly HashSet<CueKind> Fillers = [CueKind.During, CueKind.With, CueKind.From, CueKind.To, CueKind.Only, CueKind.List];
+
+    private QueryIntent Build(List<Item> items)
+    {
+        var intent = new QueryIntent();
+        var tableMentions = items.Where(i => i.Schema is not null).SelectMany(i => i.Schema!).Where(r => r.Column is null && r.Score >= 0.6).Select(r => r.Table).ToHashSet();
+        _mentions = items.Where(i => i.Schema is not null || i.Values is not null)
+            .SelectMany(i => (i.Schema?.Where(r => r.Score >= 0.5).Select(r => r.Table) ?? []).Concat(i.Values?.Select(v => v.Column.Table) ?? []).Distinct())
+            .GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
+
+        // Conversation cues.
+        for (var k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            switch (item.Cue?.Kind)
+            {
+                case CueKind.FollowUp when k <= 2:
+                case CueKind.And when k == 0:
+                    intent.LooksLikeFollowUp = true;
+                    item.Used = true;
+                    break;
+                case CueKind.Instead:
+                    intent.Instead = true;
+                    item.Used = true;
+                    break;
+                case CueKind.Also:
+                    intent.Also = true;
+                    item.Used = true;
+                    break;
+                case CueKind.Only:
+                    intent.Only = true;
+                    intent.LooksLikeFollowUp |= k <= 1;
+                    item.Used = true;
+                    break;
+                case CueKind.Chart when item.Values is null && item.Schema is null:
+                    intent.Chart = item.Cue.Argument;
+                    item.Used = true;
+                    break;
+                case CueKind.Ascending:
+                    intent.Ascending = true;
+                    intent.ExplicitOrder = true;
+                    item.Used = true;
+                    break;
+                case CueKind.Descending:
+                    intent.Ascending = false;
+                    intent.ExplicitOrder = true;
+                    item.Used = true;
+                    break;
+            }
+        }
+
+        ParseTime(items, intent);
+        ParseComparisons(items, intent);
+        ParseRatios(items, intent);
+        ParseSuperlatives(items, intent, tableMentions);
+        ParseGroupings(items, intent, tableMentions);
+        ParseAggregates(items, intent, tableMentions);
+        ParseValues(items, intent);
+        ParseLeftovers(items, intent, tableMentions);
+        Complete(items, intent);
+        return intent;
+    }
+
+    private int NextIndex(List<Item> items, int k, bool skipFillers = true, bool skipValues = false)
+    {
+        for (var j = k + 1; j < items.Count; j++)
+        {
+            var item = items[j];
+            if (item.Stop && item.Cue is null && item.Schema is null && item.Values is null) continue;
+            if (skipFillers && item.Cue is { } cue && Fillers.Contains(cue.Kind) && item.Schema is null && item.Values is null) continue;
+            if (skipFillers && item.Is(CueKind.Distinct)) continue;
+            if (skipValues && item.Values is not null && item.Schema is null && !item.Used) continue;
+            return j;
+        }
+        return -1;
+    }
+
+    private int PreviousIndex(List<Item> items, int k)
+    {
+        for (var j = k - 1; j >= 0; j--)
+        {
+            var item = items[j];
+            if (item.Stop && item.Cue is null && item.Schema is null && item.Values is null) continue;
+            if (item.Cue is { } cue && Fillers.Contains(cue.Kind) && item.Schema is null && item.Values is null) continue;
+            return j;
+        }
+        return -1;
+    }
+
+    private Item? At(List<Item> items, int k) => k >= 0 && k < items.Count ? items[k] : null;
+
+    // ---- time ----
+
+    private void ParseTime(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            if (item.Used || item.Cue is null) continue;
+            switch (item.Cue.Kind)
+            {
+                case CueKind.Last:
+                {
+                    var j = NextIndex(items, k);
+                    var next = At(items, j);
+                    if (next is { Number: { } n, IsYear: false } && At(items, NextIndex(items, j)) is { Cue.Kind: CueKind.Grain } grain)
+                    {
+                        intent.Time = new TimeFilter(TimeKind.Rolling, [], N: (int)n, Grain: ParseGrain(grain.Cue!.Argument));
+                        item.Used = next.Used = grain.Used = true;
+                    }
+                    else if (next is { Cue.Kind: CueKind.Grain })
+                    {
+                        intent.Time = new TimeFilter(TimeKind.Previous, [], Grain: ParseGrain(next.Cue!.Argument));
+                        item.Used = next.Used = true;
+                    }
+                    break;
+                }
+                case CueKind.This when At(items, NextIndex(items, k)) is { Cue.Kind: CueKind.Grain } grain:
+                    intent.Time = new TimeFilter(TimeKind.Current, [], Grain: ParseGrain(grain.Cue!.Argument));
+                    item.Used = grain.Used = true;
+                    break;
+                case CueKind.Latest:
+                    intent.Time = new TimeFilter(TimeKind.Latest, [], Grain: At(items, NextIndex(items, k)) is { Cue.Kind: CueKind.Grain } g ? ParseGrain(g.Cue!.Argument) : TimeGrain.Year);
+                    item.Used = true;
+                    if (At(items, NextIndex(items, k)) is { Cue.Kind: CueKind.Grain } latestGrain) latestGrain.Used = true;
+                    break;
+                case CueKind.Month:
+                {
+                    var year = At(items, NextIndex(items, k, skipFillers: true)) is { IsYear: true } y ? y : null;
+                    var previous = At(items, k - 1);
+                    var anchored = year is not null || previous?.Cue?.Kind is CueKind.During or CueKind.Since or CueKind.From or CueKind.Before or CueKind.After or CueKind.Between;
+                    if (!anchored) break;
+                    item.Used = true;
+                    if (year is not null) year.Used = true;
+                    if (previous?.Cue?.Kind is CueKind.Since or CueKind.After && year is not null)
+                        intent.Time = new TimeFilter(TimeKind.Since, [(int)year.Number!.Value], Month: item.Cue.IntArgument + (previous.Cue.Kind == CueKind.After ? 1 : 0));
+                    else
+                        intent.Time = new TimeFilter(TimeKind.Month, year is null ? [] : [(int)year.Number!.Value], Month: item.Cue.IntArgument);
+                    break;
+                }
+                case CueKind.Quarter:
+                {
+                    var year = At(items, NextIndex(items, k, skipFillers: true)) is { IsYear: true } y ? y : null;
+                    item.Used = true;
+                    if (year is not null) year.Used = true;
+                    intent.Time = new TimeFilter(TimeKind.Quarter, year is null ? [] : [(int)year.Number!.Value], Quarter: item.Cue.IntArgument);
+                    break;
+                }
+                case CueKind.Since or CueKind.After when At(items, NextIndex(items, k, skipFillers: false)) is { IsYear: true } year:
+                    intent.Time = new TimeFilter(TimeKind.Since, [(int)year.Number!.Value + (item.Is(CueKind.After) ? 1 : 0)]);
+                    item.Used = year.Used = true;
+                    break;
+                case CueKind.Before when At(items, NextIndex(items, k, skipFillers: false)) is { IsYear: true } year:
+                    intent.Time = new TimeFilter(TimeKind.Before, [(int)year.Number!.Value]);
+                    item.Used = year.Used = true;
+                    break;
+                case CueKind.From or CueKind.Between:
+                {
+                    var first = At(items, k + 1);
+                    var link = At(items, k + 2);
+                    var second = At(items, k + 3);
+                    if (first is { IsYear: true } && link?.Cue?.Kind is CueKind.To or CueKind.And or CueKind.Before && second is { IsYear: true }
+                        && !items.Any(i => i.Is(CueKind.Growth)))
+                    {
+                        intent.Time = new TimeFilter(TimeKind.Range, [(int)first.Number!.Value, (int)second.Number!.Value]);
+                        item.Used = first.Used = link.Used = second.Used = true;
+                    }
+                    else if (item.Is(CueKind.From) && first is { IsYear: true } && !(link?.Cue?.Kind is CueKind.And))
+                    {
+                        // "from 2019" alone reads as "in 2019" when nothing bounds it; handled with plain years below.
+                    }
+                    break;
+                }
+                case CueKind.GrainAdjective:
+                    intent.Groups.Add(new Grouping(null, null, ParseGrain(item.Cue.Argument)));
+                    item.Used = true;
+                    break;
+                case CueKind.OverTime:
+                    intent.Groups.Add(new Grouping(null, null, TimeGrain.Auto));
+                    item.Used = true;
+                    break;
+            }
+        }
+
+        // Bare years: "in 2020", "2020 vs 2021", "2011-2020". Years right after a comparison cue are left to the comparison step.
+        var years = new List<Item>();
+        for (var k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            if (!item.IsYear || item.Used) continue;
+            var previous = At(items, PreviousIndex(items, k));
+            if (previous?.Cue?.Kind is CueKind.Greater or CueKind.Less or CueKind.AtLeast or CueKind.AtMost or CueKind.Equal or CueKind.Top or CueKind.Bottom) continue;
+            if (At(items, NextIndex(items, k, skipFillers: false)) is { Cue.Kind: CueKind.AtLeast or CueKind.AtMost }) continue;
+            years.Add(item);
+        }
+        if (years.Count == 0) return;
+        var hasGrowth = items.Any(i => i.Is(CueKind.Growth) || i.Is(CueKind.Compare));
+        if (years.Count >= 2 && items.Any(i => i.Is(CueKind.Growth)))
+        {
+            intent.Growth = ((int)years[0].Number!.Value, (int)years[^1].Number!.Value);
+            foreach (var y in years) y.Used = true;
+            return;
+        }
+        if (years.Count == 1 && items.Any(i => i.Is(CueKind.Growth) && !i.Used) && intent.Time is null)
+        {
+            var y = (int)years[0].Number!.Value;
+            intent.Growth = (y - 1, y);
+            years[0].Used = true;
+            return;
+        }
+        if (years.Count == 2 && years[1].Start == years[0].End && years[0].Number < years[1].Number)
+        {
+            intent.Time = new TimeFilter(TimeKind.Range, [(int)years[0].Number!.Value, (int)years[1].Number!.Value]);
+        }
+        else
+        {
+            intent.Time = new TimeFilter(TimeKind.Years, years.Select(y => (int)y.Number!.Value).Distinct().ToList());
+            if (years.Count > 1 && (hasGrowth || !intent.Groups.Any(g => g.IsTime)))
+                intent.Groups.Add(new Grouping(null, null, TimeGrain.Year));
+        }
+        foreach (var y in years) y.Used = true;
+    }
+
+    private TimeGrain ParseGrain(string? argument) => argument switch
+    {
+        "day" => TimeGrain.Day,
+        "week" => TimeGrain.Week,
+        "month" => TimeGrain.Month,
+        "quarter" => TimeGrain.Quarter,
+        _ => TimeGrain.Year,
+    };
+
+    // ---- numeric comparisons ----
+
+    private bool IsNumericColumn(ColumnNode column) => column.IsMeasure || column.IsYear || column.IsCountLike;
+
+    private ColumnNode? NumericColumnAt(Item? item) => NumericRefAt(item)?.Column;
+
+    private SchemaRef? NumericRefAt(Item? item) =>
+        item?.Schema?.Where(r => r.Column is not null && IsNumericColumn(r.Column)).OrderByDescending(Fit).FirstOrDefault();
+
+    private void ParseComparisons(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var cue = items[k];
+            if (cue.Used || cue.Cue is null) continue;
+            CompareOp? op = cue.Cue.Kind switch
+            {
+                CueKind.Greater => CompareOp.Greater,
+                CueKind.Less => CompareOp.Less,
+                CueKind.AtLeast => CompareOp.AtLeast,
+                CueKind.AtMost => CompareOp.AtMost,
+                CueKind.Equal => CompareOp.Equal,
+                CueKind.Between => CompareOp.Between,
+                _ => null,
+            };
+            if (op is null) continue;
+
+            Item? number;
+            Item? upper = null;
+            int after;
+            if (op is CompareOp.AtLeast or CompareOp.AtMost && At(items, k - 1) is { Number: not null, Used: false } postfix && (cue.Text.StartsWith("or", StringComparison.Ordinal) || cue.Text.StartsWith("and", StringComparison.Ordinal)))
+            {
+                number = postfix;
+                after = k;
+            }
+            else
+            {
+                var j = NextIndex(items, k, skipFillers: false);
+                number = At(items, j);
+                if (number is not { Number: not null, Used: false }) continue;
+                after = j;
+                if (op == CompareOp.Between)
+                {
+                    if (At(items, j + 1) is not { Cue.Kind: CueKind.And } || At(items, j + 2) is not { Number: not null } second) continue;
+                    upper = second;
+                    after = j + 2;
+                }
+            }
+
+            var columnItem = At(items, NextIndex(items, after, skipFillers: false));
+            var column = NumericColumnAt(columnItem);
+            if (column is null)
+            {
+                for (var back = k - 1; back >= Math.Max(0, k - 4) && column is null; back--)
+                {
+                    column = NumericColumnAt(items[back]);
+                    if (column is not null) columnItem = items[back];
+                }
+            }
+
+            if (column is null)
+            {
+                if (number.IsYear)
+                {
+                    var y = (int)number.Number!.Value;
+                    intent.Time = op switch
+                    {
+                        CompareOp.Greater => new TimeFilter(TimeKind.Since, [y + 1]),
+                        CompareOp.AtLeast => new TimeFilter(TimeKind.Since, [y]),
+                        CompareOp.Less => new TimeFilter(TimeKind.Before, [y]),
+                        CompareOp.AtMost => new TimeFilter(TimeKind.Before, [y + 1]),
+                        CompareOp.Between when upper is { IsYear: true } => new TimeFilter(TimeKind.Range, [y, (int)upper.Number!.Value]),
+                        _ => new TimeFilter(TimeKind.Years, [y]),
+                    };
+                    cue.Used = number.Used = true;
+                    if (upper is not null) upper.Used = true;
+                }
+                continue;
+            }
+            intent.Comparisons.Add(new Comparison(column, op.Value, number.Number!.Value, upper?.Number));
+            cue.Used = number.Used = true;
+            if (upper is not null) upper.Used = true;
+            if (columnItem is not null && columnItem.Schema!.All(r => r.Column is not null)) columnItem.Used = true;
+        }
+    }
+
+    // ---- shares, ratios, growth ----
+
+    private void ParseRatios(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var cue = items[k];
+            if (cue.Used || cue.Cue is null) continue;
+            if (cue.Is(CueKind.Share))
+            {
+                cue.Used = true;
+                var value = FindValue(items, k, 6);
+                if (value is not null)
+                {
+                    intent.ShareOf = ToMention(items, value);
+                    value.Used = true;
+                }
+                else
+                {
+                    intent.ShareOfTotal = true;
+                }
+            }
+            else if (cue.Is(CueKind.Ratio))
+            {
+                cue.Used = true;
+                var first = FindValue(items, k, 4);
+                if (first is null) continue;
+                first.Used = true;
+                var second = FindValue(items, items.IndexOf(first), 4);
+                intent.RatioOf = ToMention(items, first);
+                if (second is not null)
+                {
+                    second.Used = true;
+                    intent.RatioTo = ToMention(items, second);
+                }
+            }
+            else if (cue.Is(CueKind.Growth) && intent.Growth is not null)
+            {
+                cue.Used = true;
+            }
+        }
+    }
+
+    private Item? FindValue(List<Item> items, int k, int window)
+    {
+        for (var j = k + 1; j < items.Count && j <= k + window; j++)
+            if (items[j] is { Values: not null, Used: false } v && v.Schema is null) return v;
+        return null;
+    }
+
+    private ValueMention ToMention(List<Item> items, Item value)
+    {
+        var k = items.IndexOf(value);
+        var negated = false;
+        for (var j = k - 1; j >= 0 && j >= k - 3; j--)
+        {
+            var before = items[j];
+            if (before.Is(CueKind.Not)) { negated = true; before.Used = true; break; }
+            if (before.Values is not null || before.Schema is not null || before.Number is not null) break;
+        }
+        return new ValueMention(value.Text, value.Values!, negated, value.Start);
+    }
+
+    // ---- top / bottom / most / least ----
+
+    private Dictionary<TableNode, int>? _mentions;
+
+    /// <summary>How strongly a reference fits: its own score plus how often the question mentions its table elsewhere.</summary>
+    private double Fit(SchemaRef r) => r.Score + 0.1 * (_mentions?.GetValueOrDefault(r.Table) ?? 0);
+
+    private SchemaRef? EntityRef(Item? item) =>
+        item?.Schema?.Where(r => r.Column is null || (r.Column.IsDimension && !r.Column.IsMeasure) || r.Column.IsYear || r.Column.IsDate).OrderByDescending(r => Fit(r) + (r.Column is null ? 0.05 : 0)).FirstOrDefault();
+
+    private Grouping ToGrouping(SchemaRef reference) =>
+        reference.Column is null ? new Grouping(null, reference.Table, null)
+        : reference.Column.IsDate ? new Grouping(reference.Column, null, TimeGrain.Day)
+        : reference.Column.IsYear ? new Grouping(reference.Column, null, TimeGrain.Year)
+        : new Grouping(reference.Column, null, null);
+
+    private void ParseSuperlatives(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var cue = items[k];
+            if (cue.Used || cue.Cue is null || cue.Schema is not null || cue.Values is not null) continue;
+            switch (cue.Cue.Kind)
+            {
+                case CueKind.Top or CueKind.Bottom:
+                {
+                    var j = NextIndex(items, k);
+                    var n = At(items, j);
+                    int? limit = null;
+                    if (n is { Number: not null, IsPercent: false, Used: false } && n.Number < 100000)
+                    {
+                        limit = (int)n.Number.Value;
+                        n.Used = true;
+                        j = NextIndex(items, j, skipValues: true);
+                    }
+                    var target = At(items, j);
+                    // "the 10 most streamed": the number sits before the cue.
+                    cue.Used = true;
+                    intent.Ascending = cue.Is(CueKind.Bottom);
+                    intent.ExplicitOrder = true;
+                    var entity = EntityRef(target);
+                    if (entity is not null && !target!.Used)
+                    {
+                        intent.Groups.Add(ToGrouping(entity));
+                        target.Used = true;
+                        limit ??= target.IsSingular ? 1 : 10;
+                    }
+                    intent.Limit = limit ?? intent.Limit ?? 10;
+                    break;
+                }
+                case CueKind.Most or CueKind.Least or CueKind.Highest or CueKind.Lowest:
+                {
+                    cue.Used = true;
+                    var ascending = cue.Cue.Kind is CueKind.Least or CueKind.Lowest;
+                    var before = At(items, PreviousIndex(items, k));
+                    int? limit = before is { Number: not null, Used: false, IsYear: false } ? (int)before.Number.Value : null;
+                    if (limit is not null) before!.Used = true;
+                    // The entity ranked: "which branch ...", "the branch with the most ...", "the most borrowed books".
+                    Item? entityItem = null;
+                    var which = items.FindIndex(i => i.Is(CueKind.Which) && !i.Used);
+                    if (which >= 0 && EntityRef(At(items, NextIndex(items, which, skipValues: true))) is not null)
+                        entityItem = At(items, NextIndex(items, which, skipValues: true));
+                    var measureIndex = NextIndex(items, k);
+                    var measureItem = At(items, measureIndex);
+                    if (entityItem is null)
+                    {
+                        var prior = PreviousIndex(items, before is not null && limit is not null ? items.IndexOf(before) : k);
+                        if (EntityRef(At(items, prior)) is not null && !items[prior].Used && NumericColumnAt(items[prior]) is null) entityItem = items[prior];
+                        else if (NumericColumnAt(measureItem) is not null && EntityRef(At(items, NextIndex(items, measureIndex, skipValues: true))) is { } after && after.Column is null)
+                            entityItem = At(items, NextIndex(items, measureIndex, skipValues: true));
+                        else if (NumericColumnAt(measureItem) is null && EntityRef(measureItem) is { Column: not null } dimension && !dimension.Column.IsDate)
+                            entityItem = measureItem; // "most common payment method"
+                    }
+                    if (entityItem is not null && EntityRef(entityItem) is { } entity)
+                    {
+                        if (which >= 0) items[which].Used = true;
+                        intent.Groups.Add(ToGrouping(entity));
+                        entityItem.Used = true;
+                        intent.Limit = limit ?? (entityItem.IsSingular ? 1 : 10);
+                        intent.Ascending = ascending;
+                        intent.ExplicitOrder = true;
+                    }
+                    else if (cue.Cue.Kind is CueKind.Highest or CueKind.Lowest)
+                    {
+                        intent.Aggregate = ascending ? Aggregate.Min : Aggregate.Max;
+                    }
+                    else
+                    {
+                        intent.Ascending = ascending;
+                        intent.ExplicitOrder = true;
+                        intent.Limit = limit ?? 1;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    // ---- groupings ----
+
+    private void ParseGroupings(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var cue = items[k];
+            if (cue.Used || !cue.Is(CueKind.GroupBy) || cue.Schema is not null) continue;
+            var j = NextIndex(items, k);
+            while (j >= 0)
+            {
+                var target = items[j];
+                if (target.Used) break;
+                if (target.Cue?.Kind == CueKind.Grain && target.Schema is null)
+                {
+                    intent.Groups.Add(new Grouping(null, null, ParseGrain(target.Cue.Argument)));
+                }
+                else if (target.Cue?.Kind == CueKind.Grain && target.Schema?.FirstOrDefault(r => r.Column?.IsYear == true) is { } yearColumn)
+                {
+                    intent.Groups.Add(new Grouping(yearColumn.Column, null, TimeGrain.Year));
+                }
+                else if (NumericRefAt(target) is { } measure && !measure.Column!.IsYear && (EntityRef(target) is not { } rival || rival.Score < measure.Score))
+                {
+                    // "top branches by revenue": a measure after "by" is what to rank by, not a grouping.
+                    intent.Measure ??= measure.Column;
+                    target.Used = true;
+                    cue.Used = true;
+                    break;
+                }
+                else if (EntityRef(target) is { } entity)
+                {
+                    intent.Groups.Add(ToGrouping(entity));
+                }
+                else
+                {
+                    break;
+                }
+                cue.Used = target.Used = true;
+                var link = NextIndex(items, j);
+                if (At(items, link) is { Cue.Kind: CueKind.And } and)
+                {
+                    var following = NextIndex(items, link);
+                    if (At(items, following) is { } f && (EntityRef(f) is not null || f.Is(CueKind.Grain)) && NumericColumnAt(f) is null)
+                    {
+                        and.Used = true;
+                        j = following;
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+    }
+
+    // ---- aggregates ----
+
+    private void ParseAggregates(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
+    {
+        var distinct = items.Any(i => i.Is(CueKind.Distinct));
+        for (var k = 0; k < items.Count; k++)
+        {
+            var cue = items[k];
+            if (cue.Used || cue.Cue is null || cue.Schema is not null) continue;
+            var aggregate = cue.Cue.Kind switch
+            {
+                CueKind.Count => Aggregate.Count,
+                CueKind.Sum => Aggregate.Sum,
+                CueKind.Average => Aggregate.Average,
+                CueKind.Min => Aggregate.Min,
+                CueKind.Max => Aggregate.Max,
+                _ => Aggregate.None,
+            };
+            if (aggregate == Aggregate.None) continue;
+            cue.Used = true;
+            var j = NextIndex(items, k, skipValues: true);
+            var target = At(items, j);
+            // "total number of visitors", "average number of ...": the inner cue decides what is counted.
+            if (target?.Cue?.Kind is CueKind.Count && target.Schema is null)
+            {
+                target.Used = true;
+                if (aggregate == Aggregate.Sum) aggregate = Aggregate.Count;
+                j = NextIndex(items, j, skipValues: true);
+                target = At(items, j);
+            }
+            if (intent.Aggregate == Aggregate.None || intent.Aggregate == aggregate || aggregate is Aggregate.Average or Aggregate.Min or Aggregate.Max)
+                intent.Aggregate = aggregate;
+            if (target is null || target.Schema is null || target.Used) continue;
+
+            var best = target.Schema[0];
+            var columnRef = target.Schema.Where(r => r.Column is not null && (r.Column.IsMeasure || r.Column.IsCountLike)).OrderByDescending(r => r.Score).FirstOrDefault();
+            var tableRef = target.Schema.Where(r => r.Column is null).OrderByDescending(r => r.Score).FirstOrDefault();
+            if (aggregate == Aggregate.Count)
+            {
+                if (columnRef is not null && (tableRef is null || columnRef.Score >= tableRef.Score) && columnRef.Column!.Info.IsNumeric)
+                {
+                    intent.Measure = columnRef.Column;
+                    intent.Aggregate = Aggregate.Sum;
+                }
+                else if (tableRef is not null)
+                {
+                    intent.Entity = tableRef.Table;
+                    if (distinct) intent.Aggregate = Aggregate.CountDistinct;
+                }
+                else if (best.Column is { } counted && !counted.Info.IsNumeric)
+                {
+                    intent.Entity = counted.Table;
+                    intent.Measure = counted;
+                    intent.Aggregate = Aggregate.CountDistinct;
+                }
+                else continue;
+            }
+            else if (columnRef is not null)
+            {
+                intent.Measure = columnRef.Column;
+            }
+            else if (tableRef is not null && aggregate == Aggregate.Sum)
+            {
+                intent.Entity = tableRef.Table;
+                intent.Aggregate = Aggregate.Count;
+            }
+            else continue;
+            target.Used = true;
+        }
+    }
+
+    // ---- values ----
+
+    private void ParseValues(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            if (item.Used || item.Values is null) continue;
+            if (item.Schema is not null)
+            {
+                // A word that is both a value and a schema word ("country"): after "which"/"by" it is the column, otherwise the value.
+                var previous = At(items, PreviousIndex(items, k));
+                if (previous?.Cue?.Kind is CueKind.Which or CueKind.GroupBy or CueKind.Top) continue;
+                if (item.Schema.Any(r => r.Column is null && r.Score >= 1.0) && !item.Values.Any(v => v.Value.Length > 0 && TextNormalizer.Fold(v.Value) == item.Text)) continue;
+            }
+            intent.Values.Add(ToMention(items, item));
+            item.Used = true;
+        }
+    }
+
+    // ---- what is left: measure, entity, explicit date column ----
+
+    private void ParseLeftovers(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            if (item.Used || item.Schema is null) continue;
+            var refs = item.Schema;
+            var measure = refs.Where(r => r.Column is not null && (r.Column.IsMeasure || r.Column.IsCountLike))
+                .OrderByDescending(r => r.Score + (tables.Contains(r.Table) ? 0.3 : 0)).FirstOrDefault();
+            var table = refs.Where(r => r.Column is null).OrderByDescending(r => r.Score).FirstOrDefault();
+            var date = refs.Where(r => r.Column is { IsDate: true } or { IsYear: true }).OrderByDescending(r => r.Score).FirstOrDefault();
+            var dimension = refs.Where(r => r.Column is not null && r.Column.IsDimension && !r.Column.IsDate).OrderByDescending(r => r.Score).FirstOrDefault();
+            var which = At(items, PreviousIndex(items, k)) is { Cue.Kind: CueKind.Which or CueKind.List };
+
+            if (date is not null && (table is null || date.Score >= table.Score) && (measure is null || date.Score >= measure.Score))
+            {
+                intent.DateColumn = date.Column;
+                item.Used = true;
+            }
+            else if (measure is not null && (table is null || measure.Score >= table.Score || intent.Entity is not null) && intent.Measure is null)
+            {
+                intent.Measure = measure.Column;
+                item.Used = true;
+            }
+            else if (table is not null && intent.Entity is null && intent.Measure is null)
+            {
+                intent.Entity = table.Table;
+                item.Used = true;
+            }
+            else if (table is not null && (intent.Entity == table.Table || intent.Measure?.Table == table.Table))
+            {
+                item.Used = true;
+            }
+            else if (dimension is not null && which && intent.Groups.Count == 0)
+            {
+                intent.Groups.Add(new Grouping(dimension.Column, null, null));
+                item.Used = true;
+            }
+            else if (table is not null || dimension is not null)
+            {
+                // A table or column named for context ("... of branches in Oslo"): it joins in but changes nothing.
+                item.Used = true;
+                intent.Doubts.Add($"'{item.Text}' was only used to choose tables");
+            }
+        }
+    }
+
+    private void Complete(List<Item> items, QueryIntent intent)
+    {
+        foreach (var item in items)
+        {
+            if (item.Used || item.Stop) continue;
+            if (item.Cue is { } cue)
+            {
+                if (cue.Kind is CueKind.List or CueKind.Which)
+                    intent.ListRows = true;
+                continue;
+            }
+            if (item.Schema is null && item.Values is null && item.Number is null) intent.Unknown.Add(item.Text);
+            else if (item.Number is not null) intent.Unknown.Add(item.Text);
+        }
+        intent.MeaningfulItems = items.Count(i => !i.Stop);
+
+        if (intent.Aggregate == Aggregate.Count && intent.Measure is { IsCountLike: true } && intent.Entity is null)
+            intent.Aggregate = Aggregate.Sum;
+        if (intent.Measure is not null && intent.Aggregate is Aggregate.None or Aggregate.Count && intent.Entity is null)
+            intent.Aggregate = intent.Measure.IsNonAdditive ? Aggregate.Average : Aggregate.Sum;
+        if (intent.Measure is null && intent.Entity is not null && intent.Aggregate is Aggregate.None or Aggregate.Sum)
+        {
+            var listing = intent.ListRows && intent.Groups.Count == 0 && intent.Limit is null && intent.ShareOf is null && !intent.ShareOfTotal;
+            intent.Aggregate = listing ? Aggregate.None : Aggregate.Count;
+            intent.ListRows = listing;
+        }
+        else
+        {
+            intent.ListRows = false;
+        }
+        if (intent.Aggregate is Aggregate.Min or Aggregate.Max or Aggregate.Average && intent.Measure is null && intent.Entity is not null)
+        {
+            intent.Doubts.Add("no numeric column to aggregate");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace NlAnalytics.Core.Offline;
+
+/// <summary>One span of a question and everything it could mean: a cue, a number, values, schema elements.</summary>
+internal sealed class Item(int start, int end, string text, string stem)
+{
+    public int Start { get; } = start;
+    public int End { get; } = end;
+    public string Text { get; } = text;
+    public string Stem { get; } = stem;
+    public Cue? Cue { get; init; }
+    public decimal? Number { get; init; }
+    public bool IsYear { get; init; }
+    public bool IsPercent { get; init; }
+    public List<ValueRef>? Values { get; init; }
+    public List<SchemaRef>? Schema { get; init; }
+    public bool Stop { get; init; }
+    public bool Used { get; set; }
+
+    public bool Is(CueKind kind) => Cue?.Kind == kind;
+    public bool IsSingular => Text == Stem || !Text.EndsWith('s');
+    public override string ToString() => Text;
+}
+
+/// <summary>Turns a question into a <see cref="QueryIntent"/> against one catalog's index. Pure and deterministic.</summary>
+internal sealed partial class QuestionParser(CatalogIndex index)
+{
+    private Lexicon Lexicon => index.Lexicon;
+
+    public QueryIntent Parse(string question) => Build(Segment(TextNormalizer.Tokenize(question)));
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(k|m|bn|%)$")]
+    private static partial Regex SuffixedNumber();
+
+    internal List<Item> Segment(List<Token> tokens)
+    {
+        var items = new List<Item>();
+        for (var i = 0; i < tokens.Count;)
+        {
+            var item = Match(tokens, i);
+            items.Add(item);
+            i = item.End;
+        }
+        return items;
+    }
+
+    private Item Match(List<Token> tokens, int i)
+    {
+        if (TryNumber(tokens, i) is { } number) return number;
+        var remaining = tokens.Count - i;
+
+        Cue? cue = null;
+        var cueLength = 0;
+        for (var n = Math.Min(Lexicon.LongestCue, remaining); n >= 1 && cue is null; n--)
+            if (Lexicon.Cues.TryGetValue(Raw(tokens, i, n), out var found)) (cue, cueLength) = (found, n);
+
+        List<ValueRef>? values = null;
+        var valueLength = 0;
+        for (var n = Math.Min(index.MaxValueWords, remaining); n >= 1 && values is null; n--)
+        {
+            var refs = new List<ValueRef>();
+            foreach (var key in new[] { Raw(tokens, i, n), Stems(tokens, i, n) })
+                if (index.Values.TryGetValue(key, out var list)) refs.AddRange(list);
+            if (n == 1)
+                foreach (var synonym in SynonymsOf(tokens[i]))
+                {
+                    if (index.Values.TryGetValue(synonym, out var list)) refs.AddRange(list);
+                    if (index.Values.TryGetValue(TextNormalizer.Stem(synonym), out list)) refs.AddRange(list);
+                }
+            if (refs.Count > 0) (values, valueLength) = (refs.Distinct().ToList(), n);
+        }
+
+        List<SchemaRef>? schema = null;
+        var schemaLength = 0;
+        for (var n = Math.Min(index.MaxSchemaWords, remaining); n >= 1 && schema is null; n--)
+        {
+            var scores = new Dictionary<(TableNode, ColumnNode?), double>();
+            void Add(IEnumerable<SchemaRef> refs, double weight)
+            {
+                foreach (var r in refs) scores[(r.Table, r.Column)] = scores.GetValueOrDefault((r.Table, r.Column)) + r.Score * weight;
+            }
+            if (index.Schema.TryGetValue(Stems(tokens, i, n), out var direct)) Add(direct, 1.0);
+            if (n == 1)
+                foreach (var synonym in SynonymsOf(tokens[i]))
+                    if (index.Schema.TryGetValue(TextNormalizer.Stem(synonym), out var viaSynonym)) Add(viaSynonym, 0.8);
+            if (scores.Count > 0)
+                (schema, schemaLength) = (scores.Select(kv => new SchemaRef(kv.Key.Item1, kv.Key.Item2, kv.Value)).OrderByDescending(r => r.Score).ToList(), n);
+        }
+
+        var length = Math.Max(cueLength, Math.Max(valueLength, schemaLength));
+        if (length == 0)
+        {
+            var word = tokens[i].Text;
+            var stop = Lexicon.Stopwords.Contains(word) || word.Length == 1 && !char.IsDigit(word[0]);
+            if (!stop && Loosely(tokens, i) is { } loose) return loose;
+            return new Item(i, i + 1, word, tokens[i].Stem) { Stop = stop };
+        }
+        // A cue inside a longer value or schema phrase ("in store", "first name") loses; a single-word value or schema word that is also a cue keeps both.
+        return new Item(i, i + length, Raw(tokens, i, length), Stems(tokens, i, length))
+        {
+            Cue = cueLength == length ? cue : null,
+            Values = valueLength == length ? values : null,
+            Schema = schemaLength == length ? schema : null,
+        };
+    }
+
+    /// <summary>
+    /// Last resort for a word nothing matched: a compound split in two ("signed up" → signup) or a word sharing
+    /// a long stem with a schema word ("enrolled" → enrollment). Weak on purpose.
+    /// </summary>
+    private Item? Loosely(List<Token> tokens, int i)
+    {
+        var stem = tokens[i].Stem;
+        if (i + 1 < tokens.Count && index.Schema.TryGetValue(stem + tokens[i + 1].Text, out var compound))
+            return new Item(i, i + 2, Raw(tokens, i, 2), stem + tokens[i + 1].Text) { Schema = compound.Select(r => r with { Score = r.Score * 0.8 }).ToList() };
+        if (stem.Length < 5) return null;
+        var refs = index.Schema
+            .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
+            .SelectMany(kv => kv.Value.Select(r => r with { Score = Math.Min(r.Score, 1.0) * 0.45 }))
+            .ToList();
+        return refs.Count == 0 ? null : new Item(i, i + 1, tokens[i].Text, stem) { Schema = refs };
+    }
+
+    private IEnumerable<string> SynonymsOf(Token token)
+    {
+        if (Lexicon.Synonyms.TryGetValue(token.Text, out var synonyms)) return synonyms;
+        if (Lexicon.Synonyms.TryGetValue(token.Stem, out synonyms)) return synonyms;
+        return [];
+    }
+
+    private Item? TryNumber(List<Token> tokens, int i)
+    {
+        var text = tokens[i].Text;
+        decimal value;
+        var end = i + 1;
+        var percent = false;
+        var multiplied = false;
+        if (text.Length > 0 && char.IsDigit(text[0]) && decimal.TryParse(text.Replace(",", "", StringComparison.Ordinal), NumberStyles.Number, CultureInfo.InvariantCulture, out value))
+        {
+        }
+        else if (SuffixedNumber().Match(text) is { Success: true } m)
+        {
+            value = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            switch (m.Groups[2].Value)
+            {
+                case "%": percent = true; break;
+                case "k": value *= 1000; multiplied = true; break;
+                case "m": value *= 1_000_000; multiplied = true; break;
+                default: value *= 1_000_000_000; multiplied = true; break;
+            }
+        }
+        else if (Lexicon.Cues.TryGetValue(text, out var word) && word.Kind == CueKind.NumberWord)
+        {
+            value = word.IntArgument;
+        }
+        else
+        {
+            return null;
+        }
+        if (end < tokens.Count && Lexicon.Cues.TryGetValue(tokens[end].Text, out var next))
+        {
+            if (next.Kind == CueKind.Multiplier)
+            {
+                value *= decimal.Parse(next.Argument!, CultureInfo.InvariantCulture);
+                multiplied = true;
+                end++;
+            }
+            else if (next.Kind == CueKind.Percent || tokens[end].Text == "%")
+            {
+                percent = true;
+                end++;
+            }
+        }
+        else if (end < tokens.Count && tokens[end].Text == "%")
+        {
+            percent = true;
+            end++;
+        }
+        var isYear = !multiplied && !percent && value == decimal.Truncate(value) && value is >= 1900 and <= 2100 && text.Length == 4;
+        return new Item(i, end, Raw(tokens, i, end - i), text) { Number = value, IsYear = isYear, IsPercent = percent };
+    }
+
+    private static string Raw(List<Token> tokens, int i, int n) => TextNormalizer.Phrase(tokens.Skip(i).Take(n).Select(t => t.Text));
+    private static string Stems(List<Token> tokens, int i, int n) => TextNormalizer.Phrase(tokens.Skip(i).Take(n).Select(t => t.Stem));
+}

@@ -1,0 +1,577 @@
+using System.Globalization;
+using System.Text;
+
+namespace NlAnalytics.Core.Offline;
+
+/// <summary>The SQL for an intent, how it reads back to a person, and how sure the composer is.</summary>
+internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts);
+
+/// <summary>
+/// Turns a <see cref="QueryIntent"/> into one PostgreSQL SELECT: picks the base table, resolves values
+/// and the date column relative to it, joins along the shortest foreign-key paths, and aggregates.
+/// </summary>
+internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hintedTables)
+{
+    private static readonly string[] UnlikelyDateWords = ["birth", "dob", "end", "expir", "close", "clos", "updat", "modifi", "delet", "due"];
+
+    private readonly List<JoinEdge> _joins = [];
+    private readonly List<TableNode> _joined = [];
+    private readonly List<string> _doubts = [];
+    private double _confidence = 0.92;
+
+    public ComposedQuery Compose(QueryIntent intent)
+    {
+        _doubts.AddRange(intent.Doubts);
+        var baseTable = intent.Measure?.Table ?? intent.Entity ?? intent.Values.FirstOrDefault()?.Refs[0].Column.Table
+            ?? intent.Groups.Select(g => g.Table ?? g.Column?.Table).FirstOrDefault(t => t is not null);
+        if (baseTable is null) return Decline("I could not tell what to count or measure");
+        if (intent.Measure is null && intent.Entity is null)
+        {
+            _doubts.Add($"nothing named what to count, so counting {baseTable.Noun}");
+            _confidence -= 0.25;
+        }
+        _joined.Add(baseTable);
+
+        intent.Groups = intent.Groups.Select(g => g.Column is { } c && index.PathTo(_joined, c.Table) is null && Twin(c) is { } twin ? g with { Column = twin } : g).ToList();
+        if (intent.TopRestriction is { } top && top.Group.Column is { } rc && index.PathTo(_joined, rc.Table) is null && Twin(rc) is { } rtwin)
+            intent.TopRestriction = (top.Group with { Column = rtwin }, top.N);
+        foreach (var group in intent.Groups.Where(g => !g.IsTime || g.Column is not null)) Require((group.Table ?? group.Column!.Table));
+        var filters = ResolveValues(intent.Values);
+        if (filters is null) return Decline("a value in the question is not reachable from the tables involved");
+        foreach (var f in filters) Require(f.Column.Table);
+        foreach (var c in intent.Comparisons.Where(c => !IsAggregateComparison(intent, c))) Require(c.Column.Table);
+        ValueRef? share = intent.ShareOf is null ? null : ResolveOne(intent.ShareOf);
+        ValueRef? ratioOf = intent.RatioOf is null ? null : ResolveOne(intent.RatioOf);
+        ValueRef? ratioTo = intent.RatioTo is null ? null : ResolveOne(intent.RatioTo);
+        foreach (var r in new[] { share, ratioOf, ratioTo }) if (r is not null) Require(r.Column.Table);
+
+        var needsTime = intent.Time is not null || intent.Growth is not null || intent.Groups.Any(g => g.IsTime && g.Column is null);
+        ColumnNode? dateColumn = null;
+        if (needsTime)
+        {
+            dateColumn = intent.DateColumn ?? FindDateColumn(baseTable, intent);
+            if (dateColumn is null) return Decline("the question mentions time but no date or year column is reachable");
+            Require(dateColumn.Table);
+        }
+        if (_joined.Contains(null!)) return Decline("the tables involved are not connected by foreign keys");
+
+        var fanOut = _joins.Any(e => !e.ManyToOne);
+        var measure = MeasureExpression(intent, baseTable, fanOut);
+        if (measure is null) return Decline("I could not find a numeric column to aggregate");
+        var (measureSql, measureAlias, measureWords) = measure.Value;
+
+        var where = new List<string>();
+        var whereWords = new List<string>();
+        foreach (var byColumn in filters.GroupBy(f => f.Column))
+        {
+            var col = byColumn.Key;
+            var positive = byColumn.Where(f => !f.Negated).Select(f => f.Value).Distinct().ToList();
+            var negative = byColumn.Where(f => f.Negated).Select(f => f.Value).Distinct().ToList();
+            if (positive.Count > 0)
+            {
+                where.Add(positive.Count == 1 ? $"{Col(col)} = {SqlText.Literal(positive[0])}" : $"{Col(col)} IN ({string.Join(", ", positive.Select(SqlText.Literal))})");
+                whereWords.Add(positive.Count == 1 ? $"{col.Name} = {SqlText.Literal(positive[0])}" : $"{col.Name} in ({string.Join(", ", positive.Select(SqlText.Literal))})");
+            }
+            if (negative.Count > 0)
+            {
+                where.Add(negative.Count == 1 ? $"{Col(col)} IS DISTINCT FROM {SqlText.Literal(negative[0])}" : $"{Col(col)} NOT IN ({string.Join(", ", negative.Select(SqlText.Literal))})");
+                whereWords.Add(negative.Count == 1 ? $"{col.Name} <> {SqlText.Literal(negative[0])}" : $"{col.Name} not in ({string.Join(", ", negative.Select(SqlText.Literal))})");
+            }
+        }
+        var having = new List<string>();
+        foreach (var comparison in intent.Comparisons)
+        {
+            if (IsAggregateComparison(intent, comparison))
+            {
+                var entity = intent.Entity!;
+                if (entity.Key is null) return Decline($"{entity.Noun} has no single-column primary key to compare totals per row");
+                var sub = new SqlComposer(index, hintedTables);
+                sub._joined.Add(entity);
+                sub.Require(comparison.Column.Table);
+                if (sub._joined.Contains(null!)) return Decline("the tables involved are not connected by foreign keys");
+                var agg = comparison.Column.IsNonAdditive ? "AVG" : "SUM";
+                where.Add($"{Col(entity.Key)} IN (SELECT {sub.Col(entity.Key)} FROM {sub.FromClause()} GROUP BY {sub.Col(entity.Key)} HAVING {Compare($"{agg}({sub.Col(comparison.Column)})", comparison)})");
+                whereWords.Add($"{agg.ToLowerInvariant()} of {comparison.Column.Name} per {entity.Singular} {Words(comparison)}");
+            }
+            else
+            {
+                where.Add(Compare(Col(comparison.Column), comparison));
+                whereWords.Add($"{comparison.Column.Name} {Words(comparison)}");
+            }
+        }
+        if (intent.Time is not null && dateColumn is not null)
+        {
+            var time = TimeCondition(intent.Time, dateColumn);
+            if (time is null) return Decline($"'{dateColumn.Name}' holds whole years, so it cannot answer about months, quarters or days");
+            where.Add(time.Value.Sql);
+            whereWords.Add(time.Value.Words);
+        }
+        if (intent.TopRestriction is { } restriction)
+        {
+            var restricted = RestrictionCondition(intent, restriction.Group, restriction.N);
+            if (restricted is null) return Decline("I could not restrict to the top entries");
+            where.Add(restricted);
+            whereWords.Add($"among the top {restriction.N} {restriction.Group.Table?.Noun ?? restriction.Group.Column?.Name}");
+        }
+
+        // Growth: two periods side by side.
+        if (intent.Growth is { } growth && dateColumn is not null)
+            return ComposeGrowth(intent, growth, dateColumn, baseTable, fanOut, where, whereWords, measureWords);
+
+        var select = new List<string>();
+        var groupBy = new List<string>();
+        var order = new List<string>();
+        var groupWords = new List<string>();
+        var timeAliases = new List<string>();
+        foreach (var group in intent.Groups)
+        {
+            if (group.IsTime)
+            {
+                var col = group.Column ?? dateColumn!;
+                var (expr, alias) = TimeBucket(col, group.Grain!.Value);
+                select.Add($"{expr} AS {alias}");
+                groupBy.Add(expr);
+                timeAliases.Add(alias);
+                groupWords.Add(alias);
+            }
+            else if (group.Table is { } table)
+            {
+                var label = table.Label ?? table.Key;
+                if (label is null) return Decline($"{table.Noun} has nothing to label its rows with");
+                var alias = SqlText.Alias(table.Singular);
+                select.Add($"{Col(label)} AS {alias}");
+                if (table.Key is not null && table.Key != label) groupBy.Add(Col(table.Key));
+                groupBy.Add(Col(label));
+                groupWords.Add(table.Singular);
+            }
+            else
+            {
+                var alias = SqlText.Alias(group.Column!.Name);
+                select.Add($"{Col(group.Column)} AS {alias}");
+                groupBy.Add(Col(group.Column));
+                groupWords.Add(group.Column.Name);
+            }
+        }
+
+        string measureSelect;
+        if (share is not null)
+        {
+            var cond = Condition(share, intent.ShareOf!.Negated);
+            measureSelect = intent.Aggregate is Aggregate.Sum && intent.Measure is not null
+                ? $"ROUND(100.0 * SUM(CASE WHEN {cond} THEN {Col(intent.Measure)} ELSE 0 END) / NULLIF(SUM({Col(intent.Measure)}), 0), 1) AS share_pct"
+                : $"ROUND(100.0 * SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0), 1) AS share_pct";
+            measureAlias = "share_pct";
+            measureWords = $"share (%) of {measureWords} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
+        }
+        else if (ratioOf is not null && ratioTo is not null)
+        {
+            var m = intent.Measure is not null && intent.Aggregate == Aggregate.Sum ? Col(intent.Measure) : "1";
+            measureSelect = $"ROUND(SUM(CASE WHEN {Condition(ratioOf, false)} THEN {m} ELSE 0 END)::numeric / NULLIF(SUM(CASE WHEN {Condition(ratioTo, false)} THEN {m} ELSE 0 END), 0), 2) AS ratio";
+            measureAlias = "ratio";
+            measureWords = $"ratio of {measureWords} where {ratioOf.Column.Name} = {SqlText.Literal(ratioOf.Value)} to {ratioTo.Column.Name} = {SqlText.Literal(ratioTo.Value)}";
+        }
+        else if (intent.ShareOfTotal && intent.Groups.Count > 0)
+        {
+            measureSelect = $"{measureSql} AS {measureAlias}, ROUND(100.0 * {measureSql} / NULLIF(SUM({measureSql}) OVER (), 0), 1) AS share_pct";
+            measureWords = $"{measureWords} and each one's share (%) of the total";
+            measureAlias = "share_pct";
+        }
+        else
+        {
+            measureSelect = intent.ListRows ? "" : $"{measureSql} AS {measureAlias}";
+        }
+
+        var sql = new StringBuilder();
+        if (intent.ListRows)
+        {
+            var table = baseTable;
+            var columns = table.Columns.Where(c => !c.IsKey || c == table.Label).Take(8).Select(c => Col(c)).ToList();
+            if (table.Label is not null && !columns.Contains(Col(table.Label))) columns.Insert(0, Col(table.Label));
+            sql.Append("SELECT ").Append(string.Join(", ", columns));
+            if (fanOut) sql.Insert(7, "DISTINCT ");
+            sql.Append("\nFROM ").Append(FromClause());
+            if (where.Count > 0) sql.Append("\nWHERE ").Append(string.Join("\n  AND ", where));
+            var orderBy = table.Label is not null ? Col(table.Label) : "1";
+            if (intent.Comparisons.Count > 0 && !IsAggregateComparison(intent, intent.Comparisons[0])) orderBy = $"{Col(intent.Comparisons[0].Column)} DESC";
+            sql.Append("\nORDER BY ").Append(orderBy).Append("\nLIMIT ").Append(intent.Limit ?? 200);
+            var listWords = $"Listing {table.Noun}" + (whereWords.Count > 0 ? " where " + string.Join(" and ", whereWords) : "");
+            return Done(sql.ToString(), listWords, intent.Chart ?? "table");
+        }
+
+        select.Add(measureSelect);
+        sql.Append("SELECT ").Append(string.Join(", ", select));
+        sql.Append("\nFROM ").Append(FromClause());
+        if (where.Count > 0) sql.Append("\nWHERE ").Append(string.Join("\n  AND ", where));
+        if (groupBy.Count > 0) sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy));
+        if (having.Count > 0) sql.Append("\nHAVING ").Append(string.Join(" AND ", having));
+        var ranked = intent.Limit is not null || intent.ExplicitOrder;
+        if (groupBy.Count > 0)
+        {
+            if (ranked) order.Add($"{measureAlias} {(intent.Ascending ? "ASC" : "DESC")} NULLS LAST");
+            order.AddRange(timeAliases);
+            if (!ranked && timeAliases.Count == 0) order.Add($"{measureAlias} DESC NULLS LAST");
+            else if (!ranked && intent.Groups.Count > timeAliases.Count) order.Add($"{measureAlias} DESC NULLS LAST");
+            sql.Append("\nORDER BY ").Append(string.Join(", ", order));
+            if (intent.Limit is { } limit)
+            {
+                sql.Append("\nLIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+                if (timeAliases.Count > 0 && intent.Groups.Count > timeAliases.Count)
+                {
+                    _doubts.Add("the limit applies to all rows, not per period");
+                    _confidence -= 0.15;
+                }
+            }
+        }
+        else if (intent.Limit is not null && intent.Entity is not null && intent.Measure is null)
+        {
+            _doubts.Add("nothing to rank by");
+            _confidence -= 0.2;
+        }
+
+        var words = new StringBuilder(measureWords);
+        if (whereWords.Count > 0) words.Append(" where ").Append(string.Join(" and ", whereWords));
+        if (groupWords.Count > 0) words.Append(", by ").Append(string.Join(" and ", groupWords));
+        if (intent.Limit is { } n && groupBy.Count > 0) words.Append(intent.Ascending ? $", bottom {n}" : $", top {n}");
+        var chart = intent.Chart ?? (timeAliases.Count > 0 ? "line"
+            : intent.ShareOfTotal && intent.Groups.Count == 1 ? "donut"
+            : intent.Groups.Count > 0 ? "bar" : "kpi");
+        return Done(sql.ToString(), words.ToString(), chart);
+    }
+
+    private ComposedQuery ComposeGrowth(QueryIntent intent, (int From, int To) growth, ColumnNode dateColumn, TableNode baseTable, bool fanOut,
+        List<string> where, List<string> whereWords, string measureWords)
+    {
+        var first = TimeCondition(new TimeFilter(TimeKind.Years, [growth.From]), dateColumn);
+        var second = TimeCondition(new TimeFilter(TimeKind.Years, [growth.To]), dateColumn);
+        if (first is null || second is null) return Decline("no usable date column for the two periods");
+        string Period(string cond) => intent.Aggregate switch
+        {
+            Aggregate.Count when fanOut && baseTable.Key is not null => $"COUNT(DISTINCT {Col(baseTable.Key)}) FILTER (WHERE {cond})",
+            Aggregate.Count or Aggregate.CountDistinct when intent.Measure is null => $"COUNT(*) FILTER (WHERE {cond})",
+            Aggregate.Average => $"ROUND(AVG({Col(intent.Measure!)}) FILTER (WHERE {cond}), 2)",
+            Aggregate.Min => $"MIN({Col(intent.Measure!)}) FILTER (WHERE {cond})",
+            Aggregate.Max => $"MAX({Col(intent.Measure!)}) FILTER (WHERE {cond})",
+            _ when intent.Measure is not null => $"SUM({Col(intent.Measure)}) FILTER (WHERE {cond})",
+            _ => $"COUNT(*) FILTER (WHERE {cond})",
+        };
+        var a = Period(first.Value.Sql);
+        var b = Period(second.Value.Sql);
+        var select = new List<string>();
+        var groupBy = new List<string>();
+        foreach (var group in intent.Groups.Where(g => !g.IsTime))
+        {
+            var col = group.Table is { } t ? t.Label ?? t.Key : group.Column;
+            if (col is null) continue;
+            select.Add($"{Col(col)} AS {SqlText.Alias(group.Table?.Singular ?? col.Name)}");
+            if (group.Table?.Key is { } key && key != col) groupBy.Add(Col(key));
+            groupBy.Add(Col(col));
+        }
+        var fromAlias = SqlText.Alias($"value {growth.From}");
+        var toAlias = SqlText.Alias($"value {growth.To}");
+        select.Add($"{a} AS {fromAlias}");
+        select.Add($"{b} AS {toAlias}");
+        select.Add($"ROUND(100.0 * ({b} - {a}) / NULLIF({a}, 0), 1) AS growth_pct");
+        var sql = new StringBuilder("SELECT ").Append(string.Join(", ", select)).Append("\nFROM ").Append(FromClause());
+        var all = new List<string>(where) { $"({first.Value.Sql} OR {second.Value.Sql})" };
+        sql.Append("\nWHERE ").Append(string.Join("\n  AND ", all));
+        if (groupBy.Count > 0) sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy)).Append("\nORDER BY growth_pct DESC NULLS LAST");
+        var words = $"Growth of {measureWords} from {growth.From} to {growth.To} (on {dateColumn.Name})" + (whereWords.Count > 0 ? " where " + string.Join(" and ", whereWords) : "");
+        return Done(sql.ToString(), words, intent.Chart ?? (groupBy.Count > 0 ? "bar" : "table"));
+    }
+
+    private string? RestrictionCondition(QueryIntent intent, Grouping group, int n)
+    {
+        var table = group.Table;
+        var column = table?.Key ?? group.Column;
+        if (column is null) return null;
+        var inner = intent.Clone();
+        inner.Groups = [group];
+        inner.TopRestriction = null;
+        inner.Limit = n;
+        inner.Ascending = false;
+        inner.ExplicitOrder = true;
+        inner.ShareOf = null;
+        inner.ShareOfTotal = false;
+        inner.Growth = null;
+        var ranking = new SqlComposer(index, hintedTables).KeyedRanking(inner, group, column);
+        return ranking is null ? null : $"{Col(column)} IN (SELECT ranked.key FROM ({ranking}) AS ranked)";
+    }
+
+    /// <summary>The same ranking as the main query but selecting the group key, for "only the top N ..." restrictions.</summary>
+    private string? KeyedRanking(QueryIntent intent, Grouping group, ColumnNode key)
+    {
+        if (Compose(intent).Sql is not { } sql) return null;
+        var label = group.Table?.Label ?? key;
+        var alias = group.Table is not null ? SqlText.Alias(group.Table.Singular) : SqlText.Alias(key.Name);
+        return sql.Replace($"SELECT {Col(label)} AS {alias}, ", $"SELECT {Col(key)} AS key, ", StringComparison.Ordinal);
+    }
+
+    // A comparison on a measure of another table ("branches with revenue over 1M") compares a per-entity total, not single rows.
+    private static bool IsAggregateComparison(QueryIntent intent, Comparison comparison) =>
+        intent.Entity is { } entity && comparison.Column.Table != entity && comparison.Column.IsMeasure && intent.Measure is null;
+
+    private static string Compare(string expr, Comparison c) => c.Op switch
+    {
+        CompareOp.Greater => $"{expr} > {SqlText.Number(c.Value)}",
+        CompareOp.Less => $"{expr} < {SqlText.Number(c.Value)}",
+        CompareOp.AtLeast => $"{expr} >= {SqlText.Number(c.Value)}",
+        CompareOp.AtMost => $"{expr} <= {SqlText.Number(c.Value)}",
+        CompareOp.Between => $"{expr} BETWEEN {SqlText.Number(Math.Min(c.Value, c.Upper!.Value))} AND {SqlText.Number(Math.Max(c.Value, c.Upper!.Value))}",
+        _ => $"{expr} = {SqlText.Number(c.Value)}",
+    };
+
+    private static string Words(Comparison c) => c.Op switch
+    {
+        CompareOp.Greater => $"> {SqlText.Number(c.Value)}",
+        CompareOp.Less => $"< {SqlText.Number(c.Value)}",
+        CompareOp.AtLeast => $">= {SqlText.Number(c.Value)}",
+        CompareOp.AtMost => $"<= {SqlText.Number(c.Value)}",
+        CompareOp.Between => $"between {SqlText.Number(c.Value)} and {SqlText.Number(c.Upper!.Value)}",
+        _ => $"= {SqlText.Number(c.Value)}",
+    };
+
+    private (string Sql, string Alias, string Words)? MeasureExpression(QueryIntent intent, TableNode baseTable, bool fanOut)
+    {
+        var m = intent.Measure;
+        switch (intent.Aggregate)
+        {
+            case Aggregate.Count or Aggregate.None when m is null:
+            {
+                var table = intent.Entity ?? baseTable;
+                if (fanOut && table.Key is not null)
+                    return ($"COUNT(DISTINCT {Col(table.Key)})", SqlText.Alias($"{table.Noun} count"), $"Counting {table.Noun}");
+                if (fanOut)
+                {
+                    _doubts.Add("rows may be counted more than once through a join");
+                    _confidence -= 0.2;
+                }
+                return ("COUNT(*)", SqlText.Alias($"{table.Noun} count"), $"Counting {table.Noun}");
+            }
+            case Aggregate.CountDistinct when m is not null && !m.Info.IsNumeric:
+                return ($"COUNT(DISTINCT {Col(m)})", SqlText.Alias($"distinct {m.Name}"), $"Counting distinct {m.Name}");
+            case Aggregate.CountDistinct:
+            {
+                var table = intent.Entity ?? baseTable;
+                return table.Key is null
+                    ? ("COUNT(*)", SqlText.Alias($"{table.Noun} count"), $"Counting {table.Noun}")
+                    : ($"COUNT(DISTINCT {Col(table.Key)})", SqlText.Alias($"{table.Noun} count"), $"Counting distinct {table.Noun}");
+            }
+            case Aggregate.Count when m is not null:
+                return ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})");
+        }
+        if (m is null) return null;
+        if (fanOut)
+        {
+            _doubts.Add($"{m.Name} may be repeated by a one-to-many join");
+            _confidence -= 0.2;
+        }
+        return intent.Aggregate switch
+        {
+            Aggregate.Sum when m.IsCountLike => ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})"),
+            Aggregate.Average => ($"ROUND(AVG({Col(m)}), 2)", SqlText.Alias($"average {m.Name}"), $"Average {m.Name}"),
+            Aggregate.Min => ($"MIN({Col(m)})", SqlText.Alias($"min {m.Name}"), $"Minimum {m.Name}"),
+            Aggregate.Max => ($"MAX({Col(m)})", SqlText.Alias($"max {m.Name}"), $"Maximum {m.Name}"),
+            _ => ($"SUM({Col(m)})", SqlText.Alias($"total {m.Name}"), $"Total {m.Name} ({m.Table.Info.Name})"),
+        };
+    }
+
+    /// <summary>A column of the same name in a table that is reachable ("city" of the visits rather than of the members).</summary>
+    private ColumnNode? Twin(ColumnNode column) =>
+        index.Tables.SelectMany(t => t.Columns)
+            .Where(c => c != column && string.Equals(c.Name, column.Name, StringComparison.OrdinalIgnoreCase))
+            .Select(c => (Column: c, Distance: index.Distance(_joined, c.Table)))
+            .Where(x => !double.IsPositiveInfinity(x.Distance))
+            .OrderBy(x => x.Distance).Select(x => x.Column).FirstOrDefault();
+
+    // ---- values ----
+
+    private sealed record Filter(ColumnNode Column, string Value, bool Negated);
+
+    private List<Filter>? ResolveValues(IReadOnlyList<ValueMention> mentions)
+    {
+        var filters = new List<Filter>();
+        foreach (var mention in mentions)
+        {
+            var chosen = ResolveOne(mention);
+            if (chosen is null) return null;
+            filters.Add(new Filter(chosen.Column, chosen.Value, mention.Negated));
+        }
+        return filters;
+    }
+
+    private ValueRef? ResolveOne(ValueMention mention)
+    {
+        var scored = mention.Refs
+            .Select(r => (Ref: r, Distance: index.Distance(_joined, r.Column.Table)))
+            .Where(x => !double.IsPositiveInfinity(x.Distance))
+            .OrderBy(x => x.Distance)
+            .ThenByDescending(x => hintedTables.Contains(x.Ref.Column.Table.Info.QualifiedName))
+            .ThenBy(x => x.Ref.Column.IsKey ? 0 : 1)
+            .ThenBy(x => x.Ref.Column.Table.Info.RowEstimate)
+            .ToList();
+        if (scored.Count == 0) return null;
+        var best = scored[0];
+        var rivals = scored.Where(x => x.Ref.Column != best.Ref.Column && !SameKey(x.Ref.Column, best.Ref.Column) && Math.Abs(x.Distance - best.Distance) < 0.01).ToList();
+        if (rivals.Count > 0)
+        {
+            _doubts.Add($"'{mention.Text}' is in {best.Ref.Column} and also in {string.Join(", ", rivals.Select(r => r.Ref.Column.ToString()).Distinct())}");
+            _confidence -= 0.1;
+        }
+        Require(best.Ref.Column.Table);
+        return best.Ref;
+    }
+
+    private static bool SameKey(ColumnNode a, ColumnNode b) =>
+        a.Table.Edges.Any(e => e.Other == b.Table && e.Edge.FromColumns.Contains(a.Name, StringComparer.OrdinalIgnoreCase) && e.Edge.ToColumns.Contains(b.Name, StringComparer.OrdinalIgnoreCase));
+
+    private string Condition(ValueRef value, bool negated) =>
+        negated ? $"{Col(value.Column)} IS DISTINCT FROM {SqlText.Literal(value.Value)}" : $"{Col(value.Column)} = {SqlText.Literal(value.Value)}";
+
+    // ---- time ----
+
+    private ColumnNode? FindDateColumn(TableNode baseTable, QueryIntent intent)
+    {
+        var wantsFineGrain = intent.Groups.Any(g => g.IsTime && g.Grain is not TimeGrain.Year and not TimeGrain.Auto)
+            || intent.Time?.Kind is TimeKind.Month or TimeKind.Quarter or TimeKind.Rolling && intent.Time.Grain != TimeGrain.Year;
+        var candidates = new List<(ColumnNode Column, double Score)>();
+        foreach (var table in index.Tables)
+        {
+            var distance = index.Distance(_joined, table);
+            if (distance > 4) continue;
+            foreach (var column in table.Columns.Where(c => c.IsDate || c.IsYear))
+            {
+                var score = distance * 10;
+                if (column.NameStems.Any(s => UnlikelyDateWords.Any(u => s.StartsWith(u, StringComparison.Ordinal)))) score += 5;
+                if (column.IsYear) score += wantsFineGrain ? 30 : 0.5;
+                if (!column.Info.IsNullable) score -= 0.2;
+                if (hintedTables.Contains(table.Info.QualifiedName)) score -= 0.1;
+                candidates.Add((column, score));
+            }
+        }
+        return candidates.OrderBy(c => c.Score).ThenBy(c => c.Column.Table.Columns.IndexOf(c.Column)).Select(c => c.Column).FirstOrDefault();
+    }
+
+    private (string Sql, string Words)? TimeCondition(TimeFilter time, ColumnNode column)
+    {
+        var c = Col(column);
+        var name = column.Name;
+        if (column.IsYear)
+        {
+            var latest = $"(SELECT MAX({SqlText.Ident(column.Name)}) FROM {TableName(column.Table)})";
+            return time.Kind switch
+            {
+                TimeKind.Years when time.Years.Count == 1 => ($"{c} = {time.Years[0]}", $"{name} = {time.Years[0]}"),
+                TimeKind.Years => ($"{c} IN ({string.Join(", ", time.Years)})", $"{name} in ({string.Join(", ", time.Years)})"),
+                TimeKind.Range => ($"{c} BETWEEN {time.Years.Min()} AND {time.Years.Max()}", $"{name} from {time.Years.Min()} to {time.Years.Max()}"),
+                TimeKind.Since => ($"{c} >= {time.Years[0]}", $"{name} >= {time.Years[0]}"),
+                TimeKind.Before => ($"{c} < {time.Years[0]}", $"{name} < {time.Years[0]}"),
+                TimeKind.Previous or TimeKind.Current or TimeKind.Latest when time.Grain == TimeGrain.Year => ($"{c} = {latest}", $"{name} = the latest year in the data"),
+                TimeKind.Rolling when time.Grain == TimeGrain.Year => ($"{c} > {latest} - {time.N}", $"{name} in the last {time.N} years of the data"),
+                TimeKind.Month or TimeKind.Quarter when time.Years.Count == 1 => ($"{c} = {time.Years[0]}", $"{name} = {time.Years[0]}"),
+                _ => null,
+            };
+        }
+        string Range(DateOnly from, DateOnly to) => $"{c} >= {SqlText.Date(from)} AND {c} < {SqlText.Date(to)}";
+        switch (time.Kind)
+        {
+            case TimeKind.Years when time.Years.Count == 1:
+                return (Range(new DateOnly(time.Years[0], 1, 1), new DateOnly(time.Years[0] + 1, 1, 1)), $"{name} in {time.Years[0]}");
+            case TimeKind.Years:
+                return ($"EXTRACT(YEAR FROM {c}) IN ({string.Join(", ", time.Years)})", $"{name} in {string.Join(", ", time.Years)}");
+            case TimeKind.Range:
+                return (Range(new DateOnly(time.Years.Min(), 1, 1), new DateOnly(time.Years.Max() + 1, 1, 1)), $"{name} from {time.Years.Min()} to {time.Years.Max()}");
+            case TimeKind.Since:
+                var sinceMonth = time.Month is > 12 ? 12 : time.Month ?? 1;
+                var since = new DateOnly(time.Years[0], sinceMonth, 1);
+                if (time.Month is > 12) since = since.AddMonths(1);
+                return ($"{c} >= {SqlText.Date(since)}", $"{name} since {since:yyyy-MM-dd}");
+            case TimeKind.Before:
+                return ($"{c} < {SqlText.Date(new DateOnly(time.Years[0], 1, 1))}", $"{name} before {time.Years[0]}");
+            case TimeKind.Month when time.Years.Count == 1:
+                var month = new DateOnly(time.Years[0], time.Month!.Value, 1);
+                return (Range(month, month.AddMonths(1)), $"{name} in {month:yyyy-MM}");
+            case TimeKind.Month:
+                return ($"EXTRACT(MONTH FROM {c}) = {time.Month}", $"{name} in month {time.Month} of any year");
+            case TimeKind.Quarter when time.Years.Count == 1:
+                var quarter = new DateOnly(time.Years[0], (time.Quarter!.Value - 1) * 3 + 1, 1);
+                return (Range(quarter, quarter.AddMonths(3)), $"{name} in Q{time.Quarter} {time.Years[0]}");
+            case TimeKind.Quarter:
+                return ($"EXTRACT(QUARTER FROM {c}) = {time.Quarter}", $"{name} in Q{time.Quarter} of any year");
+            case TimeKind.Rolling:
+                var unit = GrainWord(time.Grain);
+                return ($"{c} >= CURRENT_DATE - INTERVAL '{time.N} {unit}s'", $"{name} in the last {time.N} {unit}s");
+            case TimeKind.Previous:
+                var g = GrainWord(time.Grain);
+                return ($"{c} >= date_trunc('{g}', CURRENT_DATE) - INTERVAL '1 {g}' AND {c} < date_trunc('{g}', CURRENT_DATE)", $"{name} in the previous calendar {g}");
+            case TimeKind.Current:
+                var cg = GrainWord(time.Grain);
+                return ($"{c} >= date_trunc('{cg}', CURRENT_DATE)", $"{name} in the current {cg}");
+            case TimeKind.Latest:
+                var lg = GrainWord(time.Grain);
+                return ($"{c} >= date_trunc('{lg}', (SELECT MAX({SqlText.Ident(column.Name)}) FROM {TableName(column.Table)}))", $"{name} in the latest {lg} of the data");
+            default:
+                return null;
+        }
+    }
+
+    private static string GrainWord(TimeGrain grain) => grain switch
+    {
+        TimeGrain.Day => "day",
+        TimeGrain.Week => "week",
+        TimeGrain.Month => "month",
+        TimeGrain.Quarter => "quarter",
+        _ => "year",
+    };
+
+    private (string Expr, string Alias) TimeBucket(ColumnNode column, TimeGrain grain)
+    {
+        var c = Col(column);
+        if (column.IsYear) return (c, SqlText.Alias(column.Name));
+        return grain switch
+        {
+            TimeGrain.Day => ($"{c}::date", "day"),
+            TimeGrain.Year => ($"EXTRACT(YEAR FROM {c})::int", "\"year\""),
+            TimeGrain.Auto => ($"date_trunc('month', {c})::date", "\"month\""),
+            _ => ($"date_trunc('{GrainWord(grain)}', {c})::date", SqlText.Ident(GrainWord(grain))),
+        };
+    }
+
+    // ---- joins ----
+
+    private void Require(TableNode table)
+    {
+        if (_joined.Contains(table)) return;
+        var path = index.PathTo(_joined, table);
+        if (path is null)
+        {
+            _joined.Add(null!);
+            return;
+        }
+        foreach (var edge in path)
+        {
+            if (_joined.Contains(edge.To)) continue;
+            _joins.Add(edge);
+            _joined.Add(edge.To);
+        }
+    }
+
+    private string FromClause()
+    {
+        var from = new StringBuilder($"{TableName(_joined[0])} AS {_joined[0].Alias}");
+        foreach (var edge in _joins)
+        {
+            var on = string.Join(" AND ", edge.FromColumns.Zip(edge.ToColumns, (f, t) => $"{edge.From.Alias}.{SqlText.Ident(f)} = {edge.To.Alias}.{SqlText.Ident(t)}"));
+            from.Append($"\nJOIN {TableName(edge.To)} AS {edge.To.Alias} ON {on}");
+        }
+        return from.ToString();
+    }
+
+    private static string TableName(TableNode table) => $"{SqlText.Ident(table.Info.Schema)}.{SqlText.Ident(table.Info.Name)}";
+
+    private string Col(ColumnNode column) => $"{column.Table.Alias}.{SqlText.Ident(column.Name)}";
+
+    private ComposedQuery Decline(string reason) => new(null, reason, null, 0, [.. _doubts, reason]);
+
+    private ComposedQuery Done(string sql, string words, string chart) =>
+        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts]);
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+
+namespace NlAnalytics.Core.Offline;
+
+/// <summary>One word of a question: its normalized form (lowercase, no accents) and its light stem.</summary>
+internal sealed record Token(string Text, string Stem, int Index);
+
+/// <summary>
+/// Lowercases, strips accents and splits text and identifiers into comparable words. Question words,
+/// identifiers, comments and indexed values all go through the same functions so that they meet.
+/// </summary>
+internal static class TextNormalizer
+{
+    public static string Fold(string text)
+    {
+        var decomposed = text.Normalize(NormalizationForm.FormD);
+        var builder = new StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
+            builder.Append(char.ToLowerInvariant(c));
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>Words of free text. Keeps '&amp;' inside words (r&amp;b) and decimal points and thousands separators inside numbers.</summary>
+    public static List<string> Words(string text)
+    {
+        var folded = Fold(text);
+        var words = new List<string>();
+        var current = new StringBuilder();
+        for (var i = 0; i < folded.Length; i++)
+        {
+            var c = folded[i];
+            var keep = char.IsLetterOrDigit(c) || c == '&'
+                || ((c == '.' || c == ',') && current.Length > 0 && char.IsDigit(current[^1]) && i + 1 < folded.Length && char.IsDigit(folded[i + 1]));
+            if (keep)
+            {
+                current.Append(c);
+                continue;
+            }
+            if (current.Length > 0) words.Add(current.ToString());
+            current.Clear();
+            if (c == '%') words.Add("%");
+        }
+        if (current.Length > 0) words.Add(current.ToString());
+        return words;
+    }
+
+    public static List<Token> Tokenize(string text) =>
+        Words(text).Select((w, i) => new Token(w, Stem(w), i)).ToList();
+
+    /// <summary>Splits snake_case, kebab-case and camelCase identifiers into folded words.</summary>
+    public static List<string> SplitIdentifier(string identifier)
+    {
+        var words = new List<string>();
+        var current = new StringBuilder();
+        for (var i = 0; i < identifier.Length; i++)
+        {
+            var c = identifier[i];
+            if (!char.IsLetterOrDigit(c))
+            {
+                Flush();
+                continue;
+            }
+            if (char.IsUpper(c) && current.Length > 0 && (char.IsLower(current[^1]) || (i + 1 < identifier.Length && char.IsLower(identifier[i + 1]))))
+                Flush();
+            current.Append(c);
+        }
+        Flush();
+        return words;
+
+        void Flush()
+        {
+            if (current.Length > 0) words.Add(Fold(current.ToString()));
+            current.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A deliberately light stemmer (plurals, -ed, -ing) shared by English and French: both sides of
+    /// every comparison are stemmed the same way, so it only has to be consistent, not linguistically right.
+    /// </summary>
+    public static string Stem(string word)
+    {
+        if (word.Length <= 3 || !char.IsLetter(word[^1])) return word;
+        // "countries" and "country" both become "countrie"; "movies" and "movie" both "movie".
+        if (word.EndsWith("ies", StringComparison.Ordinal)) return word[..^1];
+        if (word[^1] == 'y' && !"aeiou".Contains(word[^2])) return word[..^1] + "ie";
+        if (word.EndsWith("sses", StringComparison.Ordinal) || word.EndsWith("shes", StringComparison.Ordinal) || word.EndsWith("ches", StringComparison.Ordinal) || word.EndsWith("xes", StringComparison.Ordinal))
+            return word[..^2];
+        if (word.EndsWith("ing", StringComparison.Ordinal) && word.Length > 6) return word[..^3];
+        if (word.EndsWith("ed", StringComparison.Ordinal) && word.Length > 5 && !word.EndsWith("eed", StringComparison.Ordinal)) return word[..^2];
+        if (word.EndsWith("aux", StringComparison.Ordinal) && word.Length > 4) return word[..^3] + "al";
+        if (word[^1] == 's' && word[^2] != 's' && word[^2] != 'u' && word[^2] != 'i') return word[..^1];
+        if (word[^1] == 'x' && word[^2] == 'u' && word.Length > 4) return word[..^1];
+        return word;
+    }
+
+    public static string Phrase(IEnumerable<string> words) => string.Join(' ', words);
+}

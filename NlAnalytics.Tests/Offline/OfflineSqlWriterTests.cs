@@ -1,0 +1,308 @@
+using NlAnalytics.Core.Agents;
+
+namespace NlAnalytics.Tests.Offline;
+
+/// <summary>
+/// The offline writer on a library database it has never seen: every answer is checked by running the
+/// generated SQL on PostgreSQL and comparing its rows with those of a hand-written query.
+/// </summary>
+[Collection(LibraryCollection.Name)]
+public sealed class OfflineSqlWriterTests(LibraryDatabase library)
+{
+    private async Task<SqlDraft> AssertMeansAsync(string question, string expectedSql, bool ordered = false, params (string, string?)[] history)
+    {
+        var draft = await library.AskAsync(question, history);
+        Assert.True(draft.Sql is not null, $"declined \"{question}\": {draft.Interpretation}");
+        var expected = await library.RowsAsync(expectedSql);
+        var actual = await library.RowsAsync(draft.Sql!);
+        if (!ordered)
+        {
+            expected.Sort(StringComparer.Ordinal);
+            actual.Sort(StringComparer.Ordinal);
+        }
+        Assert.True(expected.SequenceEqual(actual),
+            $"\"{question}\"\n{draft.Interpretation}\n{draft.Sql}\nexpected: {string.Join(" ; ", expected.Take(12))}\nactual:   {string.Join(" ; ", actual.Take(12))}");
+        return draft;
+    }
+
+    [Fact]
+    public Task How_many_counts_the_rows_of_the_named_table() =>
+        AssertMeansAsync("How many books are there?", "SELECT count(*) FROM library.books");
+
+    [Fact]
+    public async Task A_word_equal_to_an_indexed_value_becomes_a_filter_on_its_column()
+    {
+        var draft = await AssertMeansAsync("How many poetry books?", "SELECT count(*) FROM library.books WHERE genre = 'poetry'");
+        Assert.Contains("genre = 'poetry'", draft.Interpretation);
+        Assert.True(draft.Confidence >= 0.7);
+    }
+
+    [Fact]
+    public Task Total_sums_the_numeric_column_the_question_names() =>
+        AssertMeansAsync("What is the total fee of all loans?", "SELECT sum(fee) FROM library.loans");
+
+    [Fact]
+    public Task Average_averages_the_named_column() =>
+        AssertMeansAsync("Average price of books", "SELECT round(avg(price), 2) FROM library.books");
+
+    [Fact]
+    public Task Highest_without_an_entity_is_a_maximum() =>
+        AssertMeansAsync("What is the highest price?", "SELECT max(price) FROM library.books");
+
+    [Fact]
+    public Task Minimum_takes_the_smallest_value() =>
+        AssertMeansAsync("minimum number of pages", "SELECT min(pages) FROM library.books");
+
+    [Fact]
+    public Task Distinct_counts_different_values_of_a_text_column() =>
+        AssertMeansAsync("How many distinct genres are there?", "SELECT count(DISTINCT genre) FROM library.books");
+
+    [Fact]
+    public Task Per_groups_by_a_column() =>
+        AssertMeansAsync("Number of books per genre", "SELECT genre, count(*) FROM library.books GROUP BY genre");
+
+    [Fact]
+    public Task Grouping_by_another_table_joins_along_foreign_keys() =>
+        AssertMeansAsync("Number of loans by author", """
+            SELECT a.name, count(*) FROM library.loans l JOIN library.books b ON b.book_id = l.book_id
+            JOIN library.authors a ON a.author_id = b.author_id GROUP BY a.author_id, a.name
+            """);
+
+    [Fact]
+    public Task A_filter_value_in_a_distant_table_is_joined_in() =>
+        AssertMeansAsync("How many loans for authors from Italy?", """
+            SELECT count(*) FROM library.loans l JOIN library.books b ON b.book_id = l.book_id
+            JOIN library.authors a ON a.author_id = b.author_id WHERE a.country = 'Italy'
+            """);
+
+    [Fact]
+    public Task More_than_compares_the_column_named_after_the_number() =>
+        AssertMeansAsync("How many books have more than 300 pages?", "SELECT count(*) FROM library.books WHERE pages > 300");
+
+    [Fact]
+    public Task Between_two_numbers_is_an_inclusive_range() =>
+        AssertMeansAsync("How many books with between 200 and 300 pages?", "SELECT count(*) FROM library.books WHERE pages BETWEEN 200 AND 300");
+
+    [Fact]
+    public Task A_price_under_a_number_is_a_less_than_comparison() =>
+        AssertMeansAsync("how many books with a price under 20", "SELECT count(*) FROM library.books WHERE price < 20");
+
+    [Fact]
+    public Task Not_in_negates_a_value_filter() =>
+        AssertMeansAsync("How many members not in Lyon?", "SELECT count(*) FROM library.members WHERE city <> 'Lyon'");
+
+    [Fact]
+    public Task Excluding_negates_a_value_filter_inside_a_grouping() =>
+        AssertMeansAsync("Number of books by genre excluding poetry", "SELECT genre, count(*) FROM library.books WHERE genre <> 'poetry' GROUP BY genre");
+
+    [Fact]
+    public Task A_year_filters_an_integer_year_column() =>
+        AssertMeansAsync("How many books were published in 2010?", "SELECT count(*) FROM library.books WHERE published_year = 2010");
+
+    [Fact]
+    public Task A_year_filters_a_date_column_on_the_whole_year()
+    {
+        var year = DateTime.Today.Year - 1;
+        return AssertMeansAsync($"How many loans in {year}?", $"SELECT count(*) FROM library.loans WHERE extract(year FROM loan_date) = {year}");
+    }
+
+    [Fact]
+    public Task A_month_and_year_filter_that_month()
+    {
+        var year = DateTime.Today.Year - 1;
+        return AssertMeansAsync($"How many loans in March {year}?", $"SELECT count(*) FROM library.loans WHERE loan_date >= DATE '{year}-03-01' AND loan_date < DATE '{year}-04-01'");
+    }
+
+    [Fact]
+    public Task A_quarter_and_year_filter_that_quarter()
+    {
+        var year = DateTime.Today.Year - 1;
+        return AssertMeansAsync($"Total fee in Q2 {year}", $"SELECT sum(fee) FROM library.loans WHERE extract(quarter FROM loan_date) = 2 AND extract(year FROM loan_date) = {year}");
+    }
+
+    [Fact]
+    public Task Last_30_days_is_relative_to_the_current_date() =>
+        AssertMeansAsync("How many loans in the last 30 days?", "SELECT count(*) FROM library.loans WHERE loan_date >= CURRENT_DATE - 30");
+
+    [Fact]
+    public Task Last_year_is_the_previous_calendar_year() =>
+        AssertMeansAsync("How many loans last year?", "SELECT count(*) FROM library.loans WHERE extract(year FROM loan_date) = extract(year FROM CURRENT_DATE) - 1");
+
+    [Fact]
+    public Task This_year_starts_on_the_first_of_january() =>
+        AssertMeansAsync("Total fee this year", "SELECT sum(fee) FROM library.loans WHERE loan_date >= date_trunc('year', CURRENT_DATE)");
+
+    [Fact]
+    public Task Since_a_year_includes_that_year_onwards() =>
+        AssertMeansAsync("How many members joined since 2020?", "SELECT count(*) FROM library.members WHERE joined_on >= DATE '2020-01-01'");
+
+    [Fact]
+    public Task From_one_year_to_another_is_inclusive_on_a_year_column() =>
+        AssertMeansAsync("Total visitors from 2016 to 2018", "SELECT sum(visitors) FROM library.visit_stats WHERE year BETWEEN 2016 AND 2018");
+
+    [Fact]
+    public async Task Per_month_is_a_time_series_on_the_date_column()
+    {
+        var draft = await AssertMeansAsync("Number of loans per month", "SELECT date_trunc('month', loan_date)::date, count(*) FROM library.loans GROUP BY 1 ORDER BY 1", ordered: true);
+        Assert.Equal("line", draft.PreferredChart);
+    }
+
+    [Fact]
+    public Task Per_year_on_an_integer_year_column_groups_by_that_column() =>
+        AssertMeansAsync("visitors per year", "SELECT year, sum(visitors) FROM library.visit_stats GROUP BY year ORDER BY year", ordered: true);
+
+    [Fact]
+    public Task Weekly_groups_by_week() =>
+        AssertMeansAsync("weekly number of loans in the last 60 days", "SELECT date_trunc('week', loan_date)::date, count(*) FROM library.loans WHERE loan_date >= CURRENT_DATE - 60 GROUP BY 1 ORDER BY 1", ordered: true);
+
+    [Fact]
+    public async Task Top_n_ranks_the_entity_by_the_measure()
+    {
+        var draft = await library.AskAsync("Top 3 authors by number of loans");
+        Assert.NotNull(draft.Sql);
+        var rows = await library.RowsAsync(draft.Sql!);
+        var expected = await library.RowsAsync("""
+            SELECT count(*) FROM library.loans l JOIN library.books b USING (book_id) GROUP BY b.author_id ORDER BY 1 DESC LIMIT 3
+            """);
+        Assert.Equal(expected, rows.Select(r => r.Split(" | ")[1]).ToList());
+    }
+
+    [Fact]
+    public Task Which_with_fewest_takes_the_bottom_one() =>
+        AssertMeansAsync("Which genre has the fewest books?", "SELECT genre, count(*) FROM library.books GROUP BY genre ORDER BY 2, 1 LIMIT 1");
+
+    [Fact]
+    public Task Which_with_most_takes_the_top_one() =>
+        AssertMeansAsync("Which city has the most members?", "SELECT city, count(*) FROM library.members GROUP BY city ORDER BY 2 DESC LIMIT 1");
+
+    [Fact]
+    public Task Which_entity_has_the_highest_value_ranks_entities() =>
+        AssertMeansAsync("Which book has the highest price?", "SELECT title, price FROM library.books ORDER BY price DESC LIMIT 1");
+
+    [Fact]
+    public Task Bottom_n_orders_ascending() =>
+        AssertMeansAsync("Bottom 2 cities by total visitors", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 LIMIT 2", ordered: true);
+
+    [Fact]
+    public Task Share_of_a_value_is_a_rounded_percentage() =>
+        AssertMeansAsync("Share of female members", "SELECT round(100.0 * count(*) FILTER (WHERE gender = 'female') / count(*), 1) FROM library.members");
+
+    [Fact]
+    public Task Women_is_understood_as_female() =>
+        AssertMeansAsync("How many women members live in Oslo?", "SELECT count(*) FROM library.members WHERE gender = 'female' AND city = 'Oslo'");
+
+    [Fact]
+    public Task Percentage_by_group_is_each_groups_share_of_the_total() =>
+        AssertMeansAsync("Percentage of books by genre", "SELECT genre, count(*), round(100.0 * count(*) / sum(count(*)) OVER (), 1) FROM library.books GROUP BY genre");
+
+    [Fact]
+    public Task Ratio_of_two_values_divides_their_counts() =>
+        AssertMeansAsync("Ratio of female to male members", "SELECT round(count(*) FILTER (WHERE gender = 'female')::numeric / count(*) FILTER (WHERE gender = 'male'), 2) FROM library.members");
+
+    [Fact]
+    public Task Growth_between_two_years_compares_both_periods() =>
+        AssertMeansAsync("Growth of visitors between 2016 and 2020", """
+            SELECT sum(visitors) FILTER (WHERE year = 2016), sum(visitors) FILTER (WHERE year = 2020),
+                   round(100.0 * (sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016)) / sum(visitors) FILTER (WHERE year = 2016), 1)
+            FROM library.visit_stats
+            """);
+
+    [Fact]
+    public async Task How_many_sums_a_column_that_already_holds_a_count()
+    {
+        var draft = await AssertMeansAsync("How many visitors in Oslo in 2019?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Oslo' AND year = 2019");
+        Assert.Contains("city = 'Oslo'", draft.Interpretation);
+        Assert.Contains("year = 2019", draft.Interpretation);
+    }
+
+    [Fact]
+    public Task Listing_returns_the_matching_rows() =>
+        AssertMeansAsync("List the members in Oslo", "SELECT full_name, city, gender, joined_on FROM library.members WHERE city = 'Oslo'");
+
+    [Fact]
+    public Task A_follow_up_with_another_year_keeps_everything_else() =>
+        AssertMeansAsync("and in 2020?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Oslo' AND year = 2020",
+            history: ("How many visitors in Oslo in 2019?", null));
+
+    [Fact]
+    public Task A_follow_up_naming_another_value_replaces_the_filter_on_that_column() =>
+        AssertMeansAsync("what about Porto?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Porto' AND year = 2019",
+            history: ("How many visitors in Oslo in 2019?", null));
+
+    [Fact]
+    public Task Follow_ups_chain_through_the_whole_thread() =>
+        AssertMeansAsync("what about Porto?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Porto' AND year = 2021",
+            history: [("How many visitors in Oslo in 2019?", null), ("and in 2021?", null)]);
+
+    [Fact]
+    public Task Only_women_adds_a_filter_to_the_previous_question() =>
+        AssertMeansAsync("only women", "SELECT city, count(*) FROM library.members WHERE gender = 'female' GROUP BY city",
+            history: ("How many members by city?", null));
+
+    [Fact]
+    public Task Top_n_instead_changes_only_the_limit() =>
+        AssertMeansAsync("top 2 instead", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 DESC LIMIT 2", ordered: true,
+            history: ("Top 3 cities by visitors", null));
+
+    [Fact]
+    public async Task As_a_line_chart_changes_only_the_chart()
+    {
+        var draft = await AssertMeansAsync("as a line chart", "SELECT genre, count(*) FROM library.books GROUP BY genre",
+            history: ("Number of books per genre", null));
+        Assert.Equal("line", draft.PreferredChart);
+    }
+
+    [Fact]
+    public Task Only_for_the_top_n_restricts_to_the_best_entities() =>
+        AssertMeansAsync("only for the top 2 cities", """
+            SELECT year, sum(visitors) FROM library.visit_stats
+            WHERE city IN (SELECT city FROM library.visit_stats GROUP BY city ORDER BY sum(visitors) DESC LIMIT 2)
+            GROUP BY year ORDER BY year
+            """, ordered: true, history: ("visitors per year", null));
+
+    [Fact]
+    public Task French_questions_are_understood() =>
+        AssertMeansAsync("Combien de livres en 2010 ?", "SELECT count(*) FROM library.books WHERE published_year = 2010");
+
+    [Fact]
+    public Task French_grouping_is_understood() =>
+        AssertMeansAsync("Nombre de membres par ville", "SELECT city, count(*) FROM library.members GROUP BY city");
+
+    [Fact]
+    public async Task Nonsense_is_declined_with_questions_that_can_be_answered()
+    {
+        var draft = await library.AskAsync("What is the meaning of life?");
+        Assert.Null(draft.Sql);
+        Assert.Equal(0, draft.Confidence);
+        Assert.Contains("can't answer", draft.Interpretation);
+        Assert.NotEmpty(draft.Suggestions);
+        foreach (var suggestion in draft.Suggestions)
+        {
+            var answer = await library.AskAsync(suggestion);
+            Assert.True(answer.Sql is not null, $"suggestion \"{suggestion}\" is declined");
+            await library.RowsAsync(answer.Sql!);
+        }
+    }
+
+    [Fact]
+    public async Task A_question_about_something_the_database_does_not_hold_is_declined()
+    {
+        var draft = await library.AskAsync("How many spaceships launched from Mars last decade?");
+        Assert.Null(draft.Sql);
+        Assert.NotEmpty(draft.Suggestions);
+    }
+
+    [Fact]
+    public async Task A_follow_up_without_a_thread_is_declined()
+    {
+        var draft = await library.AskAsync("as a line chart");
+        Assert.Null(draft.Sql);
+    }
+
+    [Fact]
+    public async Task One_unknown_word_lowers_confidence_below_the_hybrid_threshold()
+    {
+        var draft = await library.AskAsync("How many overdue books?");
+        Assert.True(draft.Sql is null || draft.Confidence < 0.6, $"{draft.Confidence}: {draft.Interpretation}");
+    }
+}
