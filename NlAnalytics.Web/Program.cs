@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
 builder.AddWebServices();
+builder.Services.AddApiEndpoints();
 
 if (CliVerbs.IsCliInvocation(args))
     return await CliVerbs.RunAsync(builder, args);

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
@@ -62,5 +63,19 @@ internal static class ApiGroup
     private sealed class ApiEndpointMarker : IDisableCookieRedirectMetadata
     {
         public static readonly ApiEndpointMarker Instance = new();
+    }
+}
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// JSON and error conventions of the /api endpoints: enums as names ("Succeeded", as answers are stored),
+    /// and problem details for requests the framework refuses before a handler runs (malformed JSON).
+    /// </summary>
+    public static IServiceCollection AddApiEndpoints(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddProblemDetails();
+        return services;
     }
 }
