@@ -101,8 +101,10 @@ public static class MessageEndpoints
 
     /// <summary>Marks an answer correct (or not). Only answered messages can be verified.</summary>
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult, ValidationProblem>> SetVerifiedAsync(
-        ClaimsPrincipal user, Guid messageId, VerifyRequest request, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid messageId, JsonBody<VerifyRequest> body, ThreadStore store, CancellationToken cancellationToken)
     {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
         if (request.Verified is not { } verified)
             return ApiGroup.Invalid("verified", "Send verified: true to mark the answer correct, or false to unmark it.");
         var userId = user.UserId();

@@ -63,8 +63,10 @@ public static class ThreadEndpoints
     }
 
     private static async Task<Results<Created<ThreadView>, ValidationProblem>> CreateAsync(
-        ClaimsPrincipal user, CreateThreadRequest request, ThreadStore store, IDataSourceRegistry sources, DemoStatus demo, CancellationToken cancellationToken)
+        ClaimsPrincipal user, JsonBody<CreateThreadRequest> body, ThreadStore store, IDataSourceRegistry sources, DemoStatus demo, CancellationToken cancellationToken)
     {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
         if (string.IsNullOrWhiteSpace(request.DataSource))
             return ApiGroup.Invalid("dataSource", "Choose a data source (GET /api/data-sources lists them).");
         // Only configured names: a thread must never point at a connection string a user typed.
@@ -86,8 +88,10 @@ public static class ThreadEndpoints
 
     /// <summary>Renames and/or archives (archived=true) or unarchives (archived=false) a thread.</summary>
     private static async Task<Results<Ok<ThreadView>, ProblemHttpResult, ValidationProblem>> UpdateAsync(
-        ClaimsPrincipal user, Guid threadId, UpdateThreadRequest request, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, JsonBody<UpdateThreadRequest> body, ThreadStore store, CancellationToken cancellationToken)
     {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
         if (request.Title is null && request.Archived is null)
             return ApiGroup.Invalid("title", "Send a new title, archived (true or false), or both.");
         if (request.Title is not null && string.IsNullOrWhiteSpace(request.Title))
@@ -131,8 +135,10 @@ public static class ThreadEndpoints
     /// the same clientRequestId again returns the message already stored rather than asking twice.
     /// </summary>
     private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> AskAsync(
-        ClaimsPrincipal user, Guid threadId, AskRequest request, bool? wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, JsonBody<AskRequest> body, bool? wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
     {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
         if (string.IsNullOrWhiteSpace(request.Question))
             return ApiGroup.Invalid("question", "Type a question first.");
         if (request.Question.Length > MaxQuestionLength)

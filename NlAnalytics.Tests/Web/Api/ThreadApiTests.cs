@@ -156,6 +156,7 @@ public sealed class ThreadApiTests(ApiApp app)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("not valid JSON", (await ApiApp.ReadJsonAsync(response))["errors"]!["body"]![0]!.GetValue<string>());
     }
 
     [Fact]
