@@ -15,6 +15,7 @@ if (CliVerbs.IsCliInvocation(args))
 
 var app = builder.Build();
 app.UseWebPipeline();
+app.UseStartupBanner();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapThreadEndpoints();
