@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
 builder.AddWebServices();
+builder.Services.AddApiEndpoints();
 
 if (CliVerbs.IsCliInvocation(args))
     return await CliVerbs.RunAsync(builder, args);
@@ -17,6 +18,10 @@ app.UseWebPipeline();
 app.UseStartupBanner();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapThreadEndpoints();
+app.MapMessageEndpoints();
+app.MapCostEndpoints();
+app.MapDataSourceEndpoints();
 await app.RunAsync();
 return 0;
 

@@ -37,6 +37,8 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.WaitForURLAsync("**/account/login**");
         await page.ClickAsync("text=Create one");
         await page.WaitForURLAsync("**/account/register**");
+        // Enhanced navigation changes the URL before it swaps the form; the login page has an #email too.
+        await page.Locator("#confirm-password").WaitForAsync();
         await page.FillAsync("#email", "owner@example.test");
         await page.FillAsync("#password", "a calm long passphrase");
         await page.FillAsync("#confirm-password", "a calm long passphrase");
