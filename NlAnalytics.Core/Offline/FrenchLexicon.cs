@@ -77,6 +77,9 @@ internal static class FrenchLexicon
         Add(CueKind.Also, null, "aussi", "egalement");
         Add(CueKind.List, null, "liste", "liste des", "montre", "montre moi", "affiche", "donne moi", "tous les", "toutes les");
         Add(CueKind.Which, null, "quel", "quelle", "quels", "quelles", "qui");
+        Add(CueKind.When, null, "quand", "depuis quand");
+        Add(CueKind.Unit, "60", "minute", "minutes");
+        Add(CueKind.Unit, "3600", "heure", "heures");
         Add(CueKind.FollowUp, null, "et pour", "et en", "et si", "et avec", "et les", "et la", "et le", "qu en est il", "meme chose pour", "maintenant");
         Add(CueKind.Multiplier, "1000", "mille");
         Add(CueKind.Multiplier, "1000000", "million", "millions");
@@ -123,6 +126,7 @@ internal static class FrenchLexicon
             },
             NonAdditive = new HashSet<string>(["prix", "taux", "age", "note", "remise", "duree", "moyenne"]),
             CountCommentMarkers = ["nombre de", "nombre d", "effectif"],
+            AggregateTableWords = new HashSet<string>(["statistiques", "effectifs", "totaux", "chiffres"]),
         };
     }
 }

@@ -43,7 +43,7 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task Average_averages_the_named_column() =>
-        AssertMeansAsync("Average price of books", "SELECT round(avg(price), 2) FROM library.books");
+        AssertMeansAsync("Average price of books", "SELECT avg(price) FROM library.books");
 
     [Fact]
     public Task Highest_without_an_entity_is_a_maximum() =>
@@ -184,8 +184,8 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         AssertMeansAsync("Bottom 2 cities by total visitors", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 LIMIT 2", ordered: true);
 
     [Fact]
-    public Task Share_of_a_value_is_a_rounded_percentage() =>
-        AssertMeansAsync("Share of female members", "SELECT round(100.0 * count(*) FILTER (WHERE gender = 'female') / count(*), 1) FROM library.members");
+    public Task Share_of_a_value_is_a_percentage() =>
+        AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
 
     [Fact]
     public Task Women_is_understood_as_female() =>
@@ -193,17 +193,17 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task Percentage_by_group_is_each_groups_share_of_the_total() =>
-        AssertMeansAsync("Percentage of books by genre", "SELECT genre, count(*), round(100.0 * count(*) / sum(count(*)) OVER (), 1) FROM library.books GROUP BY genre");
+        AssertMeansAsync("Percentage of books by genre", "SELECT genre, count(*), 100.0 * count(*) / sum(count(*)) OVER () FROM library.books GROUP BY genre");
 
     [Fact]
     public Task Ratio_of_two_values_divides_their_counts() =>
-        AssertMeansAsync("Ratio of female to male members", "SELECT round(count(*) FILTER (WHERE gender = 'female')::numeric / count(*) FILTER (WHERE gender = 'male'), 2) FROM library.members");
+        AssertMeansAsync("Ratio of female to male members", "SELECT count(*) FILTER (WHERE gender = 'female')::numeric / count(*) FILTER (WHERE gender = 'male') FROM library.members");
 
     [Fact]
     public Task Growth_between_two_years_compares_both_periods() =>
         AssertMeansAsync("Growth of visitors between 2016 and 2020", """
             SELECT sum(visitors) FILTER (WHERE year = 2016), sum(visitors) FILTER (WHERE year = 2020),
-                   round(100.0 * (sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016)) / sum(visitors) FILTER (WHERE year = 2016), 1)
+                   100.0 * (sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016)) / sum(visitors) FILTER (WHERE year = 2016)
             FROM library.visit_stats
             """);
 
