@@ -68,6 +68,9 @@ internal sealed class CatalogIndex
     /// <summary>Score of a reference that only says which tables are in play.</summary>
     public const double ContextScore = 0.3;
 
+    /// <summary>Score of a column named together with its table.</summary>
+    public const double QualifiedScore = 1.05;
+
     public Lexicon Lexicon { get; }
     public DatabaseCatalog Catalog { get; }
     public List<TableNode> Tables { get; } = [];
@@ -171,8 +174,9 @@ internal sealed class CatalogIndex
             {
                 if (meaningful.Count > 0 || column == table.Label)
                     AddSchema(column.NameStems, new SchemaRef(table, column, column.IsKey ? 0.7 : 1.0));
-                AddSchema([.. tableStems.Select((s, i) => i == tableStems.Count - 1 ? s : s), .. column.NameStems], new SchemaRef(table, column, 1.0));
-                AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, 1.0));
+                // Table-qualified phrases ("campaign channel") score a little higher: they name exactly one column.
+                AddSchema([.. tableStems, .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
+                AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
                 if (column.NameStems.Count > 1 && !column.IsKey)
                     foreach (var word in meaningful.Distinct())
                         AddSchema([word], new SchemaRef(table, column, 0.55));

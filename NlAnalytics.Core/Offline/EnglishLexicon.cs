@@ -14,7 +14,8 @@ internal static class EnglishLexicon
         }
 
         Add(CueKind.Count, null, "how many", "number of", "count", "count of", "counts", "amount of", "quantity of", "nb of", "num of", "tally");
-        Add(CueKind.Sum, null, "total", "sum", "sum of", "total of", "overall", "combined", "cumulative", "totals");
+        Add(CueKind.Sum, null, "total", "sum", "sum of", "total of", "overall", "combined", "totals");
+        Add(CueKind.Cumulative, null, "cumulative", "cumulated", "accumulated", "running total", "running sum");
         Add(CueKind.Average, null, "average", "avg", "mean", "typical", "averages");
         Add(CueKind.Min, null, "minimum", "min", "smallest", "earliest", "lowest value");
         Add(CueKind.Max, null, "maximum", "max", "latest value", "highest value");
@@ -122,7 +123,7 @@ internal static class EnglishLexicon
                 "graph", "plot", "visualize", "visualise", "breakdown", "sorted", "sort", "order", "ordered", "rank", "ranked", "ranking",
                 "along", "together", "including", "included", "both", "when", "where", "why", "each", "one", "ones", "result", "results",
                 "answer", "time", "period", "periods", "overview", "summary", "statistics", "stats", "info", "information", "details",
-                "record", "records", "row", "rows", "entries", "entry", "item", "items", "kind", "kinds", "type", "types", "category",
+                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category",
                 "level", "group", "groups", "by", "than", "please", "just", "actually", "really", "currently", "altogether", "in", "of",
                 "on", "at", "for", "to", "from", "with", "and", "or", "also", "them", "then", "now", "again", "instead", "only",
                 // Verbs that link the words that matter without adding a condition of their own.
@@ -183,6 +184,7 @@ internal static class EnglishLexicon
                 ["employees"] = ["staff"],
                 ["staff"] = ["employee"],
                 ["units"] = ["quantity"],
+                ["items"] = ["quantity"],
                 ["unit"] = ["quantity"],
                 ["qty"] = ["quantity"],
                 ["quantities"] = ["quantity"],
@@ -203,6 +205,9 @@ internal static class EnglishLexicon
                 ["domestic"] = ["local"],
                 ["discounts"] = ["discount"],
                 ["title"] = ["name"],
+                ["spent"] = ["amount", "revenue"],
+                ["spend"] = ["amount", "revenue"],
+                ["spending"] = ["amount", "revenue"],
                 ["sell"] = ["order", "sale"],
                 ["sold"] = ["order", "sale"],
                 ["selling"] = ["order", "sale"],

@@ -17,7 +17,8 @@ internal static class FrenchLexicon
         }
 
         Add(CueKind.Count, null, "combien", "combien de", "combien d", "nombre de", "nombre d", "le nombre de", "compte", "compter");
-        Add(CueKind.Sum, null, "somme", "somme de", "somme des", "total des", "total de", "totale", "cumul");
+        Add(CueKind.Sum, null, "somme", "somme de", "somme des", "total des", "total de", "totale");
+        Add(CueKind.Cumulative, null, "cumul", "cumule", "cumulee", "cumules");
         Add(CueKind.Average, null, "moyenne", "moyen", "moyenne de", "moyenne des", "en moyenne");
         Add(CueKind.Min, null, "minimum", "minimal", "minimale", "plus petit", "plus petite");
         Add(CueKind.Max, null, "maximum", "maximal", "maximale", "plus grand", "plus grande");

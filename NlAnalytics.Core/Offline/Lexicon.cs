@@ -9,7 +9,7 @@ internal enum CueKind
     Share, Ratio, Growth, Compare,
     Since, After, Before, From, To, During, Last, This, Latest,
     Grain, GrainAdjective, OverTime, Month, Quarter,
-    Chart, Only, Instead, Also, List, Which, When, Unit, FollowUp, Multiplier, NumberWord, Percent, With,
+    Cumulative, Chart, Only, Instead, Also, List, Which, When, Unit, FollowUp, Multiplier, NumberWord, Percent, With,
 }
 
 /// <summary>A cue: the kind and, where relevant, an argument (a month number, a grain, a chart kind, a multiplier).</summary>

@@ -19,7 +19,8 @@ internal enum CompareOp { Greater, Less, AtLeast, AtMost, Between, Equal }
 internal sealed record Comparison(ColumnNode? Column, CompareOp Op, decimal Value, decimal? Upper = null, bool OnAggregate = false, TableNode? CountOf = null);
 
 /// <summary>A GROUP BY: a dimension column, an entity table (key + label), or a time grain on a date or year column.</summary>
-internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain)
+/// <summary><see cref="Qualified"/>: the question named the column with its table ("campaign channel"), so no same-named column may replace it.</summary>
+internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain, bool Qualified = false, bool Per = false)
 {
     public bool IsTime => Grain is not null;
 }
@@ -61,6 +62,9 @@ internal sealed class QueryIntent
     public bool WantsList { get; set; }
     /// <summary>A growth or change was asked for without naming the periods ("the growth between the two").</summary>
     public bool WantsGrowth { get; set; }
+    public bool Cumulative { get; set; }
+    /// <summary>"average revenue per branch": the measure's total divided by the number of these rows.</summary>
+    public TableNode? PerEntity { get; set; }
     /// <summary>The year a follow-up replaced ("and in 2021?" after 2011), so "the growth between the two" can be answered.</summary>
     public int? PreviousYear { get; set; }
     public bool WhenLatest { get; set; }
@@ -74,6 +78,6 @@ internal sealed class QueryIntent
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
         TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
-        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
+        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
     };
 }

@@ -54,6 +54,10 @@ internal sealed partial class QuestionParser
                     intent.Chart = item.Cue.Argument;
                     item.Used = true;
                     break;
+                case CueKind.Cumulative:
+                    intent.Cumulative = true;
+                    item.Used = true;
+                    break;
                 case CueKind.Ascending:
                     intent.Ascending = true;
                     intent.ExplicitOrder = true;
@@ -463,7 +467,7 @@ internal sealed partial class QuestionParser
         reference.Column is null ? new Grouping(null, reference.Table, null)
         : reference.Column.IsDate ? new Grouping(reference.Column, null, TimeGrain.Day)
         : reference.Column.IsYear ? new Grouping(reference.Column, null, TimeGrain.Year)
-        : new Grouping(reference.Column, null, null);
+        : new Grouping(reference.Column, null, null, reference.Score >= CatalogIndex.QualifiedScore);
 
     private void ParseSuperlatives(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
     {
@@ -508,6 +512,8 @@ internal sealed partial class QuestionParser
                     if (limit is not null) before!.Used = true;
                     // The entity ranked: "which branch ...", "the branch with the most ...", "the most borrowed books".
                     Item? entityItem = null;
+                    var measureIndex = NextIndex(items, k);
+                    var measureItem = At(items, measureIndex);
                     var which = items.FindIndex(i => i.Is(CueKind.Which) && !i.Used);
                     var afterWhich = which >= 0 ? NextIndex(items, which, skipValues: true) : -1;
                     if (At(items, afterWhich) is { Number: not null, IsYear: false } whichCount)
@@ -519,8 +525,21 @@ internal sealed partial class QuestionParser
                     }
                     if (EntityRef(At(items, afterWhich)) is not null && NumericColumnAt(items[afterWhich]) is null)
                         entityItem = items[afterWhich];
-                    var measureIndex = NextIndex(items, k);
-                    var measureItem = At(items, measureIndex);
+                    else if (At(items, afterWhich) is { Cue.Kind: CueKind.Grain, Used: false } period)
+                    {
+                        // "which month had the highest revenue?": rank the periods.
+                        period.Used = items[which].Used = true;
+                        intent.Groups.Add(new Grouping(null, null, ParseGrain(period.Cue!.Argument)));
+                        intent.Limit = limit ?? 1;
+                        intent.Ascending = ascending;
+                        intent.ExplicitOrder = true;
+                        if (NumericColumnAt(measureItem) is { } ranked)
+                        {
+                            intent.Measure ??= ranked;
+                            measureItem!.Used = true;
+                        }
+                        break;
+                    }
                     if (entityItem is null)
                     {
                         var prior = PreviousIndex(items, before is not null && limit is not null ? items.IndexOf(before) : k);
@@ -604,7 +623,7 @@ internal sealed partial class QuestionParser
                 }
                 else if (EntityRef(target) is { } entity)
                 {
-                    intent.Groups.Add(ToGrouping(entity));
+                    intent.Groups.Add(ToGrouping(entity) with { Per = cue.Text is "per" or "par" });
                 }
                 else
                 {
@@ -827,6 +846,9 @@ internal sealed partial class QuestionParser
         }
         intent.MeaningfulItems = items.Count(i => !i.Stop);
 
+        if (intent.Cumulative && !intent.Groups.Any(g => g.IsTime))
+            intent.Groups.Add(new Grouping(null, null, TimeGrain.Auto));
+
         if (intent.AsksWhen && intent.Measure is null)
         {
             // "When did the first branch open?": the earliest (or latest) value of the date named.
@@ -872,6 +894,31 @@ internal sealed partial class QuestionParser
             intent.ListRows = false;
             intent.ListColumns.Clear();
             break;
+        }
+
+        // "average order value", "average revenue per branch", "revenue per member for each city": a total divided by a count of rows.
+        var perGroup = intent.Groups.FirstOrDefault(g => g.Table is { Key: not null } t && t != intent.Measure?.Table
+            && (intent.Aggregate == Aggregate.Average || g.Per && intent.Groups.Count >= 2 && intent.Aggregate is Aggregate.Sum or Aggregate.None));
+        if (intent.Measure is { IsNonAdditive: false } or null && perGroup is not null)
+        {
+            intent.PerEntity = perGroup.Table;
+            intent.Groups.Remove(perGroup);
+        }
+        else if (intent.Aggregate == Aggregate.Average && intent.Measure is null && intent.Entity is { Key: not null } averaged && intent.Groups.All(g => g.Table != averaged))
+        {
+            intent.PerEntity = averaged;
+        }
+        if (intent.PerEntity is { } per)
+        {
+            intent.Measure ??= per.Edges.Where(e => !e.Edge.ManyToOne).SelectMany(e => e.Other.Columns)
+                .Where(c => c.IsMeasure && !c.IsNonAdditive && !c.IsCountLike)
+                .OrderByDescending(c => c.Table.Info.RowEstimate).FirstOrDefault();
+            if (intent.Measure is null) intent.PerEntity = null;
+            else
+            {
+                intent.Aggregate = Aggregate.Sum;
+                intent.Entity = null;
+            }
         }
 
         // "average pages per book" averages over the rows themselves: grouping by the measure's own rows would average single values.

@@ -56,7 +56,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         _joined.Add(baseTable);
         if (intent.Entity is { } entityTable && entityTable != baseTable) Require(entityTable);
 
-        intent.Groups = intent.Groups.Select(g => g.Column is { } c && Twin(c) is { } twin && index.Distance(_joined, twin.Table) + 0.5 < index.Distance(_joined, c.Table) ? g with { Column = twin } : g).ToList();
+        intent.Groups = intent.Groups.Select(g => g.Column is { } c && !g.Qualified && Twin(c) is { } twin && index.Distance(_joined, twin.Table) + 0.5 < index.Distance(_joined, c.Table) ? g with { Column = twin } : g).ToList();
         if (intent.TopRestriction is { } top && top.Group.Column is { } rc && index.PathTo(_joined, rc.Table) is null && Twin(rc) is { } rtwin)
             intent.TopRestriction = (top.Group with { Column = rtwin }, top.N);
         foreach (var group in intent.Groups.Where(g => !g.IsTime || g.Column is not null)) Require((group.Table ?? group.Column!.Table));
@@ -79,6 +79,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         }
         if (_disconnected) return Decline("the tables involved are not connected by foreign keys");
 
+        if (intent.PerEntity is { } perEntity) Require(perEntity);
         var fanOut = _joins.Any(e => !e.ManyToOne);
         var measure = MeasureExpression(intent, baseTable, fanOut);
         if (measure is null) return Decline("I could not find a numeric column to aggregate");
@@ -156,6 +157,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var order = new List<string>();
         var groupWords = new List<string>();
         var timeAliases = new List<string>();
+        var timeExpressions = new List<string>();
         foreach (var group in intent.Groups)
         {
             if (group.IsTime)
@@ -165,6 +167,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 select.Add($"{expr} AS {alias}");
                 groupBy.Add(expr);
                 timeAliases.Add(alias);
+                timeExpressions.Add(expr);
                 groupWords.Add(alias);
             }
             else if (group.Table is { } table)
@@ -214,6 +217,37 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         else
         {
             measureSelect = intent.ListRows ? "" : $"{measureSql} AS {measureAlias}";
+            if (timeExpressions.Count == 1 && intent.Groups.Count == 1 && !intent.ListRows)
+            {
+                var over = $"OVER (ORDER BY {timeExpressions[0]})";
+                if (intent.Cumulative)
+                {
+                    measureSelect += $", SUM({measureSql}) {over} AS cumulative";
+                    measureWords = $"{measureWords} with its running total";
+                }
+                if (intent.WantsGrowth && intent.Growth is null)
+                {
+                    // Period over period: the change and the change in percent of the previous period.
+                    measureSelect += $", {measureSql} - LAG({measureSql}) {over} AS change, 100.0 * ({measureSql} - LAG({measureSql}) {over}) / NULLIF(LAG({measureSql}) {over}, 0) AS growth_pct";
+                    measureWords = $"{measureWords} with its change from the previous period";
+                    intent.WantsGrowth = false;
+                }
+            }
+        }
+        if (intent.WantsGrowth && intent.Growth is null)
+        {
+            _doubts.Add("a change or growth was asked for, but I found no two periods to compare");
+            _confidence = Math.Min(_confidence, 0.5);
+        }
+        if (intent.Cumulative && timeExpressions.Count != 1)
+        {
+            _doubts.Add("a running total needs exactly one time axis");
+            _confidence = Math.Min(_confidence, 0.5);
+        }
+        if (intent.ShareOfTotal && intent.Groups.Count == 0 && share is null && intent.Growth is null)
+        {
+            _doubts.Add("a percentage was asked for, but I found nothing to divide");
+            _confidence = Math.Min(_confidence, 0.5);
         }
 
         var sql = new StringBuilder();
@@ -404,6 +438,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 return ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})");
         }
         if (m is null) return null;
+        if (intent.PerEntity is { Key: { } perKey } per)
+            return ($"SUM({Col(m)})::numeric / NULLIF(COUNT(DISTINCT {Col(perKey)}), 0)", SqlText.Alias($"{m.Name} per {per.Singular}"), $"Total {m.Name} per {per.Singular} (sum divided by the number of {per.Noun})");
         if (fanOut)
         {
             _doubts.Add($"{m.Name} may be repeated by a one-to-many join");
