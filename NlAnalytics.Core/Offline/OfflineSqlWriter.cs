@@ -163,7 +163,7 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
             merged.Entity = current.Entity;
             merged.ListRows = false;
         }
-        else if (current.Entity is not null && (current.Entity == previous.Entity || current.Entity == previous.Measure?.Table) && current.Aggregate == Aggregate.None)
+        else if (current.Entity is not null && (current.Entity == previous.Entity || current.Entity == previous.Measure?.Table))
         {
             // "only books published since 2019" after "pages by genre": naming the same rows again changes nothing.
         }

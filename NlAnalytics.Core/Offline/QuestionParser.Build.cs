@@ -832,6 +832,7 @@ internal sealed partial class QuestionParser
         foreach (var item in items)
         {
             if (item.Used || item.Stop) continue;
+            if (item.Is(CueKind.Growth)) intent.WantsGrowth = true;
             if (item.Cue is { } cue)
             {
                 if (cue.Kind is CueKind.List or CueKind.Which)
@@ -840,7 +841,6 @@ internal sealed partial class QuestionParser
                     intent.WantsList = true;
                 continue;
             }
-            if (item.Is(CueKind.Growth)) intent.WantsGrowth = true;
             if (item.Schema is null && item.Values is null && item.Number is null) intent.Unknown.Add(item.Text);
             else if (item.Number is not null) intent.Unknown.Add(item.Text);
         }
@@ -925,11 +925,12 @@ internal sealed partial class QuestionParser
         if (intent.Aggregate == Aggregate.Average && intent.Measure is not null)
             intent.Groups.RemoveAll(g => g.Table == intent.Measure.Table);
 
-        if (intent.Measure is null && intent.Entity is null && intent.WantsList && intent.Groups.Count > 0 && intent.Groups.All(g => g.Column is { IsDimension: true } && !g.IsTime))
+        if (intent.Measure is null && intent.Entity is null && intent.WantsList && intent.Groups.All(g => g.Column is { IsDimension: true } && !g.IsTime)
+            && intent.Groups.Count + intent.ListColumns.Count > 0)
         {
-            // "List all faculty names": the rows of the named columns.
+            // "List all author names": the rows of the named columns.
             intent.ListColumns.AddRange(intent.Groups.Select(g => g.Column!));
-            intent.Entity = intent.Groups[0].Column!.Table;
+            intent.Entity = intent.ListColumns[0].Table;
             intent.Groups.Clear();
         }
 

@@ -177,9 +177,15 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 var alias = SqlText.Alias(table.Singular);
                 // A readable code that is the key ("FR") is shown next to the name: people know rows by either.
                 if (table.Key is { Info.IsText: true } code && code != label) select.Add($"{Col(code)} AS {SqlText.Alias(code.Name)}");
-                select.Add($"{Col(label)} AS {alias}");
-                if (table.Key is not null && table.Key != label) groupBy.Add(Col(table.Key));
-                groupBy.Add(Col(label));
+                // People are named in parts (first_name, last_name): show every name column, not just the first.
+                var names = table.Columns.Where(c => c.Info.IsText && !c.IsKey && c.Name.EndsWith("name", StringComparison.OrdinalIgnoreCase)).Take(3).ToList();
+                if (names.Count < 2 || !names.Contains(label)) names = [label];
+                foreach (var name in names)
+                {
+                    select.Add(name == label ? $"{Col(label)} AS {alias}" : $"{Col(name)} AS {SqlText.Alias(name.Name)}");
+                    groupBy.Add(Col(name));
+                }
+                if (table.Key is not null && !names.Contains(table.Key)) groupBy.Insert(groupBy.Count - names.Count, Col(table.Key));
                 groupWords.Add(table.Singular);
             }
             else
@@ -336,6 +342,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         {
             var col = group.Table is { } t ? t.Label ?? t.Key : group.Column;
             if (col is null) continue;
+            if (group.Table?.Key is { Info.IsText: true } code && code != col) select.Add($"{Col(code)} AS {SqlText.Alias(code.Name)}");
             select.Add($"{Col(col)} AS {SqlText.Alias(group.Table?.Singular ?? col.Name)}");
             if (group.Table?.Key is { } key && key != col) groupBy.Add(Col(key));
             groupBy.Add(Col(col));
@@ -344,11 +351,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var toAlias = SqlText.Alias($"value {growth.To}");
         select.Add($"{a} AS {fromAlias}");
         select.Add($"{b} AS {toAlias}");
+        select.Add($"{b} - {a} AS change");
         select.Add($"100.0 * ({b} - {a}) / NULLIF({a}, 0) AS growth_pct");
         var sql = new StringBuilder("SELECT ").Append(string.Join(", ", select)).Append("\nFROM ").Append(FromClause());
         var all = new List<string>(where) { $"({first.Value.Sql} OR {second.Value.Sql})" };
         sql.Append("\nWHERE ").Append(string.Join("\n  AND ", all));
-        if (groupBy.Count > 0) sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy)).Append("\nORDER BY growth_pct DESC NULLS LAST");
+        if (groupBy.Count > 0)
+        {
+            // "which grew the most" ranks by the absolute change; otherwise by the rate.
+            sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy))
+               .Append(intent.Limit is null ? "\nORDER BY growth_pct DESC NULLS LAST" : $"\nORDER BY change {(intent.Ascending ? "ASC" : "DESC")} NULLS LAST\nLIMIT {intent.Limit}");
+        }
         var words = $"Growth of {measureWords} from {growth.From} to {growth.To} (on {dateColumn.Name})" + (whereWords.Count > 0 ? " where " + string.Join(" and ", whereWords) : "");
         return Done(sql.ToString(), words, intent.Chart ?? (groupBy.Count > 0 ? "bar" : "table"));
     }
