@@ -51,6 +51,8 @@ internal sealed class QueryIntent
     public List<TableNode> ContextTables { get; set; } = [];
     /// <summary>Columns to list when the question asks for rows rather than figures.</summary>
     public List<ColumnNode> ListColumns { get; set; } = [];
+    /// <summary>Tables whose rows must be absent ("members without loans", "not linked to any campaign").</summary>
+    public List<TableNode> Without { get; set; } = [];
     public List<string> Unknown { get; set; } = [];
     public List<string> Doubts { get; set; } = [];
     public bool LooksLikeFollowUp { get; set; }
@@ -77,7 +79,7 @@ internal sealed class QueryIntent
         Aggregate = Aggregate, Measure = Measure, Entity = Entity, ListRows = ListRows, Groups = [.. Groups], Values = [.. Values],
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
-        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
+        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
         Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
     };
 }

@@ -78,6 +78,7 @@ internal sealed partial class QuestionParser
         ParseGroupings(items, intent, tableMentions);
         ParseAggregates(items, intent, tableMentions);
         ParseValues(items, intent);
+        ParseAbsences(items, intent);
         ParseLeftovers(items, intent, tableMentions);
         Complete(items, intent);
         return intent;
@@ -764,6 +765,22 @@ internal sealed partial class QuestionParser
         }
     }
 
+    // ---- "without loans", "not linked to any campaign" ----
+
+    private void ParseAbsences(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            if (items[k].Used || !items[k].Is(CueKind.Not) || items[k].Schema is not null) continue;
+            var j = NextIndex(items, k);
+            if (At(items, j) is not { Used: false, Values: null, Schema: { } refs } target) continue;
+            if (refs.Where(r => r.Column is null && r.Score >= 0.6).OrderByDescending(Fit).FirstOrDefault() is not { } absent) continue;
+            if (absent.Table == intent.Entity || absent.Table == intent.Measure?.Table) continue;
+            intent.Without.Add(absent.Table);
+            items[k].Used = target.Used = true;
+        }
+    }
+
     // ---- what is left: measure, entity, explicit date column ----
 
     private void ParseLeftovers(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
@@ -894,6 +911,16 @@ internal sealed partial class QuestionParser
             intent.ListRows = false;
             intent.ListColumns.Clear();
             break;
+        }
+
+        // "the longest book in each genre": the maximum per genre, not one book overall.
+        if (intent.Limit is not null && intent.Measure is { } ranked && intent.Groups.Count >= 2
+            && intent.Groups.FirstOrDefault(g => g.Table == ranked.Table) is { } rankedRows && intent.Groups.Any(g => g != rankedRows && !g.IsTime))
+        {
+            intent.Groups.Remove(rankedRows);
+            intent.Aggregate = intent.Ascending ? Aggregate.Min : Aggregate.Max;
+            intent.Limit = null;
+            intent.ExplicitOrder = false;
         }
 
         // "average order value", "average revenue per branch", "revenue per member for each city": a total divided by a count of rows.

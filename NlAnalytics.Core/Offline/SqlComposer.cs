@@ -140,6 +140,22 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             where.Add(time.Value.Sql);
             whereWords.Add(time.Value.Words);
         }
+        foreach (var absent in intent.Without)
+        {
+            // A nullable key pointing at the table ("not linked to any campaign") or no referencing row ("members without loans").
+            var edge = _joined.SelectMany(t => t.Edges).FirstOrDefault(e => e.Other == absent).Edge;
+            if (edge is null)
+            {
+                _doubts.Add($"I could not tell how rows relate to {absent.Noun}");
+                _confidence = Math.Min(_confidence, 0.5);
+                continue;
+            }
+            if (edge.ManyToOne)
+                where.Add(string.Join(" AND ", edge.FromColumns.Select(c => $"{edge.From.Alias}.{SqlText.Ident(c)} IS NULL")));
+            else
+                where.Add($"NOT EXISTS (SELECT 1 FROM {TableName(absent)} AS x WHERE {string.Join(" AND ", edge.ToColumns.Zip(edge.FromColumns, (t, f) => $"x.{SqlText.Ident(t)} = {edge.From.Alias}.{SqlText.Ident(f)}"))})");
+            whereWords.Add($"without {absent.Noun}");
+        }
         if (intent.TopRestriction is { } restriction)
         {
             var restricted = RestrictionCondition(intent, restriction.Group, restriction.N);
@@ -295,10 +311,11 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             if (intent.Limit is { } limit)
             {
                 sql.Append("\nLIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
-                if (timeAliases.Count > 0 && intent.Groups.Count > timeAliases.Count)
+                if (intent.Groups.Count > 1)
                 {
-                    _doubts.Add("the limit applies to all rows, not per period");
-                    _confidence -= 0.15;
+                    // Top N within each group is not something this writer composes; say so rather than answer confidently.
+                    _doubts.Add("the limit applies to all rows, not within each group");
+                    _confidence = Math.Min(_confidence - 0.15, 0.5);
                 }
             }
         }
