@@ -2,14 +2,19 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Offline;
+using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Core;
@@ -20,7 +25,7 @@ public static class CoreServiceCollectionExtensions
     public static IHostApplicationBuilder AddNlAnalyticsCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddTimeProvider();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<EmbeddedPostgresOptions>().BindConfiguration(EmbeddedPostgresOptions.SectionName);
         services.AddSingleton<PlatformDatabases>();
         services.AddHostedService<PlatformStartup>();
@@ -41,16 +46,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DemoStatus>();
         services.AddHostedService<DemoWarehouseStartup>();
         services.AddCatalog();
+        services.AddSchemaRetrieval();
         services.AddSqlExecution();
         services.AddLlm();
         services.AddAccounting();
+        services.AddOfflineAnalyst();
+        services.AddAgentTeam();
+        services.AddEvaluation();
         services.AddSingleton<ThreadStore>();
+        services.AddSingleton<AnswerRunner>();
         return builder;
-    }
-
-    private static void TryAddTimeProvider(this IServiceCollection services)
-    {
-        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
-            services.AddSingleton(TimeProvider.System);
     }
 }

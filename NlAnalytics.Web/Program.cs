@@ -1,4 +1,5 @@
 using NlAnalytics.Core;
+using NlAnalytics.Web.Cli;
 using NlAnalytics.Web.Components;
 using NlAnalytics.Web.Endpoints;
 using NlAnalytics.Web.Extensions;
@@ -8,8 +9,12 @@ builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
 builder.AddWebServices();
 
+if (CliVerbs.IsCliInvocation(args))
+    return await CliVerbs.RunAsync(builder, args);
+
 var app = builder.Build();
 app.UseWebPipeline();
+app.UseStartupBanner();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 await app.RunAsync();

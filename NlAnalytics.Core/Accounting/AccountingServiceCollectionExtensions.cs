@@ -11,12 +11,19 @@ public static class AccountingServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAccounting(this IServiceCollection services)
     {
+        services.AddPricing();
+        services.TryAddSingleton<CostLedger>();
+        return services;
+    }
+
+    /// <summary>Prices and the calculator only: what pricing a call needs, without the database.</summary>
+    internal static IServiceCollection AddPricing(this IServiceCollection services)
+    {
         if (services.Any(d => d.ServiceType == typeof(CostCalculator)))
             return services;
         services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CostCalculator>();
-        services.AddSingleton<CostLedger>();
         return services;
     }
 }

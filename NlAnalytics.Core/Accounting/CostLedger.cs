@@ -36,10 +36,21 @@ public sealed class CostLedger(IDbContextFactory<AppDbContext> contexts, TimePro
         var now = timeProvider.GetUtcNow();
 
         await db.LlmCalls.Where(c => c.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-        db.LlmCalls.AddRange(calls.Select(call => new LlmCallRow
+        db.LlmCalls.AddRange(CallRows(messageId, message.ThreadId, userId, calls, now));
+        message.InputTokens = calls.Sum(c => c.InputTokens);
+        message.OutputTokens = calls.Sum(c => c.OutputTokens);
+        message.CostUsd = calls.Sum(c => c.CostUsd);
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The stored form of a message's calls; the single place where a priced call becomes a row.</summary>
+    public static IEnumerable<LlmCallRow> CallRows(Guid messageId, Guid threadId, string userId, IReadOnlyList<LlmCallRecord> calls, DateTimeOffset now) =>
+        calls.Select(call => new LlmCallRow
         {
             MessageId = messageId,
-            ThreadId = message.ThreadId,
+            ThreadId = threadId,
             UserId = userId,
             Agent = call.Agent,
             Model = call.Model,
@@ -49,14 +60,7 @@ public sealed class CostLedger(IDbContextFactory<AppDbContext> contexts, TimePro
             LatencyMs = (int)Math.Min(int.MaxValue, Math.Round(call.Latency.TotalMilliseconds)),
             CostUsd = call.CostUsd,
             CreatedAt = now,
-        }));
-        message.InputTokens = calls.Sum(c => c.InputTokens);
-        message.OutputTokens = calls.Sum(c => c.OutputTokens);
-        message.CostUsd = calls.Sum(c => c.CostUsd);
-
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+        });
 
     public Task<CostTotals> ForMessageAsync(Guid messageId, CancellationToken cancellationToken) =>
         SumAsync(calls => calls.Where(c => c.MessageId == messageId), cancellationToken);

@@ -29,12 +29,14 @@ public sealed record ThreadTurn(string Question, string StandaloneQuestion, stri
 /// <summary>A verified question/SQL pair from the memory, used as an example or reused with adapted literals.</summary>
 public sealed record VerifiedExample(string Question, string Sql, double Similarity);
 
+/// <summary>One question for the team. <see cref="Examples"/> are verified question/SQL pairs the writer may follow.</summary>
 public sealed record AnalystRequest(
     DataSource Source,
     string Question,
     IReadOnlyList<ThreadTurn> History,
     AnalysisMode Mode = AnalysisMode.Hybrid,
-    QueryLimits? Limits = null);
+    QueryLimits? Limits = null,
+    IReadOnlyList<VerifiedExample>? Examples = null);
 
 /// <summary>Everything one answer produced, successful or not.</summary>
 public sealed record AnalystAnswer(

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Data;
@@ -88,6 +89,12 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return message is null ? null : ToView(message);
     }
 
+    public async Task<Guid?> ThreadOfAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await context.Messages.Where(m => m.Id == messageId && m.Thread!.UserId == userId).Select(m => (Guid?)m.ThreadId).FirstOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<ThreadTotals> TotalsAsync(string userId, Guid threadId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -175,20 +182,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.CostUsd = answer.CostUsd;
         message.CompletedAt = now;
         message.Calls.Clear();
-        message.Calls.AddRange(answer.Calls.Select(call => new LlmCallRow
-        {
-            MessageId = message.Id,
-            ThreadId = message.ThreadId,
-            UserId = userId,
-            Agent = call.Agent,
-            Model = call.Model,
-            InputTokens = call.InputTokens,
-            CachedInputTokens = call.CachedInputTokens,
-            OutputTokens = call.OutputTokens,
-            LatencyMs = (int)Math.Min(int.MaxValue, call.Latency.TotalMilliseconds),
-            CostUsd = call.CostUsd,
-            CreatedAt = now,
-        }));
+        // Stored with the answer in one transaction: an answer is never saved without its costs.
+        message.Calls.AddRange(CostLedger.CallRows(message.Id, message.ThreadId, userId, answer.Calls, now));
         message.Thread!.UpdatedAt = now;
         await context.SaveChangesAsync(cancellationToken);
     }

@@ -134,7 +134,7 @@ internal sealed partial class LlmResilience
             case OperationCanceledException:
                 // Ours or the SDK's network timeout: the caller's own cancellation was filtered out before.
                 return new LlmException(LlmFailure.TimedOut,
-                    $"The language model at {where} did not answer within {_options.TimeoutSeconds} seconds. Try again, or raise Llm:TimeoutSeconds.");
+                    $"The language model at {where} did not answer within {_options.TimeoutSeconds} second{(_options.TimeoutSeconds == 1 ? "" : "s")}. Try again, or raise Llm:TimeoutSeconds.");
             case ClientResultException { Status: 0 } noResponse:
                 return new LlmException(LlmFailure.Unreachable,
                     $"Could not reach the language model endpoint at {where}: {Scrub(noResponse.InnerException?.Message ?? noResponse.Message)}. Check Llm:Endpoint and that the server is running.");

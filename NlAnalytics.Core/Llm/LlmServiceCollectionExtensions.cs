@@ -9,12 +9,12 @@ public static class LlmServiceCollectionExtensions
 {
     /// <summary>
     /// The LLM seam (Llm section): <see cref="IAgentLlm"/> for the agent team, an <see cref="IChatClient"/>
-    /// over the OpenAI SDK, and <see cref="IEmbeddingProvider"/>. Adds accounting too, which prices every call.
+    /// over the OpenAI SDK, and <see cref="IEmbeddingProvider"/>, plus the Pricing section and CostCalculator that price every call (AddAccounting adds the ledger).
     /// Everything resolves with an empty Llm:Endpoint; calls then fail with LlmFailure.NotConfigured.
     /// </summary>
     public static IServiceCollection AddLlm(this IServiceCollection services)
     {
-        services.AddAccounting();
+        services.AddPricing();
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OpenAiClients>();

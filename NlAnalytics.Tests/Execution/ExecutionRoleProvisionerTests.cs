@@ -60,7 +60,7 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
         Assert.True((long)(await RowAsync(_admin, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'pg\\_advisory%'"))[0]! > 5, "every overload was enumerated");
 
         // Npgsql still connects and the session is read-only by default.
-        Assert.Equal(new object?[] { _role, "on", "\"shop\"" }, await RowAsync(role.ConnectionString,
+        Assert.Equal(new object?[] { _role, "on", "shop" }, await RowAsync(role.ConnectionString,
             "SELECT current_user::text, current_setting('default_transaction_read_only'), current_setting('search_path')"));
         Assert.Equal(new object?[] { 1 }, await RowAsync(role.ConnectionString, "SELECT id FROM t"));
     }

@@ -144,6 +144,17 @@ public sealed class SqlExecutorTests(ExecutionDatabase db) : IClassFixture<Execu
         Assert.Equal(new object?[] { "on", "1500ms", db.Role.RoleName, "shop" }, result.Rows[0]);
     }
 
+    [Theory]
+    [InlineData("SELECT count(*) FROM t;")]
+    [InlineData("SELECT count(*) FROM t; -- that is all")]
+    [InlineData("SELECT count(*) FROM t;;\n")]
+    [InlineData("-- count the rows\nSELECT count(*) /* all */ FROM t")]
+    public async Task A_trailing_semicolon_or_comment_is_fine(string sql)
+    {
+        var result = await db.Executor.ExecuteAsync(db.Source, sql, db.Limits, default);
+        Assert.Equal((long)ExecutionDatabase.TRows, result.Rows[0][0]);
+    }
+
     private async Task<SqlFailure> FailureAsync(string sql) =>
         (await Assert.ThrowsAsync<SqlExecutionException>(() => db.Executor.ExecuteAsync(db.Source, sql, db.Limits, default))).Failure;
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Components.Account;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -13,9 +15,11 @@ public static class AccountEndpoints
         return endpoints;
     }
 
-    private static async Task<RedirectHttpResult> LogoutAsync(SignInManager<AppUser> signInManager)
+    // Binding a form value makes the endpoint validate the antiforgery token, so another site cannot sign users out.
+    private static async Task<RedirectHttpResult> LogoutAsync(SignInManager<AppUser> signInManager, [FromForm] string? returnUrl)
     {
         await signInManager.SignOutAsync();
-        return TypedResults.Redirect("/account/login");
+        var target = IdentityRedirectManager.LocalOrRoot(returnUrl);
+        return TypedResults.LocalRedirect(target == "/" ? "/account/login" : $"/account/login?ReturnUrl={Uri.EscapeDataString(target)}");
     }
 }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Components.Account;
 using Radzen;
 
 namespace NlAnalytics.Web.Extensions;
@@ -9,12 +12,31 @@ public static class WebServiceExtensions
     public const string AdminRole = "Admin";
     public const string AnalystRole = "Analyst";
 
+    /// <summary>Name of the cookie that remembers the light/dark theme (read on the server so the first paint is right).</summary>
+    public const string ThemeCookieName = "NlAnalytics.Theme";
+
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
+        // `dotnet run` without a launch profile is the Production environment, where static assets of packages
+        // (_content/Radzen.Blazor) are only served after publish. Reading the build's manifest in every
+        // environment fixes that; a published app has no such manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
+
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        services.AddRadzenCookieThemeService(options =>
+        {
+            options.Name = ThemeCookieName;
+            options.Duration = TimeSpan.FromDays(365);
+        });
+
         services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddScoped<AccountRegistration>();
+        // Runs after the Core platform start-up (registered earlier), so the database is migrated when roles are ensured.
+        services.AddHostedService<RoleSetup>();
 
         services.AddAuthentication(options =>
         {
@@ -32,15 +54,16 @@ public static class WebServiceExtensions
 
         services.AddIdentityCore<AppUser>(options =>
             {
-                // OWASP ASVS 5: at least 8 characters, no composition rules, long passphrases allowed.
-                options.Password.RequiredLength = 8;
+                // OWASP ASVS 5: at least 8 characters, no composition rules, long passphrases allowed
+                // (the forms cap input at AccountPolicy.MaxPasswordLength).
+                options.Password.RequiredLength = AccountPolicy.MinPasswordLength;
                 options.Password.RequireDigit = false;
                 options.Password.RequireLowercase = false;
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 1;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.MaxFailedAccessAttempts = AccountPolicy.MaxFailedAttempts;
+                options.Lockout.DefaultLockoutTimeSpan = AccountPolicy.LockoutDuration;
                 options.Lockout.AllowedForNewUsers = true;
                 options.User.RequireUniqueEmail = true;
                 options.SignIn.RequireConfirmedAccount = false;
@@ -52,7 +75,7 @@ public static class WebServiceExtensions
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminRole, policy => policy.RequireRole(AdminRole))
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;
     }
 

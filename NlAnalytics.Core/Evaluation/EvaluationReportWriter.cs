@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NlAnalytics.Core.Evaluation;
+
+/// <summary>Writes a run as report.json (everything, for tools) and report.md (the figures and the misses, for people).</summary>
+public static class EvaluationReportWriter
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static async Task<(string JsonPath, string MarkdownPath)> WriteAsync(EvaluationReport report, string outputDirectory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var jsonPath = Path.GetFullPath(Path.Combine(outputDirectory, "report.json"));
+        var markdownPath = Path.GetFullPath(Path.Combine(outputDirectory, "report.md"));
+        await using (var stream = File.Create(jsonPath))
+            await JsonSerializer.SerializeAsync(stream, report, JsonOptions, cancellationToken);
+        await File.WriteAllTextAsync(markdownPath, ToMarkdown(report), cancellationToken);
+        return (jsonPath, markdownPath);
+    }
+
+    public static string ToMarkdown(EvaluationReport report)
+    {
+        var s = report.Summary;
+        var md = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        md.AppendLine(c, $"# Evaluation: {s.Set}");
+        md.AppendLine();
+        md.AppendLine(c, $"Data source `{s.DataSource}`, mode `{s.Mode.ToString().ToLowerInvariant()}`, started {s.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {s.DurationSeconds:0.0} s.");
+        md.AppendLine();
+        md.AppendLine("| | value |");
+        md.AppendLine("| --- | ---: |");
+        md.AppendLine(c, $"| questions scored | {s.Totals.Scored} of {s.Totals.Questions} |");
+        md.AppendLine(c, $"| execution accuracy | {s.Totals.ExecutionAccuracyPercent:0.0}% ({s.Totals.Correct}) |");
+        md.AppendLine(c, $"| valid SQL | {s.Totals.ValidSqlPercent:0.0}% ({s.Totals.Valid}) |");
+        md.AppendLine(c, $"| declined | {s.Totals.DeclinedPercent:0.0}% ({s.Totals.Declined}) |");
+        md.AppendLine(c, $"| invalid SQL | {s.Totals.Invalid} |");
+        if (s.Totals.GoldFailed > 0)
+            md.AppendLine(c, $"| gold SQL failed (not scored) | {s.Totals.GoldFailed} |");
+        md.AppendLine(c, $"| mean retrieval recall of gold tables | {Recall(s.Totals.MeanRetrievalRecall)} |");
+        md.AppendLine(c, $"| generation latency p50 / p95 | {s.LatencyP50Ms:0} ms / {s.LatencyP95Ms:0} ms |");
+        md.AppendLine(c, $"| tokens in / out | {s.InputTokens} / {s.OutputTokens} |");
+        md.AppendLine(c, $"| total cost | ${s.TotalCostUsd:0.0000} |");
+        if (s.ByPath.Count > 0)
+            md.AppendLine(c, $"| answer paths | {string.Join(", ", s.ByPath.Select(p => $"{p.Key} {p.Value}"))} |");
+
+        AppendGroups(md, "By tier", s.ByTier);
+        AppendGroups(md, "By tag", s.ByTag);
+
+        var misses = report.Cases.Where(r => r.Outcome != CaseOutcome.Correct).ToList();
+        md.AppendLine();
+        md.AppendLine(c, $"## Not correct ({misses.Count})");
+        md.AppendLine();
+        if (misses.Count == 0)
+        {
+            md.AppendLine("Every scored question matched its gold result.");
+            return md.ToString();
+        }
+        md.AppendLine("| id | tier | outcome | question | why | generated SQL |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var r in misses)
+            md.AppendLine(c, $"| {r.Id} | {r.Tier} | {r.Outcome.ToString().ToLowerInvariant()} | {Cell(r.Question)} | {Cell(r.Detail)} | {Code(r.GeneratedSql)} |");
+        return md.ToString();
+    }
+
+    private static void AppendGroups(StringBuilder md, string title, IReadOnlyDictionary<string, EvaluationTotals> groups)
+    {
+        if (groups.Count == 0)
+            return;
+        var c = CultureInfo.InvariantCulture;
+        md.AppendLine();
+        md.AppendLine(c, $"## {title}");
+        md.AppendLine();
+        md.AppendLine("| group | scored | execution accuracy | valid SQL | declined | recall |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, t) in groups)
+            md.AppendLine(c, $"| {Cell(name)} | {t.Scored} | {t.ExecutionAccuracyPercent:0.0}% | {t.ValidSqlPercent:0.0}% | {t.DeclinedPercent:0.0}% | {Recall(t.MeanRetrievalRecall)} |");
+    }
+
+    private static string Recall(double? recall) => recall is null ? "n/a" : recall.Value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Cell(string? text) =>
+        string.IsNullOrEmpty(text) ? "" : text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    private static string Code(string? sql)
+    {
+        if (string.IsNullOrWhiteSpace(sql))
+            return "";
+        var oneLine = string.Join(' ', sql.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        if (oneLine.Length > 300)
+            oneLine = oneLine[..300] + " …";
+        return "`" + oneLine.Replace("`", "'", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal) + "`";
+    }
+}

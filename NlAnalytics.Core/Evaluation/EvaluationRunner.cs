@@ -1,0 +1,246 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Execution;
+
+namespace NlAnalytics.Core.Evaluation;
+
+/// <summary>
+/// Runs a question set through an analyst and scores it against gold SQL by execution match. The analyst
+/// is a plain function so the harness does not care how the agent team is built; follow-up chains
+/// receive the thread history made of the earlier answers in the chain, as a user's thread would.
+/// </summary>
+public sealed partial class EvaluationRunner(
+    ISqlExecutor executor,
+    IDataSourceRegistry sources,
+    IOptions<EvaluationOptions> options,
+    TimeProvider time,
+    ILogger<EvaluationRunner> logger)
+{
+    private readonly EvaluationOptions _options = options.Value;
+
+    private QueryLimits Limits => new(_options.MaxRows, TimeSpan.FromSeconds(_options.QueryTimeoutSeconds));
+
+    /// <summary>
+    /// Everything the <c>eval</c> CLI verb needs: loads <paramref name="setPath"/>, resolves <paramref name="source"/>
+    /// ("demo" or a connection string), parses <paramref name="mode"/> (offline|llm|hybrid), runs every
+    /// question, writes report.json and report.md into <paramref name="outputDirectory"/> and returns the summary.
+    /// </summary>
+    public async Task<EvaluationSummary> RunAsync(
+        string setPath,
+        string source,
+        string mode,
+        string outputDirectory,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken)
+    {
+        var analysisMode = ParseMode(mode);
+        var set = await EvaluationSet.LoadAsync(setPath, cancellationToken);
+        var dataSource = sources.Resolve(source);
+        var report = await RunAsync(set, dataSource, analysisMode, analyst, cancellationToken);
+        var (json, markdown) = await EvaluationReportWriter.WriteAsync(report, outputDirectory, cancellationToken);
+        return report.Summary with { ReportJsonPath = json, ReportMarkdownPath = markdown };
+    }
+
+    /// <summary>The same, for an analyst that also reports progress (AnalystOrchestrator.AnswerAsync); evaluation needs none.</summary>
+    public Task<EvaluationSummary> RunAsync(
+        string setPath,
+        string source,
+        string mode,
+        string outputDirectory,
+        Func<AnalystRequest, IProgress<AgentProgress>?, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken) =>
+        RunAsync(setPath, source, mode, outputDirectory, (request, token) => analyst(request, null, token), cancellationToken);
+
+    /// <summary>Runs <paramref name="set"/> against <paramref name="source"/> and scores every question; writes nothing.</summary>
+    public async Task<EvaluationReport> RunAsync(
+        EvaluationSet set,
+        DataSource source,
+        AnalysisMode mode,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken)
+    {
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        var limits = Limits;
+        // The thread as it stands after each question: a follow-up continues the thread of the question it follows.
+        var threads = new Dictionary<string, IReadOnlyList<ThreadTurn>>(StringComparer.Ordinal);
+        var results = new List<CaseResult>(set.Cases.Count);
+
+        foreach (var item in set.Cases)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var history = item.FollowupOf is null ? [] : threads[item.FollowupOf];
+            var (result, answer) = await RunCaseAsync(item, history, source, mode, limits, analyst, cancellationToken);
+            results.Add(result);
+            threads[item.Id] = [.. history, new ThreadTurn(
+                item.Question,
+                answer?.StandaloneQuestion ?? item.Question,
+                answer?.Sql,
+                answer?.Narrative,
+                answer?.Chart?.Kind.ToString().ToLowerInvariant())];
+            LogCase(logger, results.Count, set.Cases.Count, item.Id, result.Outcome, result.Detail);
+        }
+
+        var summary = Summarise(set.Name, source.Name, mode, startedAt, time.GetElapsedTime(started), results);
+        LogRun(logger, set.Name, summary.Totals.ExecutionAccuracyPercent, summary.Totals.ValidSqlPercent, summary.Totals.Scored);
+        return new EvaluationReport(summary, results);
+    }
+
+    public static AnalysisMode ParseMode(string mode) => mode.Trim().ToLowerInvariant() switch
+    {
+        "offline" => AnalysisMode.Offline,
+        "llm" => AnalysisMode.Llm,
+        "hybrid" => AnalysisMode.Hybrid,
+        _ => throw new ArgumentException($"Unknown mode \"{mode}\": use offline, llm or hybrid.", nameof(mode)),
+    };
+
+    private async Task<(CaseResult Result, AnalystAnswer? Answer)> RunCaseAsync(
+        EvaluationCase item,
+        IReadOnlyList<ThreadTurn> history,
+        DataSource source,
+        AnalysisMode mode,
+        QueryLimits limits,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken)
+    {
+        QueryResult? gold = null;
+        string? goldError = null;
+        try
+        {
+            gold = await executor.ExecuteAsync(source, item.Sql, limits, cancellationToken);
+        }
+        catch (SqlExecutionException e) when (e.Failure.Kind != SqlFailureKind.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            goldError = $"gold SQL failed: {e.Failure.UserMessage}";
+        }
+
+        IReadOnlyList<string> goldTables = [];
+        if (gold is not null)
+        {
+            try
+            {
+                goldTables = await PlanRelations.ReadAsync(source, item.Sql, limits, cancellationToken);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                LogPlanFailed(logger, item.Id, e.Message);
+            }
+        }
+
+        // The analyst is asked even when the gold SQL is broken, so later follow-ups still get their history.
+        var request = new AnalystRequest(source, item.Question, history, mode, limits);
+        var asked = time.GetTimestamp();
+        AnalystAnswer? answer = null;
+        string? analystError = null;
+        try
+        {
+            answer = await analyst(request, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            analystError = $"the analyst failed: {e.GetType().Name}: {e.Message}";
+        }
+        var wallTime = time.GetElapsedTime(asked);
+
+        var generated = answer?.Error is null ? answer?.Result : null;
+        var generatedError = answer?.Error?.UserMessage;
+        if (answer is { Sql: not null, Error: null, Result: null })
+        {
+            // An analyst that only writes SQL is still scored: run its SQL the way the gold SQL ran.
+            try
+            {
+                generated = await executor.ExecuteAsync(source, answer.Sql, limits, cancellationToken);
+            }
+            catch (SqlExecutionException e) when (e.Failure.Kind != SqlFailureKind.Cancelled || !cancellationToken.IsCancellationRequested)
+            {
+                generatedError = e.Failure.UserMessage;
+            }
+        }
+
+        CaseOutcome outcome;
+        string? detail;
+        if (gold is null)
+            (outcome, detail) = (CaseOutcome.GoldFailed, goldError);
+        else if (answer is null)
+            (outcome, detail) = (CaseOutcome.Invalid, analystError);
+        else if (answer.Sql is null)
+            (outcome, detail) = (CaseOutcome.Declined, answer.Interpretation ?? FirstLine(answer.Narrative));
+        else if (generated is null)
+            (outcome, detail) = (CaseOutcome.Invalid, generatedError ?? "the analyst returned SQL without a result or an error");
+        else
+            (outcome, detail) = Score(gold, generated, item.Sql);
+
+        var retrieved = answer?.Tables.Select(t => t.QualifiedName).ToList() ?? [];
+        double? recall = goldTables.Count == 0 || answer is null
+            ? null
+            : (double)goldTables.Count(t => retrieved.Contains(t, StringComparer.OrdinalIgnoreCase)) / goldTables.Count;
+
+        var generation = answer is null ? wallTime
+            : answer.Elapsed > TimeSpan.Zero ? answer.GenerationTime
+            : wallTime - (answer.Result?.Elapsed ?? TimeSpan.Zero);
+
+        var result = new CaseResult(
+            item.Id, item.Question, item.Tier, item.Tags, item.FollowupOf, history.Count,
+            item.Sql, answer?.Sql, answer?.StandaloneQuestion,
+            outcome, detail,
+            Math.Round(Math.Max(0, generation.TotalMilliseconds), 1),
+            answer?.InputTokens ?? 0, answer?.OutputTokens ?? 0, answer?.CostUsd ?? 0m,
+            answer?.Path.ToString().ToLowerInvariant(),
+            goldTables, retrieved, recall is null ? null : Math.Round(recall.Value, 4));
+        return (result, answer);
+    }
+
+    private (CaseOutcome, string?) Score(QueryResult gold, QueryResult generated, string goldSql)
+    {
+        var comparison = ResultComparer.Compare(gold, generated, ResultComparer.HasTopLevelOrderBy(goldSql), _options.RelativeTolerance);
+        return comparison.Match ? (CaseOutcome.Correct, null) : (CaseOutcome.Incorrect, comparison.Reason);
+    }
+
+    private static string? FirstLine(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : text.Split('\n', 2)[0].Trim();
+
+    internal static EvaluationSummary Summarise(
+        string set, string source, AnalysisMode mode, DateTimeOffset startedAt, TimeSpan duration, IReadOnlyList<CaseResult> results)
+    {
+        var byTier = results.Where(r => r.Tier is not null)
+            .GroupBy(r => r.Tier!)
+            .OrderBy(g => EvaluationSet.Tiers.ToList().IndexOf(g.Key))
+            .ToDictionary(g => g.Key, g => EvaluationTotals.Of(g.ToList()));
+        var byTag = results.SelectMany(r => r.Tags.Select(tag => (tag, r)))
+            .GroupBy(x => x.tag, x => x.r)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => EvaluationTotals.Of(g.ToList()));
+        var byPath = results.Where(r => r.Path is not null)
+            .GroupBy(r => r.Path!)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var latencies = results.Where(r => r.Outcome != CaseOutcome.GoldFailed).Select(r => r.GenerationMs).Order().ToList();
+        return new EvaluationSummary(
+            set, source, mode, startedAt, Math.Round(duration.TotalSeconds, 2),
+            EvaluationTotals.Of(results), byTier, byTag, byPath,
+            Percentile(latencies, 0.50), Percentile(latencies, 0.95),
+            results.Sum(r => r.InputTokens), results.Sum(r => r.OutputTokens), results.Sum(r => r.CostUsd));
+    }
+
+    /// <summary>Linear interpolation between closest ranks (numpy's default), over sorted values.</summary>
+    internal static double Percentile(IReadOnlyList<double> sorted, double p)
+    {
+        if (sorted.Count == 0)
+            return 0;
+        var position = p * (sorted.Count - 1);
+        var lower = (int)Math.Floor(position);
+        var upper = (int)Math.Ceiling(position);
+        return Math.Round(sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower), 1);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation {Index}/{Count} {Id}: {Outcome} {Detail}")]
+    private static partial void LogCase(ILogger logger, int index, int count, string id, CaseOutcome outcome, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation of {Set} done: {Accuracy}% execution accuracy, {Valid}% valid SQL over {Scored} questions")]
+    private static partial void LogRun(ILogger logger, string set, double accuracy, double valid, int scored);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the plan of the gold SQL of {Id}: {Message}")]
+    private static partial void LogPlanFailed(ILogger logger, string id, string message);
+}

@@ -1,0 +1,252 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Conversations;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Demo;
+using NlAnalytics.Core.Evaluation;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Retrieval;
+
+namespace NlAnalytics.Web.Cli;
+
+/// <summary>
+/// Command-line verbs on the web app's own host, for scripts and measurements:
+/// <c>dotnet run --project NlAnalytics.Web -- ask "question" --source demo</c>. JSON goes to stdout, logs to stderr.
+/// Exit codes: 0 success, 1 the answer or query failed, 2 bad input or configuration, 3 the analyst declined.
+/// </summary>
+public static class CliVerbs
+{
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "--help", "-h"];
+
+    public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+
+    public static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("NlAnalytics.Core.Hosting", LogLevel.Information);
+
+        var source = new Option<string>("--source") { Description = "\"demo\", a configured data source name, or a PostgreSQL connection string", DefaultValueFactory = _ => "demo" };
+        var mode = new Option<string?>("--mode") { Description = "offline | llm | hybrid (default: hybrid with an LLM configured, else offline)" };
+
+        var question = new Argument<string>("question") { Description = "The question in plain language" };
+        var previous = new Option<string[]>("--previous") { Description = "Earlier questions of the thread, oldest first (for follow-ups)", AllowMultipleArgumentsPerToken = false };
+        var ask = new Command("ask", "Answer a question end to end and print the answer as JSON") { question, source, mode, previous };
+        ask.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => AskAsync(services, ds, parse.GetValue(question)!, parse.GetValue(previous) ?? [], parse.GetValue(mode), token), token));
+
+        var sql = new Argument<string>("sql") { Description = "One SELECT statement" };
+        var runSql = new Command("run-sql", "Run SQL through the gate and the read-only executor and print rows or the error as JSON") { sql, source };
+        runSql.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => RunSqlAsync(services, ds, parse.GetValue(sql)!, token), token));
+
+        var set = new Option<string>("--set") { Description = "JSONL question set", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for report.json and report.md", DefaultValueFactory = _ => "artifacts/eval" };
+        var eval = new Command("eval", "Run a question set through the analyst and score it by execution match") { set, source, mode, output };
+        eval.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => EvalAsync(services, parse.GetValue(set)!, parse.GetValue(source)!, parse.GetValue(mode), parse.GetValue(output)!, token), token));
+
+        var scale = new Option<double>("--scale") { Description = "Demo size (1.0: at least a million order lines)", DefaultValueFactory = _ => 1.0 };
+        var demoLoad = new Command("demo-load", "Generate the demo warehouse into a scratch database and print load time and rows per second") { scale };
+        demoLoad.SetAction((parse, token) => WithHost(builder, null, (services, _) => DemoLoadAsync(services, parse.GetValue(scale), token), token));
+
+        var catalog = new Command("catalog", "Read a data source's catalog and print its size and how long it took") { source };
+        catalog.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => CatalogAsync(services, ds!, token), token));
+
+        var database = new Option<string>("--database") { Description = "Database the role may read", Required = true };
+        var schemas = new Option<string[]>("--schemas") { Description = "Schemas to expose (repeat or comma-separate)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var roleName = new Option<string>("--role") { Description = "Name of the login role", DefaultValueFactory = _ => "nla_reader" };
+        var roleScript = new Command("role-script", "Print the SQL that creates the read-only execution role for your own database (run it as a superuser with psql)") { database, schemas, roleName };
+        roleScript.SetAction(async parse =>
+        {
+            var exposed = parse.GetValue(schemas)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            await Console.Out.WriteLineAsync(ExecutionRoleProvisioner.Script(parse.GetValue(database)!, parse.GetValue(roleName)!, exposed));
+            return 0;
+        });
+
+        var questions = new Option<string>("--set") { Description = "JSONL question set with gold SQL", DefaultValueFactory = _ => "benchmarks/retrieval-demo.jsonl" };
+        var topK = new Option<int>("--k") { Description = "Tables kept per question", DefaultValueFactory = _ => 8 };
+        var noLatency = new Option<bool>("--no-latency") { Description = "Skip the synthetic 100/1,000/10,000-table latency runs" };
+        var benchRetrieval = new Command("bench-retrieval", "Recall of gold tables at k, prompt tokens against the whole schema, and latency on synthetic catalogs") { questions, source, topK, noLatency };
+        benchRetrieval.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, async (services, ds) =>
+        {
+            var report = await services.GetRequiredService<RetrievalBenchmark>().RunAsync(new RetrievalBenchmarkRequest
+            {
+                Source = ds,
+                QuestionsPath = parse.GetValue(questions),
+                TopK = parse.GetValue(topK),
+                SyntheticSizes = parse.GetValue(noLatency) ? [] : [100, 1_000, 10_000],
+            }, token);
+            await Console.Out.WriteLineAsync(report.ToText());
+            return 0;
+        }, token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval };
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Builds the host without starting the web server, brings up what the verb needs, runs it, and shuts down cleanly.</summary>
+    internal static async Task<int> WithHost(WebApplicationBuilder builder, string? sourceName, Func<IServiceProvider, DataSource?, Task<int>> action, CancellationToken token)
+    {
+        await using var app = builder.Build();
+        var services = app.Services;
+        var databases = services.GetRequiredService<PlatformDatabases>();
+        try
+        {
+            var needsDemo = sourceName is null || string.Equals(sourceName, "demo", StringComparison.OrdinalIgnoreCase);
+            await services.GetServices<IHostedService>().OfType<PlatformStartup>().Single().StartAsync(token);
+            DataSource? source = null;
+            if (needsDemo)
+            {
+                var demoStartup = services.GetServices<IHostedService>().OfType<DemoWarehouseStartup>().Single();
+                await demoStartup.StartAsync(token);
+                await services.GetRequiredService<DemoStatus>().WhenReady.WaitAsync(token);
+                await demoStartup.StopAsync(token);
+            }
+            if (sourceName is not null)
+                source = services.GetRequiredService<IDataSourceRegistry>().Resolve(sourceName);
+            return await action(services, source);
+        }
+        catch (Exception ex) when (ex is PlatformConfigurationException or EmbeddedPostgresException or KeyNotFoundException or ArgumentException
+                                       or InvalidOperationException or EvaluationSetFormatException or FileNotFoundException or OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+        finally
+        {
+            await databases.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> AskAsync(IServiceProvider services, DataSource? source, string question, string[] previous, string? mode, CancellationToken token)
+    {
+        var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
+        var analysisMode = mode is null ? orchestrator.DefaultMode : EvaluationRunner.ParseMode(mode);
+        var history = new List<ThreadTurn>();
+        foreach (var earlier in previous)
+        {
+            var turn = await orchestrator.AnswerAsync(new AnalystRequest(source!, earlier, history, analysisMode), null, token);
+            history.Add(new ThreadTurn(earlier, turn.StandaloneQuestion, turn.Sql, turn.Narrative, turn.Chart?.Kind.ToString()));
+        }
+        var answer = await orchestrator.AnswerAsync(new AnalystRequest(source!, question, history, analysisMode), null, token);
+        await WriteJsonAsync(AnswerDocument.From(answer));
+        return answer.Error is not null ? 1 : answer.Sql is null ? 3 : 0;
+    }
+
+    private static async Task<int> RunSqlAsync(IServiceProvider services, DataSource? source, string sql, CancellationToken token)
+    {
+        var executor = services.GetRequiredService<ISqlExecutor>();
+        var limits = services.GetRequiredService<IOptions<AnalystOptions>>().Value.Limits;
+        try
+        {
+            var result = await executor.ExecuteAsync(source!, sql, limits, token);
+            await WriteJsonAsync(new { ok = true, result = ResultSnapshot.From(result) });
+            return 0;
+        }
+        catch (SqlExecutionException ex)
+        {
+            await WriteJsonAsync(new { ok = false, error = ex.Failure });
+            return 1;
+        }
+    }
+
+    private static async Task<int> EvalAsync(IServiceProvider services, string set, string source, string? mode, string output, CancellationToken token)
+    {
+        var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
+        var runner = services.GetRequiredService<EvaluationRunner>();
+        var summary = await runner.RunAsync(set, source, mode ?? orchestrator.DefaultMode.ToString(), output, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
+        await WriteJsonAsync(summary);
+        return 0;
+    }
+
+    private static async Task<int> DemoLoadAsync(IServiceProvider services, double scale, CancellationToken token)
+    {
+        var databases = services.GetRequiredService<PlatformDatabases>();
+        if (databases.Cluster is null)
+        {
+            await Console.Error.WriteLineAsync("error: demo-load measures on the embedded cluster; unset ConnectionStrings:App to use it.");
+            return 2;
+        }
+        const string scratch = "nlanalytics_demo_bench";
+        await databases.Cluster.EnsureDatabaseAsync(scratch, token);
+        var generator = services.GetRequiredService<DemoWarehouseGenerator>();
+        var options = services.GetRequiredService<IOptions<DemoWarehouseOptions>>().Value;
+        var progress = new Progress<DemoLoadProgress>(p => Console.Error.Write($"\r{p.Table,-28} {p.RowsDone,12:N0} / {p.RowsExpected:N0}   "));
+        var report = await generator.GenerateAsync(databases.Cluster.ConnectionString(scratch), new DemoWarehouseOptions { Seed = options.Seed, Scale = scale, EndDate = options.EndDate }, progress, token);
+        await Console.Error.WriteLineAsync();
+        await WriteJsonAsync(new
+        {
+            scale,
+            totalRows = report.TotalRows,
+            seconds = Math.Round(report.Elapsed.TotalSeconds, 2),
+            rowsPerSecond = Math.Round(report.RowsPerSecond),
+            tables = report.Tables,
+        });
+        return 0;
+    }
+
+    private static async Task<int> CatalogAsync(IServiceProvider services, DataSource source, CancellationToken token)
+    {
+        var provider = services.GetRequiredService<ICatalogProvider>();
+        var timings = new List<double>();
+        DatabaseCatalog? catalog = null;
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            catalog = await provider.RefreshAsync(source, token);
+            timings.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        timings.Sort();
+        await WriteJsonAsync(new
+        {
+            source = source.Name,
+            tables = catalog!.Tables.Count,
+            columns = catalog.Tables.Sum(t => t.Columns.Count),
+            foreignKeys = catalog.Tables.Sum(t => t.ForeignKeys.Count),
+            valueIndexedColumns = catalog.Tables.Sum(t => t.Columns.Count(c => c.DistinctValues is { Count: > 0 })),
+            readMillisecondsMedian = Math.Round(timings[timings.Count / 2], 1),
+            readMillisecondsAll = timings.Select(t => Math.Round(t, 1)),
+        });
+        return 0;
+    }
+
+    internal static Task WriteJsonAsync<T>(T value) => Console.Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
+
+    private static readonly JsonSerializerOptions Indented = new(AnswerJson.Options) { WriteIndented = true };
+}
+
+/// <summary>The answer as the CLI prints it: everything a script needs, secrets never.</summary>
+internal sealed record AnswerDocument(
+    string Question,
+    string StandaloneQuestion,
+    string Path,
+    string? Sql,
+    string? Interpretation,
+    ResultSnapshot? Result,
+    Core.Charts.ChartSpec? Chart,
+    string Narrative,
+    IReadOnlyList<RetrievedTable> Tables,
+    object Cost,
+    IReadOnlyList<TranscriptEntry> Transcript,
+    SqlFailure? Error,
+    IReadOnlyList<string>? Suggestions,
+    double Confidence,
+    double ElapsedMs)
+{
+    public static AnswerDocument From(AnalystAnswer answer) => new(
+        answer.Question, answer.StandaloneQuestion, answer.Path.ToString(), answer.Sql, answer.Interpretation,
+        answer.Result is null ? null : ResultSnapshot.From(answer.Result), answer.Chart, answer.Narrative, answer.Tables,
+        new
+        {
+            inputTokens = answer.InputTokens,
+            outputTokens = answer.OutputTokens,
+            costUsd = answer.CostUsd,
+            note = answer.Calls.Count == 0 ? "0 - answered without an LLM" : null,
+            calls = answer.Calls,
+        },
+        answer.Transcript, answer.Error, answer.Suggestions, answer.Confidence, Math.Round(answer.Elapsed.TotalMilliseconds, 1));
+}
