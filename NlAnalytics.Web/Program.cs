@@ -8,14 +8,20 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSharedDefaults();
 builder.AddNlAnalyticsCore();
 builder.AddWebServices();
+builder.Services.AddApiEndpoints();
 
 if (CliVerbs.IsCliInvocation(args))
     return await CliVerbs.RunAsync(builder, args);
 
 var app = builder.Build();
 app.UseWebPipeline();
+app.UseStartupBanner();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapThreadEndpoints();
+app.MapMessageEndpoints();
+app.MapCostEndpoints();
+app.MapDataSourceEndpoints();
 await app.RunAsync();
 return 0;
 

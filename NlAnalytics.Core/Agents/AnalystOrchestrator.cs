@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Core.Agents;
 
@@ -28,8 +29,12 @@ public sealed partial class AnalystOrchestrator(
     IOptions<AnalystOptions> options,
     TimeProvider timeProvider,
     ILogger<AnalystOrchestrator> logger,
-    IConfiguration? configuration = null)
+    IConfiguration? configuration = null,
+    VerifiedQueryMatcher? verifiedMemory = null)
 {
+    /// <summary>How many verified question/SQL pairs the LLM writer sees as examples.</summary>
+    public const int VerifiedExampleCount = 3;
+
     /// <summary>The keyed-service key of the built-in offline <see cref="ISqlWriter"/>.</summary>
     public const string OfflineWriterKey = "offline";
 
@@ -39,6 +44,11 @@ public sealed partial class AnalystOrchestrator(
     /// <summary>Whether an LLM endpoint is configured (Llm and Hybrid modes can use it).</summary>
     public bool LlmAvailable => llm.IsConfigured;
 
+    /// <summary>Answers without progress reports (CLI, evaluation runs).</summary>
+    public Task<AnalystAnswer> AnswerAsync(AnalystRequest request, CancellationToken cancellationToken) =>
+        AnswerAsync(request, null, cancellationToken);
+
+    /// <summary>Answers one question; failures come back in the answer, only cancellation throws.</summary>
     public async Task<AnalystAnswer> AnswerAsync(AnalystRequest request, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -91,12 +101,22 @@ public sealed partial class AnalystOrchestrator(
         run.Tables = schema.Tables;
 
         var limits = executor.LimitsFor(request.Limits);
-        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, request.Examples ?? []);
+        var (verified, examples) = await ConsultMemoryAsync(run, schema, cancellationToken);
+        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples);
 
-        // Route: Llm always asks the model; Offline never does; Hybrid takes a confident offline draft and otherwise asks the model.
+        // Route: a verified answer that fits is reused in every mode; otherwise Llm always asks the model,
+        // Offline never does, and Hybrid takes a confident offline draft and otherwise asks the model.
         run.Report(AgentStep.WritingSql, "Writing SQL");
         SqlDraft draft;
-        if (request.Mode == AnalysisMode.Llm)
+        if (verified is not null)
+        {
+            run.Path = AnswerPath.Verified;
+            run.Transcript.Append(verified.Transcript, verified.Calls);
+            run.Interpretation = verified.Interpretation;
+            run.Confidence = verified.Confidence;
+            draft = verified;
+        }
+        else if (request.Mode == AnalysisMode.Llm)
         {
             draft = await WriteAsync(run, llmWriter, AnswerPath.Llm, context, cancellationToken);
         }
@@ -144,10 +164,10 @@ public sealed partial class AnalystOrchestrator(
             if (attempt >= settings.MaxAttempts || !IsCorrectable(failure))
                 return Fail(run, failure);
 
-            // A hybrid answer whose offline SQL fails hands the correction to the model, error included.
-            var (writer, path) = run.Path == AnswerPath.Offline && request.Mode == AnalysisMode.Hybrid && llmReady
+            // Offline or reused SQL that fails goes to the model for correction, error included, when the mode allows one.
+            var (writer, path) = run.Path == AnswerPath.Llm || (request.Mode != AnalysisMode.Offline && llmReady)
                 ? (llmWriter, AnswerPath.Llm)
-                : (run.Path == AnswerPath.Llm ? llmWriter : offlineWriter, run.Path);
+                : (offlineWriter, AnswerPath.Offline);
             context = context with { PreviousSql = draft.Sql, PreviousError = failure.UserMessage };
             run.Report(AgentStep.WritingSql, string.Create(CultureInfo.InvariantCulture, $"Correcting the SQL (attempt {attempt + 1} of {settings.MaxAttempts})"));
             var next = await WriteAsync(run, writer, path, context, cancellationToken);
@@ -171,6 +191,30 @@ public sealed partial class AnalystOrchestrator(
         // Each correction round lowers confidence: the SQL answers the question only as well as the writer finally understood it.
         run.Confidence = Math.Clamp(draft.Confidence * Math.Pow(0.85, run.Attempts - 1), 0, 1);
         return run.Answer(null, timeProvider);
+    }
+
+    /// <summary>
+    /// The verified-query memory, when registered: a verified answer close enough to reuse, or the
+    /// nearest verified pairs as examples. It is an aid, so an outage of the app database only costs the aid.
+    /// </summary>
+    private async Task<(SqlDraft? Verified, IReadOnlyList<VerifiedExample> Examples)> ConsultMemoryAsync(Run run, SchemaSelection schema, CancellationToken cancellationToken)
+    {
+        var request = run.Request;
+        if (verifiedMemory is null)
+            return (null, request.Examples ?? []);
+        try
+        {
+            if (await verifiedMemory.MatchAsync(request.Source.Name, run.Standalone, schema.Catalog, cancellationToken) is { } match)
+                return (match.Draft, []);
+            var examples = request.Examples
+                ?? (request.Mode == AnalysisMode.Offline ? [] : await verifiedMemory.ExamplesAsync(request.Source.Name, run.Standalone, VerifiedExampleCount, cancellationToken));
+            return (null, examples);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogMemoryUnavailable(logger, e);
+            return (null, request.Examples ?? []);
+        }
     }
 
     private async Task<SqlDraft> WriteAsync(Run run, ISqlWriter writer, AnswerPath path, SqlWritingContext context, CancellationToken cancellationToken)
@@ -208,7 +252,7 @@ public sealed partial class AnalystOrchestrator(
         run.Narrative = run.Attempts > 1
             ? string.Create(CultureInfo.InvariantCulture, $"No working query after {run.Attempts} attempts. The last problem: {safe.UserMessage}")
             : safe.UserMessage;
-        run.Transcript.Add(AgentNames.Executor, AgentTranscript.Event, "Failed: " + run.Narrative);
+        run.Transcript.Add("orchestrator", AgentTranscript.Event, "Failed: " + run.Narrative);
         run.Report(AgentStep.Failed, run.Narrative);
         run.Confidence = 0;
         return run.Answer(safe, timeProvider);
@@ -272,6 +316,9 @@ public sealed partial class AnalystOrchestrator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The offline writer declined: {Question}")]
     private static partial void LogDeclined(ILogger logger, string question);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The verified-query memory is unavailable; answering without it")]
+    private static partial void LogMemoryUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model call failed ({Failure}): {Message}")]
     private static partial void LogModelFailure(ILogger logger, LlmFailure failure, string message);

@@ -89,6 +89,15 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return message is null ? null : ToView(message);
     }
 
+    /// <summary>The user's message sent with <paramref name="clientRequestId"/>, or null (also when someone else sent it).</summary>
+    public async Task<MessageView?> MessageByClientRequestAsync(string userId, Guid clientRequestId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var message = await context.Messages.AsNoTracking().Include(m => m.Calls)
+            .FirstOrDefaultAsync(m => m.ClientRequestId == clientRequestId && m.Thread!.UserId == userId, cancellationToken);
+        return message is null ? null : ToView(message);
+    }
+
     public async Task<Guid?> ThreadOfAsync(string userId, Guid messageId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -113,9 +122,9 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     public async Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var existing = await context.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.ClientRequestId == clientRequestId, cancellationToken);
+        var existing = await FindByRequestAsync(clientRequestId, cancellationToken);
         if (existing is not null)
-            return (existing, false);
+            return (OwnedBy(existing, userId, threadId), false);
 
         var thread = await context.Threads.FirstOrDefaultAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken)
             ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
@@ -146,7 +155,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             var racing = await FindByRequestAsync(clientRequestId, cancellationToken);
             if (racing is null)
                 throw;
-            return (racing, false);
+            return (OwnedBy(racing, userId, threadId), false);
         }
     }
 
@@ -211,8 +220,14 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     private async Task<ChatMessage?> FindByRequestAsync(Guid clientRequestId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await context.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.ClientRequestId == clientRequestId, cancellationToken);
+        return await context.Messages.AsNoTracking().Include(m => m.Thread).FirstOrDefaultAsync(m => m.ClientRequestId == clientRequestId, cancellationToken);
     }
+
+    /// <summary>A request id is only a resend when it is this user's, in this thread; anything else must not reveal the other message.</summary>
+    private static ChatMessage OwnedBy(ChatMessage message, string userId, Guid threadId) =>
+        message.ThreadId == threadId && message.Thread?.UserId == userId
+            ? message
+            : throw new InvalidOperationException("This request id is already used by another question. Send the question again.");
 
     private async Task SetStatusAsync(Guid messageId, MessageStatus status, string? error, CancellationToken cancellationToken)
     {

@@ -50,7 +50,7 @@ internal static class DemoSchema
     [
         Int("store_id", "Identifier of the store."),
         Text("name", "Store name."),
-        Text("city", "City where the store is (the web shop is run from Lausanne)."),
+        Text("city", "City where the store is; a country's web shop is listed at its head office."),
         Int("region_id", "Region of the store, references sales.regions."),
         Text("store_type", "Kind of store: flagship, mall, outlet or online."),
         Date("opened_on", "Date the store opened; a store has no orders before it."),
@@ -104,7 +104,7 @@ internal static class DemoSchema
         BigInt("order_id", "Identifier of the order."),
         Date("order_date", "Date the order was placed; use this for sales over time."),
         Int("customer_id", "Customer who placed the order, references sales.customers."),
-        Int("store_id", "Store that took the order, references sales.stores (online and phone orders go to the web shop)."),
+        Int("store_id", "Store that took the order, references sales.stores; online and phone orders go to the web shop (store_type online) of the customer's country."),
         Int("campaign_id", "Marketing campaign the order is attributed to, references sales.marketing_campaigns; null when none.", nullable: true),
         Text("channel", "How the order was placed: in-store, online or phone."),
         Text("payment_method", "Payment method: card, cash, invoice, twint or paypal."),

@@ -15,7 +15,7 @@ namespace NlAnalytics.Core.Demo;
 public sealed partial class DemoWarehouseGenerator(TimeProvider time, ILogger<DemoWarehouseGenerator> logger)
 {
     /// <summary>Bumped whenever generated data changes, so apps regenerate a stamped demo from an older generator.</summary>
-    public const int GeneratorVersion = 1;
+    public const int GeneratorVersion = 2;
 
     private const string StampPrefix = "nlanalytics-demo-stamp: ";
     private const int ProgressEvery = 50_000;
@@ -174,12 +174,15 @@ public sealed partial class DemoWarehouseGenerator(TimeProvider time, ILogger<De
         });
 
         var copied = time.GetElapsedTime(started);
+        LogPhase(logger, "rows copied", copied.TotalSeconds);
         foreach (var statement in DemoSchema.KeysAndIndexes)
             await ExecuteAsync(connection, statement, ct);
+        LogPhase(logger, "keys and indexes built", time.GetElapsedTime(started).TotalSeconds);
         var stamp = new DemoStamp(options.Seed, options.Scale, endDate, GeneratorVersion, time.GetUtcNow());
         await ExecuteAsync(connection, CommentSql(stamp), ct);
         // The catalog reads row estimates and pg_stats, so statistics must exist before anyone asks.
         await ExecuteAsync(connection, "ANALYZE " + string.Join(", ", DemoSchema.Tables.Select(t => t.QualifiedName)), ct);
+        LogPhase(logger, "analyzed", time.GetElapsedTime(started).TotalSeconds);
         await transaction.CommitAsync(ct);
 
         var report = new DemoLoadReport(loaded, time.GetElapsedTime(started), stamp);
@@ -286,6 +289,9 @@ public sealed partial class DemoWarehouseGenerator(TimeProvider time, ILogger<De
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Loaded {Table}: {Rows} rows")]
     private static partial void LogTableLoaded(ILogger logger, string table, long rows);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Demo load: {Phase} after {Seconds:F1} s")]
+    private static partial void LogPhase(ILogger logger, string phase, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo warehouse ready: {Rows} rows in {Seconds:F1} s (rows copied after {CopySeconds:F1} s), {RowsPerSecond:F0} rows/s")]
     private static partial void LogFinished(ILogger logger, long rows, double seconds, double copySeconds, double rowsPerSecond);

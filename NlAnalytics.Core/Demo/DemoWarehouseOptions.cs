@@ -15,4 +15,11 @@ public sealed class DemoWarehouseOptions
 
     /// <summary>Last day of sales activity. Null means today according to the injected TimeProvider.</summary>
     public DateOnly? EndDate { get; set; }
+
+    /// <summary>
+    /// The login role analyst SQL runs as on the demo database. Roles are cluster-wide and each start sets the
+    /// role's password, so two apps (or test hosts) sharing one PostgreSQL server need different names.
+    /// </summary>
+    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Demo:ReaderRole must be a lower-case PostgreSQL identifier.")]
+    public string ReaderRole { get; set; } = Hosting.DemoWarehouseStartup.ReaderRole;
 }

@@ -90,8 +90,20 @@ internal sealed class MusicData
             artistOfSong[s] = s < ArtistCount ? s : random.PickWeighted(popularity);
         random.Shuffle(artistOfSong);
 
-        // Popular artists' songs tend to chart higher; streams then fall steeply with the chart rank.
-        var score = artistOfSong.Select(a => _artists[a].Popularity * (0.2 + random.NextDouble())).ToArray();
+        // Popular artists' songs tend to chart higher, but luck decides most of it, so the top is not one artist's
+        // catalogue; streams then fall steeply with the chart rank.
+        var score = artistOfSong.Select(a => Math.Pow(_artists[a].Popularity, 0.35) * random.NextDouble()).ToArray();
+        // An artist's second and later songs chart lower (one or two mega-hits each), otherwise the artist
+        // with the most songs takes nearly all of the top ten.
+        foreach (var songs in Enumerable.Range(0, SongCount).GroupBy(s => artistOfSong[s]))
+        {
+            var damping = 1.0;
+            foreach (var song in songs.OrderByDescending(s => score[s]).ThenBy(s => s))
+            {
+                score[song] *= damping;
+                damping *= 0.8;
+            }
+        }
         var rank = new int[SongCount];
         var order = Enumerable.Range(0, SongCount).OrderByDescending(s => score[s]).ThenBy(s => s).ToArray();
         for (var r = 0; r < SongCount; r++)
@@ -103,7 +115,8 @@ internal sealed class MusicData
             var genre = random.Chance(0.85) ? artist.Genre : random.Next(GenreList.Length);
             var u = random.NextDouble();
             var older = GenreList[genre].Name is "rock" or "jazz" or "soul" or "metal";
-            var releaseYear = _lastYear - (int)(older ? 50 * u * u : 25 * u * u * u);
+            // Most hits are from the last two decades; this year's releases have barely started collecting streams.
+            var releaseYear = random.Chance(0.03) ? _lastYear : _lastYear - 1 - (int)(older ? 50 * u * u : 20 * u * u);
             var duration = (int)(205 + 40 * random.Bell() + (older ? 45 : 0) + (GenreList[genre].Name == "jazz" ? 60 : 0));
             var streams = (long)(4.2e9 * Math.Pow(rank[s], -0.42) * (1 + 0.04 * random.Bell()));
             yield return new SongRow(s + 1, Title(random, GenreList[genre].Name), artistOfSong[s] + 1, genre + 1, releaseYear, duration, streams);
@@ -150,10 +163,17 @@ internal sealed class MusicData
             1 => $"{random.Pick(Adjectives)} {random.Pick(Nouns)}",
             2 => $"{random.Pick(Verbs)} Me",
             3 => $"{random.Pick(Nouns)} of {random.Pick(Nouns)}",
-            4 => $"{random.Pick(Adjectives)} {random.Pick(Nouns)}s",
+            4 => $"{random.Pick(Adjectives)} {Plural(random.Pick(Nouns))}",
             _ => $"Don't {random.Pick(Verbs)} My {random.Pick(Nouns)}",
         };
     }
+
+    private static string Plural(string noun) => noun switch
+    {
+        [.., var c, 'y'] when !"aeiou".Contains(c) => noun[..^1] + "ies",
+        [.., 'o'] => noun + "es",
+        _ => noun + "s",
+    };
 
     private readonly record struct ArtistPlan(string Name, string Country, int Genre, double Popularity);
 }

@@ -25,27 +25,31 @@ internal readonly record struct ReturnRow(int ReturnId, long OrderLineId, DateOn
 internal sealed class SalesData
 {
     /// <summary>Orders on an average day at the start of the period at scale 1; about 2.5 lines each gives over a million lines.</summary>
-    private const double BaseOrdersPerDay = 355;
+    private const double BaseOrdersPerDay = 305;
     private const int CustomersAtScaleOne = 50_000;
     private const double YearlyGrowth = 0.16;
 
     private static readonly Region[] RegionList =
     [
-        new(1, "Romandie", "Switzerland", "fr_CH", 0.26, ["Lausanne", "Geneva", "Fribourg", "Neuchâtel", "Sion", "Montreux", "Yverdon-les-Bains", "Nyon"]),
-        new(2, "Greater Zurich", "Switzerland", "de_CH", 0.16, ["Zurich", "Winterthur", "Uster"]),
-        new(3, "Espace Mittelland", "Switzerland", "de_CH", 0.08, ["Bern", "Biel", "Thun"]),
-        new(4, "Northwestern Switzerland", "Switzerland", "de_CH", 0.07, ["Basel", "Aarau", "Liestal"]),
-        new(5, "Île-de-France", "France", "fr", 0.14, ["Paris", "Versailles", "Boulogne-Billancourt"]),
-        new(6, "Auvergne-Rhône-Alpes", "France", "fr", 0.09, ["Lyon", "Grenoble", "Annecy"]),
-        new(7, "Lombardy", "Italy", "it", 0.08, ["Milan", "Bergamo", "Monza"]),
-        new(8, "Bavaria", "Germany", "de", 0.07, ["Munich", "Nuremberg", "Augsburg"]),
-        new(9, "Vienna", "Austria", "de_AT", 0.05, ["Vienna"]),
+        new(1, "Romandie", "Switzerland", "fr", "fr", 0.26, ["Lausanne", "Geneva", "Fribourg", "Neuchâtel", "Sion", "Montreux", "Yverdon-les-Bains", "Nyon"]),
+        new(2, "Greater Zurich", "Switzerland", "de", "de_CH", 0.16, ["Zurich", "Winterthur", "Uster"]),
+        new(3, "Espace Mittelland", "Switzerland", "de", "de_CH", 0.08, ["Bern", "Biel", "Thun"]),
+        new(4, "Northwestern Switzerland", "Switzerland", "de", "de_CH", 0.07, ["Basel", "Aarau", "Liestal"]),
+        new(5, "Île-de-France", "France", "fr", "fr", 0.14, ["Paris", "Versailles", "Boulogne-Billancourt"]),
+        new(6, "Auvergne-Rhône-Alpes", "France", "fr", "fr", 0.09, ["Lyon", "Grenoble", "Annecy"]),
+        new(7, "Lombardy", "Italy", "it", "it", 0.08, ["Milan", "Bergamo", "Monza"]),
+        new(8, "Bavaria", "Germany", "de", "de", 0.07, ["Munich", "Nuremberg", "Augsburg"]),
+        new(9, "Vienna", "Austria", "de", "de_AT", 0.05, ["Vienna"]),
     ];
 
-    /// <summary>(name, city, region, type, opens during the period). The web shop takes all online and phone orders.</summary>
+    /// <summary>(name, city, region, type, opens during the period). Each country's web shop takes its online and phone orders.</summary>
     private static readonly (string Name, string City, int Region, string Type, bool New)[] StoreList =
     [
-        ("Web Shop", "Lausanne", 1, "online", false),
+        ("Web Shop Switzerland", "Lausanne", 1, "online", false),
+        ("Web Shop France", "Paris", 5, "online", false),
+        ("Web Shop Italy", "Milan", 7, "online", false),
+        ("Web Shop Germany", "Munich", 8, "online", false),
+        ("Web Shop Austria", "Vienna", 9, "online", false),
         ("Lausanne Flagship", "Lausanne", 1, "flagship", false),
         ("Lausanne Flon", "Lausanne", 1, "mall", false),
         ("Geneva Rive", "Geneva", 1, "flagship", false),
@@ -144,6 +148,7 @@ internal sealed class SalesData
     private readonly int _seed;
     private readonly StorePlan[] _stores;
     private readonly int[][] _storesByRegion;
+    private readonly int[] _webShopByRegion;
     private readonly ProductPlan[] _products;
     private readonly double[] _productCumulative;
     private readonly int[] _productsLaunchedBy;
@@ -162,6 +167,7 @@ internal sealed class SalesData
 
         _stores = PlanStores(new DemoRandom(seed, "sales.stores"));
         _storesByRegion = RegionList.Select(r => Enumerable.Range(0, _stores.Length).Where(s => _stores[s].RegionId == r.Id && _stores[s].Type != "online").ToArray()).ToArray();
+        _webShopByRegion = RegionList.Select(r => Array.FindIndex(_stores, s => s.Type == "online" && RegionList[s.RegionId - 1].Country == r.Country)).ToArray();
         _products = PlanProducts(new DemoRandom(seed, "sales.products"));
         _productCumulative = new double[_products.Length];
         for (var i = 0; i < _products.Length; i++)
@@ -211,19 +217,19 @@ internal sealed class SalesData
     public IEnumerable<CustomerRow> Customers()
     {
         var random = new DemoRandom(_seed, "sales.customers");
-        // Bogus draws from its own seeded Randomizer per locale, so its output depends only on our seed.
-        var names = RegionList.Select(r => r.Locale).Distinct().ToDictionary(l => l, l => new Name(l) { Random = new Randomizer(random.NextSeed()) });
-        var locales = names.Keys.Order(StringComparer.Ordinal).ToArray();
+        // Bogus costs ~15 µs a name, so draw a pool per locale once (from its own seeded Randomizer, so it
+        // depends only on our seed) and pick from the pools; Bogus's lists are not much longer than the pools anyway.
+        var pools = new NamePools(random);
         var email = new StringBuilder();
         for (var i = 0; i < _customers.Length; i++)
         {
             var plan = _customers[i];
             var region = RegionList[plan.Region];
-            var locale = random.Chance(0.85) ? region.Locale : locales[random.Next(locales.Length)];
+            // Some customers carry names from elsewhere in the chain's footprint.
+            var nameRegion = random.Chance(0.85) ? region : RegionList[random.Next(RegionList.Length)];
             var female = random.Chance(0.51);
-            var gender = female ? Name.Gender.Female : Name.Gender.Male;
-            var first = names[locale].FirstName(gender);
-            var last = names[locale].LastName(gender);
+            var first = random.Pick(pools.FirstNames(nameRegion.FirstNameLocale, female));
+            var last = random.Pick(pools.LastNames(nameRegion.LastNameLocale));
             var city = region.Cities[PickByRank(random, region.Cities.Length)];
             var age = Math.Clamp(45 + 27 * random.Bell(), 18, 88);
             var birth = End.AddDays(-(int)(age * 365.25));
@@ -265,13 +271,13 @@ internal sealed class SalesData
                 var phoneShare = business ? 0.15 : 0.03;
                 var onlineShare = sunday ? 0.75 : 0.22 + 0.12 * progress;
                 var channel = roll < phoneShare ? "phone" : roll < phoneShare + onlineShare ? "online" : "in-store";
-                var store = channel == "in-store" ? PickStore(random, plan.Region, day) : 0;
+                var store = channel == "in-store" ? PickStore(random, plan.Region, day) : _webShopByRegion[plan.Region];
 
                 int? campaign = null;
                 if (active.Length > 0 && random.Chance(blackFriday ? 0.6 : 0.22))
                     campaign = active[random.Next(active.Length)];
 
-                var swiss = RegionList[channel == "in-store" ? _stores[store].RegionId - 1 : plan.Region].Country == "Switzerland";
+                var swiss = RegionList[_stores[store].RegionId - 1].Country == "Switzerland";
                 var payment = PickPayment(random, channel, business, swiss, progress);
                 var cancelled = random.Chance(channel == "in-store" ? 0.012 : 0.035);
                 yield return new GeneratedOrder(
@@ -307,15 +313,16 @@ internal sealed class SalesData
                 if (order.Segment == 1)
                     quantity *= random.Between(1, 5); // corporate customers buy in bulk
                 // List prices rose about 2.5 % a year, so older lines were charged less than today's price.
-                var unitPrice = (long)Math.Round(product.PriceCents * (1 - 0.025 * yearsBeforeEnd)) / 100m;
+                var unitCents = (long)Math.Round(product.PriceCents * (1 - 0.025 * yearsBeforeEnd));
                 var discountPermille = order.CampaignDiscountPermille > 0 && random.Chance(0.8) ? order.CampaignDiscountPermille
                     : winterSale && random.Chance(0.5) ? 300
                     : order.Outlet && random.Chance(0.7) ? (random.Chance(0.5) ? 300 : 400)
                     : order.Tier >= 2 && random.Chance(0.5) ? 50
                     : random.Chance(0.03) ? 100 : 0;
-                var discount = discountPermille / 1000m;
-                var net = Math.Round(quantity * unitPrice * (1 - discount), 2, MidpointRounding.AwayFromZero);
-                yield return new OrderLineRow(lineId, order.Row.OrderId, productIndex + 1, quantity, unitPrice, discount, net);
+                // In integers: quantity * unit_price * (1 - discount) is exactly this many thousandths of a cent,
+                // and adding half before dividing rounds half away from zero like PostgreSQL's round().
+                var netCents = (quantity * unitCents * (1000 - discountPermille) + 500) / 1000;
+                yield return new OrderLineRow(lineId, order.Row.OrderId, productIndex + 1, quantity, Fixed(unitCents, 2), Fixed(discountPermille, 3), Fixed(netCents, 2));
 
                 var department = CategoryList[product.Category].Department;
                 if (order.Row.Status == "completed" && returnRandom.Chance(DepartmentReturnRate[department]))
@@ -324,12 +331,15 @@ internal sealed class SalesData
                     if (returnDate > End)
                         continue;
                     var returned = quantity == 1 ? 1 : returnRandom.Between(1, quantity);
-                    var refund = Math.Round(net * returned / quantity, 2, MidpointRounding.AwayFromZero);
-                    returns.Add(new ReturnRow(returns.Count + 1, lineId, returnDate, returned, returnRandom.Pick(ReturnReasons[department]), refund));
+                    var refundCents = (netCents * returned * 2 + quantity) / (2 * quantity);
+                    returns.Add(new ReturnRow(returns.Count + 1, lineId, returnDate, returned, returnRandom.Pick(ReturnReasons[department]), Fixed(refundCents, 2)));
                 }
             }
         }
     }
+
+    /// <summary>A non-negative fixed-point number as decimal without a division.</summary>
+    private static decimal Fixed(long units, byte scale) => new((int)units, (int)(units >> 32), 0, false, scale);
 
     private static readonly double[] SmallItemQuantity = [0.6, 0.25, 0.1, 0.05];
     private static readonly string[] Segments = ["consumer", "corporate", "small business"];
@@ -567,7 +577,35 @@ internal sealed class SalesData
         return builder;
     }
 
-    private sealed record Region(int Id, string Name, string Country, string Locale, double CustomerWeight, string[] Cities);
+    /// <summary>Bogus has gendered first names only for fr, de and it, so first names come from those and last names from the regional locale.</summary>
+    private sealed class NamePools(DemoRandom random)
+    {
+        private const int PoolSize = 600;
+        private readonly Dictionary<(string Locale, bool Female), string[]> _first = [];
+        private readonly Dictionary<string, string[]> _last = new(StringComparer.Ordinal);
+
+        public string[] FirstNames(string locale, bool female)
+        {
+            if (!_first.TryGetValue((locale, female), out var pool))
+            {
+                var name = new Name(locale) { Random = new Randomizer(random.NextSeed()) };
+                _first[(locale, female)] = pool = Enumerable.Range(0, PoolSize).Select(_ => name.FirstName(female ? Name.Gender.Female : Name.Gender.Male)).ToArray();
+            }
+            return pool;
+        }
+
+        public string[] LastNames(string locale)
+        {
+            if (!_last.TryGetValue(locale, out var pool))
+            {
+                var name = new Name(locale) { Random = new Randomizer(random.NextSeed()) };
+                _last[locale] = pool = Enumerable.Range(0, PoolSize * 2).Select(_ => name.LastName()).ToArray();
+            }
+            return pool;
+        }
+    }
+
+    private sealed record Region(int Id, string Name, string Country, string FirstNameLocale, string LastNameLocale, double CustomerWeight, string[] Cities);
     private sealed record Category(string Name, int Department, double Weight, double MinPrice, double MaxPrice, string[] Brands, string[] Series, string[] Models);
     private readonly record struct StorePlan(string Name, string City, int RegionId, string Type, int OpenDay, double Weight);
     private readonly record struct ProductPlan(string Name, int Category, string Brand, long PriceCents, long CostCents, int LaunchDay, double Popularity);

@@ -79,7 +79,7 @@ public sealed partial class DemoWarehouseStartup(
             if (report is not null)
                 LogGenerated(logger, report.TotalRows, report.Elapsed.TotalSeconds, report.RowsPerSecond);
 
-            var role = await provisioner.ProvisionAsync(admin, ReaderRole, Schemas, password: ReaderPassword(), cancellationToken: stoppingToken);
+            var role = await provisioner.ProvisionAsync(admin, options.Value.ReaderRole, Schemas, password: ReaderPassword(), cancellationToken: stoppingToken);
             holder.Source = new DataSource("demo", "Demo warehouse", role.ConnectionString, admin, Schemas);
             status.Report(DemoState.Ready, "The demo warehouse is ready.", 100);
         }

@@ -12,6 +12,8 @@ internal sealed class TableNode(TableInfo info, string alias)
     public List<string> NameWords { get; init; } = [];
     public ColumnNode? Key { get; set; }
     public ColumnNode? Label { get; set; }
+    /// <summary>Rows that hold counts rather than things ("number of visitors per year and city"): counting means summing the count column.</summary>
+    public ColumnNode? PreCounted { get; set; }
     public List<(JoinEdge Edge, TableNode Other)> Edges { get; } = [];
 
     /// <summary>"loan items" for loan_items: how a person would call the table.</summary>
@@ -63,6 +65,12 @@ internal sealed class CatalogIndex
     private static readonly HashSet<string> GenericWords = ["id", "code", "name", "date", "on", "at", "of", "is", "no", "nr", "num", "key", "ref", "the", "a", "an", "by", "in", "to", "and", "uuid", "value", "type", "flag"];
     private static readonly string[] LabelNames = ["name", "title", "label", "full_name", "display_name", "description"];
 
+    /// <summary>Score of a reference that only says which tables are in play.</summary>
+    public const double ContextScore = 0.3;
+
+    /// <summary>Score of a column named together with its table.</summary>
+    public const double QualifiedScore = 1.05;
+
     public Lexicon Lexicon { get; }
     public DatabaseCatalog Catalog { get; }
     public List<TableNode> Tables { get; } = [];
@@ -113,6 +121,11 @@ internal sealed class CatalogIndex
                 ?? node.Columns.FirstOrDefault(c => c.Info.IsText && c.Name.EndsWith("name", StringComparison.OrdinalIgnoreCase))
                 ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey)
                 ?? node.Key;
+            var tableComment = table.Comment is null ? "" : TextNormalizer.Fold(table.Comment);
+            var counts = node.Columns.Where(c => c.IsCountLike).ToList();
+            if (counts.Count == 1 && (lexicon.CountCommentMarkers.Any(m => tableComment.StartsWith(m, StringComparison.Ordinal))
+                || words.Any(w => lexicon.AggregateTableWords.Contains(w))))
+                node.PreCounted = counts[0];
             Tables.Add(node);
         }
 
@@ -129,6 +142,13 @@ internal sealed class CatalogIndex
         }
 
         foreach (var table in Tables) IndexTable(table);
+        // A schema's name ("university") is weak context for every table in it, never a table by itself.
+        foreach (var group in Tables.GroupBy(t => t.Info.Schema).Where(g => !string.Equals(g.Key, "public", StringComparison.OrdinalIgnoreCase)))
+        {
+            var stems = TextNormalizer.SplitIdentifier(group.Key).Select(TextNormalizer.Stem).ToList();
+            if (stems.Count > 0 && !Schema.ContainsKey(TextNormalizer.Phrase(stems)))
+                foreach (var table in group) AddSchema(stems, new SchemaRef(table, null, ContextScore));
+        }
         // Comment words come last and only where no table or column is named that way: a comment saying
         // "number of visitors per city" must not make "city" mean the visitors column.
         var named = Schema.Keys.ToHashSet();
@@ -154,8 +174,9 @@ internal sealed class CatalogIndex
             {
                 if (meaningful.Count > 0 || column == table.Label)
                     AddSchema(column.NameStems, new SchemaRef(table, column, column.IsKey ? 0.7 : 1.0));
-                AddSchema([.. tableStems.Select((s, i) => i == tableStems.Count - 1 ? s : s), .. column.NameStems], new SchemaRef(table, column, 1.0));
-                AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, 1.0));
+                // Table-qualified phrases ("campaign channel") score a little higher: they name exactly one column.
+                AddSchema([.. tableStems, .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
+                AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
                 if (column.NameStems.Count > 1 && !column.IsKey)
                     foreach (var word in meaningful.Distinct())
                         AddSchema([word], new SchemaRef(table, column, 0.55));

@@ -14,22 +14,32 @@ internal static class EnglishLexicon
         }
 
         Add(CueKind.Count, null, "how many", "number of", "count", "count of", "counts", "amount of", "quantity of", "nb of", "num of", "tally");
-        Add(CueKind.Sum, null, "total", "sum", "sum of", "total of", "overall", "combined", "cumulative", "totals");
+        Add(CueKind.Sum, null, "total", "sum", "sum of", "total of", "overall", "combined", "totals");
+        Add(CueKind.Cumulative, null, "cumulative", "cumulated", "accumulated", "running total", "running sum");
         Add(CueKind.Average, null, "average", "avg", "mean", "typical", "averages");
-        Add(CueKind.Min, null, "minimum", "min", "smallest", "cheapest", "earliest", "shortest");
-        Add(CueKind.Max, null, "maximum", "max", "largest", "biggest", "most expensive", "latest value", "longest", "priciest");
+        Add(CueKind.Min, null, "minimum", "min", "smallest", "earliest", "lowest value");
+        Add(CueKind.Max, null, "maximum", "max", "latest value", "highest value");
+        // Superlatives and comparatives that also say which kind of column they rank by.
+        Add(CueKind.Highest, "price cost", "most expensive", "priciest", "dearest");
+        Add(CueKind.Lowest, "price cost", "cheapest", "least expensive");
+        Add(CueKind.Highest, "duration length", "longest");
+        Add(CueKind.Lowest, "duration length", "shortest");
         Add(CueKind.Distinct, null, "distinct", "unique", "different");
         Add(CueKind.GroupBy, null, "by", "per", "for each", "for every", "each", "every", "broken down by", "split by", "grouped by", "group by", "across", "in each", "for all", "breakdown by", "breakdown of", "by each", "according to");
-        Add(CueKind.Top, null, "top", "best", "first");
+        Add(CueKind.Top, null, "top", "best", "first", "best selling", "top selling", "bestselling", "best sellers", "best seller");
         Add(CueKind.Bottom, null, "bottom", "worst");
-        Add(CueKind.Most, null, "most", "most common", "most frequent", "most popular", "the most");
-        Add(CueKind.Least, null, "least", "fewest", "least common", "least popular");
+        Add(CueKind.Most, null, "most", "most common", "most frequent", "most popular", "most used");
+        Add(CueKind.Least, null, "least", "fewest", "least common", "least popular", "least used", "least frequent");
         Add(CueKind.Highest, null, "highest", "greatest", "largest", "biggest", "best performing", "top performing", "leading");
         Add(CueKind.Lowest, null, "lowest", "smallest", "worst performing", "weakest");
         Add(CueKind.Ascending, null, "ascending", "increasing order", "lowest first", "smallest first");
         Add(CueKind.Descending, null, "descending", "decreasing order", "highest first", "largest first");
-        Add(CueKind.Greater, null, "more than", "greater than", "over", "above", "higher than", "larger than", "bigger than", "exceeding", "exceeds", "longer than", "older than", "later than", "in excess of", ">");
-        Add(CueKind.Less, null, "less than", "fewer than", "under", "below", "lower than", "smaller than", "shorter than", "cheaper than", "younger than", "<");
+        Add(CueKind.Greater, null, "more than", "greater than", "over", "above", "higher than", "larger than", "bigger than", "exceeding", "exceeds", "later than", "in excess of", ">");
+        Add(CueKind.Greater, "duration length", "longer than");
+        Add(CueKind.Greater, "price cost", "more expensive than", "pricier than");
+        Add(CueKind.Less, null, "less than", "fewer than", "under", "below", "lower than", "smaller than", "earlier than", "<");
+        Add(CueKind.Less, "duration length", "shorter than");
+        Add(CueKind.Less, "price cost", "cheaper than", "less expensive than");
         Add(CueKind.AtLeast, null, "at least", "no less than", "minimum of", "or more", ">=");
         Add(CueKind.AtMost, null, "at most", "no more than", "maximum of", "up to", "or less", "or fewer", "<=");
         Add(CueKind.Between, null, "between");
@@ -46,7 +56,7 @@ internal static class EnglishLexicon
         Add(CueKind.From, null, "from");
         Add(CueKind.To, null, "to", "through", "thru", "until");
         Add(CueKind.During, null, "in", "during", "for", "in year", "of", "at", "on", "within");
-        Add(CueKind.Last, null, "last", "past", "previous", "preceding", "recent", "the last", "the past");
+        Add(CueKind.Last, null, "last", "past", "previous", "preceding", "recent");
         Add(CueKind.This, null, "this", "current", "so far this", "this past");
         Add(CueKind.Latest, null, "latest", "most recent", "newest", "last available");
         Add(CueKind.Grain, "day", "day", "days", "date", "dates");
@@ -81,6 +91,9 @@ internal static class EnglishLexicon
         Add(CueKind.Also, null, "also", "as well", "too", "additionally");
         Add(CueKind.List, null, "list", "list of", "show", "show me", "display", "give me", "names of", "name the", "list all", "all");
         Add(CueKind.Which, null, "which", "what", "who", "whose");
+        Add(CueKind.When, null, "when", "what date", "which date", "since when");
+        Add(CueKind.Unit, "60", "minute", "minutes", "mins");
+        Add(CueKind.Unit, "3600", "hour", "hours", "hrs");
         Add(CueKind.FollowUp, null, "what about", "how about", "and what about", "and for", "same for", "same but", "same thing for", "now for", "now", "then");
         Add(CueKind.Multiplier, "1000", "thousand", "k");
         Add(CueKind.Multiplier, "1000000", "million", "millions", "m", "mio");
@@ -110,9 +123,15 @@ internal static class EnglishLexicon
                 "graph", "plot", "visualize", "visualise", "breakdown", "sorted", "sort", "order", "ordered", "rank", "ranked", "ranking",
                 "along", "together", "including", "included", "both", "when", "where", "why", "each", "one", "ones", "result", "results",
                 "answer", "time", "period", "periods", "overview", "summary", "statistics", "stats", "info", "information", "details",
-                "record", "records", "row", "rows", "entries", "entry", "item", "items", "kind", "kinds", "type", "types", "category",
+                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category",
                 "level", "group", "groups", "by", "than", "please", "just", "actually", "really", "currently", "altogether", "in", "of",
                 "on", "at", "for", "to", "from", "with", "and", "or", "also", "them", "then", "now", "again", "instead", "only",
+                // Verbs that link the words that matter without adding a condition of their own.
+                "ran", "run", "runs", "placed", "place", "made", "generated", "generate", "brought", "bring", "brings", "received", "receive",
+                "took", "take", "came", "come", "comes", "happened", "occurred", "live", "lives", "living", "lived", "studied", "study",
+                "linked", "associated", "attributed", "related", "connected", "used", "belong", "belongs", "carry", "carried", "offer",
+                "offered", "list", "dataset", "database", "table", "catalogue", "catalog", "we", "our", "ours", "company", "currently",
+                "go", "goes", "went", "got", "get", "gets", "hold", "holds", "contain", "contains", "appear", "appears", "exist",
             ]),
             Synonyms = new Dictionary<string, string[]>
             {
@@ -165,6 +184,7 @@ internal static class EnglishLexicon
                 ["employees"] = ["staff"],
                 ["staff"] = ["employee"],
                 ["units"] = ["quantity"],
+                ["items"] = ["quantity"],
                 ["unit"] = ["quantity"],
                 ["qty"] = ["quantity"],
                 ["quantities"] = ["quantity"],
@@ -185,12 +205,22 @@ internal static class EnglishLexicon
                 ["domestic"] = ["local"],
                 ["discounts"] = ["discount"],
                 ["title"] = ["name"],
+                ["spent"] = ["amount", "revenue"],
+                ["spend"] = ["amount", "revenue"],
+                ["spending"] = ["amount", "revenue"],
+                ["sell"] = ["order", "sale"],
+                ["sold"] = ["order", "sale"],
+                ["selling"] = ["order", "sale"],
+                ["bought"] = ["order", "purchase"],
+                ["purchased"] = ["order", "purchase"],
+                ["ordered"] = ["order"],
                 ["titles"] = ["name"],
                 ["department"] = ["dept"],
                 ["money"] = ["amount"],
             },
             NonAdditive = new HashSet<string>(["price", "rate", "ratio", "percent", "percentage", "pct", "age", "score", "rating", "discount", "temperature", "margin", "avg", "average", "mean", "duration", "length", "latitude", "longitude", "lat", "lon", "grade", "rank"]),
             CountCommentMarkers = ["number of", "count of", "headcount", "how many", "total count"],
+            AggregateTableWords = new HashSet<string>(["stat", "stats", "statistic", "statistics", "summary", "summaries", "aggregate", "aggregates", "totals", "counts", "figures", "headcount"]),
         };
     }
 }

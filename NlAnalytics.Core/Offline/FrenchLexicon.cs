@@ -17,7 +17,8 @@ internal static class FrenchLexicon
         }
 
         Add(CueKind.Count, null, "combien", "combien de", "combien d", "nombre de", "nombre d", "le nombre de", "compte", "compter");
-        Add(CueKind.Sum, null, "somme", "somme de", "somme des", "total des", "total de", "totale", "cumul");
+        Add(CueKind.Sum, null, "somme", "somme de", "somme des", "total des", "total de", "totale");
+        Add(CueKind.Cumulative, null, "cumul", "cumule", "cumulee", "cumules");
         Add(CueKind.Average, null, "moyenne", "moyen", "moyenne de", "moyenne des", "en moyenne");
         Add(CueKind.Min, null, "minimum", "minimal", "minimale", "plus petit", "plus petite");
         Add(CueKind.Max, null, "maximum", "maximal", "maximale", "plus grand", "plus grande");
@@ -77,6 +78,9 @@ internal static class FrenchLexicon
         Add(CueKind.Also, null, "aussi", "egalement");
         Add(CueKind.List, null, "liste", "liste des", "montre", "montre moi", "affiche", "donne moi", "tous les", "toutes les");
         Add(CueKind.Which, null, "quel", "quelle", "quels", "quelles", "qui");
+        Add(CueKind.When, null, "quand", "depuis quand");
+        Add(CueKind.Unit, "60", "minute", "minutes");
+        Add(CueKind.Unit, "3600", "heure", "heures");
         Add(CueKind.FollowUp, null, "et pour", "et en", "et si", "et avec", "et les", "et la", "et le", "qu en est il", "meme chose pour", "maintenant");
         Add(CueKind.Multiplier, "1000", "mille");
         Add(CueKind.Multiplier, "1000000", "million", "millions");
@@ -123,6 +127,7 @@ internal static class FrenchLexicon
             },
             NonAdditive = new HashSet<string>(["prix", "taux", "age", "note", "remise", "duree", "moyenne"]),
             CountCommentMarkers = ["nombre de", "nombre d", "effectif"],
+            AggregateTableWords = new HashSet<string>(["statistiques", "effectifs", "totaux", "chiffres"]),
         };
     }
 }

@@ -9,7 +9,7 @@ internal enum CueKind
     Share, Ratio, Growth, Compare,
     Since, After, Before, From, To, During, Last, This, Latest,
     Grain, GrainAdjective, OverTime, Month, Quarter,
-    Chart, Only, Instead, Also, List, Which, FollowUp, Multiplier, NumberWord, Percent, With,
+    Cumulative, Chart, Only, Instead, Also, List, Which, When, Unit, FollowUp, Multiplier, NumberWord, Percent, With,
 }
 
 /// <summary>A cue: the kind and, where relevant, an argument (a month number, a grain, a chart kind, a multiplier).</summary>
@@ -42,6 +42,9 @@ internal sealed class Lexicon
     /// <summary>Words in a column comment that say the column already holds a count ("number of ...").</summary>
     public required IReadOnlyList<string> CountCommentMarkers { get; init; }
 
+    /// <summary>Table-name words that say the rows are already aggregated ("visit_stats"), so counting them means summing their count column.</summary>
+    public required IReadOnlySet<string> AggregateTableWords { get; init; }
+
     public static Lexicon Merge(params Lexicon[] lexicons)
     {
         var cues = new Dictionary<string, Cue>();
@@ -49,6 +52,7 @@ internal sealed class Lexicon
         var synonyms = new Dictionary<string, string[]>();
         var nonAdditive = new HashSet<string>();
         var markers = new List<string>();
+        var aggregateWords = new HashSet<string>();
         foreach (var lexicon in lexicons)
         {
             foreach (var (phrase, cue) in lexicon.Cues) cues.TryAdd(phrase, cue);
@@ -57,6 +61,7 @@ internal sealed class Lexicon
                 synonyms[word] = synonyms.TryGetValue(word, out var existing) ? [.. existing.Union(alternatives)] : alternatives;
             nonAdditive.UnionWith(lexicon.NonAdditive);
             markers.AddRange(lexicon.CountCommentMarkers);
+            aggregateWords.UnionWith(lexicon.AggregateTableWords);
         }
         // A word that is a cue in one language is not a stopword in the merged lexicon.
         stop.ExceptWith(cues.Keys);
@@ -68,6 +73,7 @@ internal sealed class Lexicon
             Synonyms = synonyms,
             NonAdditive = nonAdditive,
             CountCommentMarkers = markers,
+            AggregateTableWords = aggregateWords,
         };
     }
 

@@ -36,7 +36,7 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
         var previous = Reconstruct(context.History, parser);
         var intent = current;
         var followUp = false;
-        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject))
+        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject || current.Instead))
         {
             intent = Merge(previous, current);
             followUp = true;
@@ -83,7 +83,7 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
         {
             var text = string.IsNullOrWhiteSpace(turn.StandaloneQuestion) ? turn.Question : turn.StandaloneQuestion;
             var parsed = parser.Parse(text);
-            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject)) intent = Merge(intent, parsed);
+            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject || parsed.Instead)) intent = Merge(intent, parsed);
             else if (parsed.HasSubject) intent = parsed;
         }
         return intent;
@@ -99,8 +99,16 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
 
         if (current.Time is not null)
         {
+            if (previous.Time is { Kind: TimeKind.Years, Years: [var before] } && current.Time is { Kind: TimeKind.Years, Years: [var after] } && before != after)
+                merged.PreviousYear = before;
             merged.Time = current.Time;
             merged.Growth = null;
+        }
+        if (current.WantsGrowth && current.Growth is null && merged.PreviousYear is { } from && merged.Time is { Kind: TimeKind.Years, Years: [var to] })
+        {
+            // "what's the growth between the two?" after two single-year questions.
+            merged.Growth = (Math.Min(from, to), Math.Max(from, to));
+            merged.Time = null;
         }
         if (current.Growth is not null)
         {
@@ -155,6 +163,10 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
             merged.Entity = current.Entity;
             merged.ListRows = false;
         }
+        else if (current.Entity is not null && (current.Entity == previous.Entity || current.Entity == previous.Measure?.Table))
+        {
+            // "only books published since 2019" after "pages by genre": naming the same rows again changes nothing.
+        }
         else if (current.Entity is not null)
         {
             merged.Entity = current.Entity;
@@ -176,6 +188,18 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
         {
             merged.RatioOf = current.RatioOf;
             merged.RatioTo = current.RatioTo;
+        }
+        if (current.WantsList && current.Measure is null && current.Groups.Count == 0 && current.Aggregate == Aggregate.None)
+        {
+            // "which ones?": the rows behind the previous figure.
+            merged.Entity ??= merged.Measure?.Table;
+            merged.Measure = null;
+            merged.Aggregate = Aggregate.None;
+            merged.ListRows = true;
+            merged.Groups.Clear();
+            merged.Limit = null;
+            merged.ShareOf = null;
+            merged.ShareOfTotal = false;
         }
         merged.Chart = current.Chart ?? previous.Chart;
         return merged;

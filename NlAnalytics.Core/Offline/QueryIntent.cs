@@ -15,10 +15,12 @@ internal sealed record ValueMention(string Text, IReadOnlyList<ValueRef> Refs, b
 
 internal enum CompareOp { Greater, Less, AtLeast, AtMost, Between, Equal }
 
-internal sealed record Comparison(ColumnNode Column, CompareOp Op, decimal Value, decimal? Upper = null, bool OnAggregate = false);
+/// <summary>A numeric condition on a column, or (when <see cref="CountOf"/> is set) on how many related rows of that table there are.</summary>
+internal sealed record Comparison(ColumnNode? Column, CompareOp Op, decimal Value, decimal? Upper = null, bool OnAggregate = false, TableNode? CountOf = null);
 
 /// <summary>A GROUP BY: a dimension column, an entity table (key + label), or a time grain on a date or year column.</summary>
-internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain)
+/// <summary><see cref="Qualified"/>: the question named the column with its table ("campaign channel"), so no same-named column may replace it.</summary>
+internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain, bool Qualified = false, bool Per = false)
 {
     public bool IsTime => Grain is not null;
 }
@@ -45,22 +47,39 @@ internal sealed class QueryIntent
     public (int From, int To)? Growth { get; set; }
     public string? Chart { get; set; }
     public (Grouping Group, int N)? TopRestriction { get; set; }
+    /// <summary>Tables the question names only as context ("members who borrowed"): they decide the base table and joins.</summary>
+    public List<TableNode> ContextTables { get; set; } = [];
+    /// <summary>Columns to list when the question asks for rows rather than figures.</summary>
+    public List<ColumnNode> ListColumns { get; set; } = [];
+    /// <summary>Tables whose rows must be absent ("members without loans", "not linked to any campaign").</summary>
+    public List<TableNode> Without { get; set; } = [];
     public List<string> Unknown { get; set; } = [];
     public List<string> Doubts { get; set; } = [];
     public bool LooksLikeFollowUp { get; set; }
     public bool Instead { get; set; }
     public bool Also { get; set; }
     public bool Only { get; set; }
+    public bool AsksWhen { get; set; }
+    /// <summary>The question asks for rows ("list", "which ones", "show me").</summary>
+    public bool WantsList { get; set; }
+    /// <summary>A growth or change was asked for without naming the periods ("the growth between the two").</summary>
+    public bool WantsGrowth { get; set; }
+    public bool Cumulative { get; set; }
+    /// <summary>"average revenue per branch": the measure's total divided by the number of these rows.</summary>
+    public TableNode? PerEntity { get; set; }
+    /// <summary>The year a follow-up replaced ("and in 2021?" after 2011), so "the growth between the two" can be answered.</summary>
+    public int? PreviousYear { get; set; }
+    public bool WhenLatest { get; set; }
     public int MeaningfulItems { get; set; }
 
-    public bool HasSubject => Measure is not null || Entity is not null || Aggregate != Aggregate.None;
+    public bool HasSubject => Measure is not null || Entity is not null;
 
     public QueryIntent Clone() => new()
     {
         Aggregate = Aggregate, Measure = Measure, Entity = Entity, ListRows = ListRows, Groups = [.. Groups], Values = [.. Values],
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
-        TopRestriction = TopRestriction, Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
-        Instead = Instead, Also = Also, Only = Only, MeaningfulItems = MeaningfulItems,
+        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
+        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
     };
 }

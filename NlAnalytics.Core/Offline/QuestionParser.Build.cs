@@ -9,8 +9,22 @@ internal sealed partial class QuestionParser
         var intent = new QueryIntent();
         var tableMentions = items.Where(i => i.Schema is not null).SelectMany(i => i.Schema!).Where(r => r.Column is null && r.Score >= 0.6).Select(r => r.Table).ToHashSet();
         _mentions = items.Where(i => i.Schema is not null || i.Values is not null)
-            .SelectMany(i => (i.Schema?.Where(r => r.Score >= 0.5).Select(r => r.Table) ?? []).Concat(i.Values?.Select(v => v.Column.Table) ?? []).Distinct())
+            .SelectMany(i => (i.Schema?.Where(r => r.Score >= CatalogIndex.ContextScore).Select(r => r.Table) ?? []).Concat(i.Values?.Select(v => v.Column.Table) ?? []).Distinct())
             .GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
+        _stems = items.SelectMany(i => i.Stem.Split(' ')).ToHashSet();
+        var when = items.FindIndex(i => i.Is(CueKind.When));
+        if (when >= 0)
+        {
+            items[when].Used = true;
+            // "When did the first branch open?": first/earliest mean the minimum date, latest/newest the maximum.
+            foreach (var item in items.Where(i => i.Cue?.Kind is CueKind.Top or CueKind.Latest or CueKind.Last or CueKind.Bottom && i.Schema is null))
+            {
+                if (At(items, NextIndex(items, items.IndexOf(item))) is { Number: not null }) continue;
+                item.Used = true;
+                intent.WhenLatest = item.Cue!.Kind is CueKind.Latest or CueKind.Last;
+            }
+            intent.AsksWhen = true;
+        }
 
         // Conversation cues.
         for (var k = 0; k < items.Count; k++)
@@ -40,6 +54,10 @@ internal sealed partial class QuestionParser
                     intent.Chart = item.Cue.Argument;
                     item.Used = true;
                     break;
+                case CueKind.Cumulative:
+                    intent.Cumulative = true;
+                    item.Used = true;
+                    break;
                 case CueKind.Ascending:
                     intent.Ascending = true;
                     intent.ExplicitOrder = true;
@@ -60,6 +78,7 @@ internal sealed partial class QuestionParser
         ParseGroupings(items, intent, tableMentions);
         ParseAggregates(items, intent, tableMentions);
         ParseValues(items, intent);
+        ParseAbsences(items, intent);
         ParseLeftovers(items, intent, tableMentions);
         Complete(items, intent);
         return intent;
@@ -283,8 +302,18 @@ internal sealed partial class QuestionParser
                 }
             }
 
+            Item? unit = At(items, after + 1) is { Cue.Kind: CueKind.Unit, Schema: null } u ? u : null;
+            if (unit is not null) after++;
             var columnItem = At(items, NextIndex(items, after, skipFillers: false));
             var column = NumericColumnAt(columnItem);
+            if (column is null && unit is null && number.IsYear is false && columnItem?.Schema?.FirstOrDefault(r => r.Column is null && r.Score >= 0.6) is { } counted && !columnItem.Used)
+            {
+                // "more than 5 loans": a condition on how many related rows there are.
+                intent.Comparisons.Add(new Comparison(null, op.Value, number.Number!.Value, upper?.Number, CountOf: counted.Table));
+                cue.Used = number.Used = columnItem.Used = true;
+                if (upper is not null) upper.Used = true;
+                continue;
+            }
             if (column is null)
             {
                 for (var back = k - 1; back >= Math.Max(0, k - 4) && column is null; back--)
@@ -293,6 +322,8 @@ internal sealed partial class QuestionParser
                     if (column is not null) columnItem = items[back];
                 }
             }
+            if (column is null && cue.Cue.Argument is { } hint)
+                column = HintedMeasure(hint, null);
 
             if (column is null)
             {
@@ -313,7 +344,17 @@ internal sealed partial class QuestionParser
                 }
                 continue;
             }
-            intent.Comparisons.Add(new Comparison(column, op.Value, number.Number!.Value, upper?.Number));
+            var factor = 1m;
+            if (unit is not null)
+            {
+                var seconds = decimal.Parse(unit.Cue!.Argument!, System.Globalization.CultureInfo.InvariantCulture);
+                if (column.NameStems.Any(s => s.StartsWith("sec", StringComparison.Ordinal))) factor = seconds;
+                else if (column.NameStems.Any(s => s.StartsWith("min", StringComparison.Ordinal))) factor = seconds / 60;
+                else if (column.NameStems.Any(s => s.StartsWith("hour", StringComparison.Ordinal))) factor = seconds / 3600;
+                else intent.Doubts.Add($"the unit '{unit.Text}' may not be the unit of {column.Name}");
+                unit.Used = true;
+            }
+            intent.Comparisons.Add(new Comparison(column, op.Value, number.Number!.Value * factor, upper?.Number * factor));
             cue.Used = number.Used = true;
             if (upper is not null) upper.Used = true;
             if (columnItem is not null && columnItem.Schema!.All(r => r.Column is not null)) columnItem.Used = true;
@@ -332,6 +373,13 @@ internal sealed partial class QuestionParser
             {
                 cue.Used = true;
                 var value = FindValue(items, k, 6);
+                // "share of Oslo members that are women": the value after "that" is the part, the first one a filter.
+                var relative = value is null ? -1 : items.FindIndex(items.IndexOf(value) + 1, i => i.Is(CueKind.With) && !i.Used);
+                if (relative >= 0 && FindValue(items, relative, 4) is { } part)
+                {
+                    items[relative].Used = true;
+                    value = part;
+                }
                 if (value is not null)
                 {
                     intent.ShareOf = ToMention(items, value);
@@ -388,7 +436,30 @@ internal sealed partial class QuestionParser
     private Dictionary<TableNode, int>? _mentions;
 
     /// <summary>How strongly a reference fits: its own score plus how often the question mentions its table elsewhere.</summary>
-    private double Fit(SchemaRef r) => r.Score + 0.1 * (_mentions?.GetValueOrDefault(r.Table) ?? 0);
+    private HashSet<string> _stems = [];
+
+    private double Fit(SchemaRef r)
+    {
+        var fit = r.Score + 0.1 * (_mentions?.GetValueOrDefault(r.Table) ?? 0);
+        if (r.Column is not { } column) return fit;
+        // Other question words naming this column ("amount refunded" → a refund amount column) count for it.
+        fit += 0.25 * column.NameStems.Count(_stems.Contains) + 0.05 * column.CommentStems.Count(_stems.Contains);
+        // An attribute such as a price belongs to the smallest table that has it; an additive measure to the largest (the facts).
+        var size = Math.Log10(Math.Max(1, column.Table.Info.RowEstimate) + 1) * 0.01;
+        return column.IsMeasure && column.IsNonAdditive ? fit - size : fit + size;
+    }
+
+    /// <summary>A measure column whose name or comment holds one of <paramref name="words"/> ("price cost"), preferring tables the question mentions.</summary>
+    private ColumnNode? HintedMeasure(string words, TableNode? preferred)
+    {
+        var wanted = words.Split(' ').Select(TextNormalizer.Stem).ToList();
+        return index.Tables.SelectMany(t => t.Columns)
+            .Where(c => c.IsMeasure && wanted.Any(w => c.NameStems.Contains(w) || c.CommentStems.Contains(w)))
+            .Select(c => (Column: c, Score: (c.Table == preferred ? 2 : 0) + 0.2 * (_mentions?.GetValueOrDefault(c.Table) ?? 0)
+                + (wanted.FindIndex(c.NameStems.Contains) is >= 0 and var named ? 0.5 - named * 0.1 : -0.1 * wanted.FindIndex(c.CommentStems.Contains))
+                + Math.Log10(Math.Max(1, c.Table.Info.RowEstimate) + 1) * (c.IsNonAdditive ? -0.01 : 0.01)))
+            .OrderByDescending(x => x.Score).Select(x => x.Column).FirstOrDefault();
+    }
 
     private SchemaRef? EntityRef(Item? item) =>
         item?.Schema?.Where(r => r.Column is null || (r.Column.IsDimension && !r.Column.IsMeasure) || r.Column.IsYear || r.Column.IsDate).OrderByDescending(r => Fit(r) + (r.Column is null ? 0.05 : 0)).FirstOrDefault();
@@ -397,7 +468,7 @@ internal sealed partial class QuestionParser
         reference.Column is null ? new Grouping(null, reference.Table, null)
         : reference.Column.IsDate ? new Grouping(reference.Column, null, TimeGrain.Day)
         : reference.Column.IsYear ? new Grouping(reference.Column, null, TimeGrain.Year)
-        : new Grouping(reference.Column, null, null);
+        : new Grouping(reference.Column, null, null, reference.Score >= CatalogIndex.QualifiedScore);
 
     private void ParseSuperlatives(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
     {
@@ -442,11 +513,34 @@ internal sealed partial class QuestionParser
                     if (limit is not null) before!.Used = true;
                     // The entity ranked: "which branch ...", "the branch with the most ...", "the most borrowed books".
                     Item? entityItem = null;
-                    var which = items.FindIndex(i => i.Is(CueKind.Which) && !i.Used);
-                    if (which >= 0 && EntityRef(At(items, NextIndex(items, which, skipValues: true))) is not null)
-                        entityItem = At(items, NextIndex(items, which, skipValues: true));
                     var measureIndex = NextIndex(items, k);
                     var measureItem = At(items, measureIndex);
+                    var which = items.FindIndex(i => i.Is(CueKind.Which) && !i.Used);
+                    var afterWhich = which >= 0 ? NextIndex(items, which, skipValues: true) : -1;
+                    if (At(items, afterWhich) is { Number: not null, IsYear: false } whichCount)
+                    {
+                        // "which 3 branches ..."
+                        limit ??= (int)whichCount.Number.Value;
+                        whichCount.Used = true;
+                        afterWhich = NextIndex(items, afterWhich, skipValues: true);
+                    }
+                    if (EntityRef(At(items, afterWhich)) is not null && NumericColumnAt(items[afterWhich]) is null)
+                        entityItem = items[afterWhich];
+                    else if (At(items, afterWhich) is { Cue.Kind: CueKind.Grain, Used: false } period)
+                    {
+                        // "which month had the highest revenue?": rank the periods.
+                        period.Used = items[which].Used = true;
+                        intent.Groups.Add(new Grouping(null, null, ParseGrain(period.Cue!.Argument)));
+                        intent.Limit = limit ?? 1;
+                        intent.Ascending = ascending;
+                        intent.ExplicitOrder = true;
+                        if (NumericColumnAt(measureItem) is { } ranked)
+                        {
+                            intent.Measure ??= ranked;
+                            measureItem!.Used = true;
+                        }
+                        break;
+                    }
                     if (entityItem is null)
                     {
                         var prior = PreviousIndex(items, before is not null && limit is not null ? items.IndexOf(before) : k);
@@ -456,6 +550,8 @@ internal sealed partial class QuestionParser
                         else if (NumericColumnAt(measureItem) is null && EntityRef(measureItem) is { Column: not null } dimension && !dimension.Column.IsDate)
                             entityItem = measureItem; // "most common payment method"
                     }
+                    if (cue.Cue.Argument is { } hint && intent.Measure is null && NumericColumnAt(measureItem) is null)
+                        intent.Measure = HintedMeasure(hint, EntityRef(entityItem ?? measureItem)?.Table);
                     if (entityItem is not null && EntityRef(entityItem) is { } entity)
                     {
                         if (which >= 0) items[which].Used = true;
@@ -468,6 +564,16 @@ internal sealed partial class QuestionParser
                     else if (cue.Cue.Kind is CueKind.Highest or CueKind.Lowest)
                     {
                         intent.Aggregate = ascending ? Aggregate.Min : Aggregate.Max;
+                        if (EntityRef(measureItem) is { Column: null } ranked && NumericColumnAt(measureItem) is null && intent.Measure is not null)
+                        {
+                            // "the most expensive book": rank the books by the hinted column.
+                            intent.Groups.Add(ToGrouping(ranked));
+                            measureItem!.Used = true;
+                            intent.Aggregate = Aggregate.None;
+                            intent.Limit = limit ?? (measureItem.IsSingular ? 1 : 10);
+                            intent.Ascending = ascending;
+                            intent.ExplicitOrder = true;
+                        }
                     }
                     else
                     {
@@ -489,7 +595,13 @@ internal sealed partial class QuestionParser
         {
             var cue = items[k];
             if (cue.Used || !cue.Is(CueKind.GroupBy) || cue.Schema is not null) continue;
-            var j = NextIndex(items, k);
+            if (At(items, k + 1) is { Text: "all" } all)
+            {
+                // "across all books", "for all years": a total, not a breakdown.
+                cue.Used = all.Used = true;
+                continue;
+            }
+            var j = NextIndex(items, k, skipValues: true);
             while (j >= 0)
             {
                 var target = items[j];
@@ -512,7 +624,7 @@ internal sealed partial class QuestionParser
                 }
                 else if (EntityRef(target) is { } entity)
                 {
-                    intent.Groups.Add(ToGrouping(entity));
+                    intent.Groups.Add(ToGrouping(entity) with { Per = cue.Text is "per" or "par" });
                 }
                 else
                 {
@@ -567,11 +679,35 @@ internal sealed partial class QuestionParser
             }
             if (intent.Aggregate == Aggregate.None || intent.Aggregate == aggregate || aggregate is Aggregate.Average or Aggregate.Min or Aggregate.Max)
                 intent.Aggregate = aggregate;
+            if (aggregate == Aggregate.Count)
+            {
+                // "how many gold tier members": look past values and describing columns for the thing counted.
+                for (var look = j; look >= 0 && look <= j + 4; look = NextIndex(items, look, skipValues: true))
+                {
+                    var candidate = items[look];
+                    if (candidate.Used || candidate.Schema is null) break;
+                    if (candidate.Schema.Any(r => r.Column is null && r.Score >= 0.6) || NumericRefAt(candidate) is not null)
+                    {
+                        target = candidate;
+                        break;
+                    }
+                }
+                // "author countries": of two table words in a row, the second is the one counted.
+                var index = target is null ? -1 : items.IndexOf(target);
+                if (target?.Schema?.Any(r => r.Column is null && r.Score >= 0.6) == true && NumericRefAt(target) is null && target.IsSingular
+                    && At(items, index + 1) is { Used: false, Schema: { } head } next && head.Any(r => r.Column is null && r.Score >= 0.6) && NumericRefAt(next) is null)
+                {
+                    target.Used = true;
+                    target = next;
+                }
+            }
             if (target is null || target.Schema is null || target.Used) continue;
 
             var best = target.Schema[0];
-            var columnRef = target.Schema.Where(r => r.Column is not null && (r.Column.IsMeasure || r.Column.IsCountLike)).OrderByDescending(r => r.Score).FirstOrDefault();
-            var tableRef = target.Schema.Where(r => r.Column is null).OrderByDescending(r => r.Score).FirstOrDefault();
+            var columnRef = target.Schema
+                .Where(r => r.Column is not null && (r.Column.IsMeasure || r.Column.IsCountLike || (aggregate is Aggregate.Min or Aggregate.Max && (r.Column.IsDate || r.Column.IsYear))))
+                .OrderByDescending(Fit).FirstOrDefault();
+            var tableRef = target.Schema.Where(r => r.Column is null && r.Score > CatalogIndex.ContextScore).OrderByDescending(Fit).FirstOrDefault();
             if (aggregate == Aggregate.Count)
             {
                 if (columnRef is not null && (tableRef is null || columnRef.Score >= tableRef.Score) && columnRef.Column!.Info.IsNumeric)
@@ -620,9 +756,28 @@ internal sealed partial class QuestionParser
                 var previous = At(items, PreviousIndex(items, k));
                 if (previous?.Cue?.Kind is CueKind.Which or CueKind.GroupBy or CueKind.Top) continue;
                 if (item.Schema.Any(r => r.Column is null && r.Score >= 1.0) && !item.Values.Any(v => v.Value.Length > 0 && TextNormalizer.Fold(v.Value) == item.Text)) continue;
+                // "the authors and their countries": the column belongs to a table named elsewhere, the value does not.
+                if (item.Schema.Any(r => r.Column is not null && _mentions!.GetValueOrDefault(r.Table) >= 2)
+                    && item.Values.All(v => _mentions!.GetValueOrDefault(v.Column.Table) < 2)) continue;
             }
             intent.Values.Add(ToMention(items, item));
             item.Used = true;
+        }
+    }
+
+    // ---- "without loans", "not linked to any campaign" ----
+
+    private void ParseAbsences(List<Item> items, QueryIntent intent)
+    {
+        for (var k = 0; k < items.Count; k++)
+        {
+            if (items[k].Used || !items[k].Is(CueKind.Not) || items[k].Schema is not null) continue;
+            var j = NextIndex(items, k);
+            if (At(items, j) is not { Used: false, Values: null, Schema: { } refs } target) continue;
+            if (refs.Where(r => r.Column is null && r.Score >= 0.6).OrderByDescending(Fit).FirstOrDefault() is not { } absent) continue;
+            if (absent.Table == intent.Entity || absent.Table == intent.Measure?.Table) continue;
+            intent.Without.Add(absent.Table);
+            items[k].Used = target.Used = true;
         }
     }
 
@@ -636,11 +791,19 @@ internal sealed partial class QuestionParser
             if (item.Used || item.Schema is null) continue;
             var refs = item.Schema;
             var measure = refs.Where(r => r.Column is not null && (r.Column.IsMeasure || r.Column.IsCountLike))
-                .OrderByDescending(r => r.Score + (tables.Contains(r.Table) ? 0.3 : 0)).FirstOrDefault();
-            var table = refs.Where(r => r.Column is null).OrderByDescending(r => r.Score).FirstOrDefault();
-            var date = refs.Where(r => r.Column is { IsDate: true } or { IsYear: true }).OrderByDescending(r => r.Score).FirstOrDefault();
-            var dimension = refs.Where(r => r.Column is not null && r.Column.IsDimension && !r.Column.IsDate).OrderByDescending(r => r.Score).FirstOrDefault();
+                .OrderByDescending(r => Fit(r) + (tables.Contains(r.Table) ? 0.3 : 0)).FirstOrDefault();
+            var table = refs.Where(r => r.Column is null).OrderByDescending(Fit).FirstOrDefault();
+            var date = refs.Where(r => r.Column is { IsDate: true } or { IsYear: true }).OrderByDescending(Fit).FirstOrDefault();
+            var dimension = refs.Where(r => r.Column is not null && r.Column.IsDimension && !r.Column.IsDate).OrderByDescending(Fit).FirstOrDefault();
             var which = At(items, PreviousIndex(items, k)) is { Cue.Kind: CueKind.Which or CueKind.List };
+            if (table is { Score: <= CatalogIndex.ContextScore } && measure is null && date is null && dimension is null)
+            {
+                // Only a schema name ("at the university"): context for choosing tables.
+                foreach (var context in refs.Select(r => r.Table).Distinct())
+                    if (!intent.ContextTables.Contains(context)) intent.ContextTables.Add(context);
+                item.Used = true;
+                continue;
+            }
 
             if (date is not null && (table is null || date.Score >= table.Score) && (measure is null || date.Score >= measure.Score))
             {
@@ -666,11 +829,17 @@ internal sealed partial class QuestionParser
                 intent.Groups.Add(new Grouping(dimension.Column, null, null));
                 item.Used = true;
             }
-            else if (table is not null || dimension is not null)
+            else if (dimension is not null && (table is null || dimension.Score >= table.Score))
             {
-                // A table or column named for context ("... of branches in Oslo"): it joins in but changes nothing.
+                // A column named without a role ("the authors and their countries"): listed when rows are asked for.
+                intent.ListColumns.Add(dimension.Column!);
                 item.Used = true;
-                intent.Doubts.Add($"'{item.Text}' was only used to choose tables");
+            }
+            else if (table is not null)
+            {
+                // A table named for context ("members who borrowed", "... of branches in Oslo"): it may become the base or a join.
+                if (!intent.ContextTables.Contains(table.Table)) intent.ContextTables.Add(table.Table);
+                item.Used = true;
             }
         }
     }
@@ -680,16 +849,117 @@ internal sealed partial class QuestionParser
         foreach (var item in items)
         {
             if (item.Used || item.Stop) continue;
+            if (item.Is(CueKind.Growth)) intent.WantsGrowth = true;
             if (item.Cue is { } cue)
             {
                 if (cue.Kind is CueKind.List or CueKind.Which)
                     intent.ListRows = true;
+                if (cue.Kind is CueKind.List || cue.Kind is CueKind.Which && At(items, items.IndexOf(item) + 1) is null or { Text: "ones" or "those" or "one" })
+                    intent.WantsList = true;
                 continue;
             }
             if (item.Schema is null && item.Values is null && item.Number is null) intent.Unknown.Add(item.Text);
             else if (item.Number is not null) intent.Unknown.Add(item.Text);
         }
         intent.MeaningfulItems = items.Count(i => !i.Stop);
+
+        if (intent.Cumulative && !intent.Groups.Any(g => g.IsTime))
+            intent.Groups.Add(new Grouping(null, null, TimeGrain.Auto));
+
+        if (intent.AsksWhen && intent.Measure is null)
+        {
+            // "When did the first branch open?": the earliest (or latest) value of the date named.
+            var date = intent.DateColumn ?? intent.Entity?.Columns.FirstOrDefault(c => c.IsDate);
+            if (date is not null)
+            {
+                intent.Measure = date;
+                intent.Aggregate = intent.WhenLatest ? Aggregate.Max : Aggregate.Min;
+                intent.DateColumn = null;
+                intent.Entity ??= date.Table;
+                intent.Groups.RemoveAll(g => g.Table == date.Table);
+                intent.Limit = null;
+                intent.ExplicitOrder = false;
+            }
+        }
+
+        // "Which authors have more than 5 books?", "cities with more than 2000 visitors": a condition on a per-entity
+        // figure becomes a grouping with HAVING, unless the question counts the entities ("how many members have ...").
+        var subject = intent.Groups.Count == 1 && !intent.Groups[0].IsTime ? intent.Groups[0]
+            : intent.Entity is { } e ? new Grouping(null, e, null)
+            : intent.ListColumns.Count > 0 ? new Grouping(intent.ListColumns[0], null, null) : null;
+        var countsEntities = intent.Aggregate is Aggregate.Count or Aggregate.CountDistinct && intent.Groups.Count == 0 && intent.Measure is null;
+        for (var i = 0; i < intent.Comparisons.Count && subject is not null && !countsEntities; i++)
+        {
+            var c = intent.Comparisons[i];
+            var subjectTable = subject.Table ?? subject.Column?.Table;
+            var perEntity = c.CountOf is not null || (c.Column is { IsMeasure: true } && c.Column.Table != subjectTable && intent.Measure is null);
+            if (!perEntity) continue;
+            intent.Groups = [subject];
+            if (c.CountOf is { } counted)
+            {
+                intent.Entity = counted;
+                intent.Measure = null;
+                intent.Aggregate = Aggregate.Count;
+            }
+            else
+            {
+                intent.Measure = c.Column;
+                intent.Entity = null;
+                intent.Aggregate = c.Column!.IsNonAdditive ? Aggregate.Average : Aggregate.Sum;
+            }
+            intent.Comparisons[i] = c with { OnAggregate = true };
+            intent.ListRows = false;
+            intent.ListColumns.Clear();
+            break;
+        }
+
+        // "the longest book in each genre": the maximum per genre, not one book overall.
+        if (intent.Limit is not null && intent.Measure is { } ranked && intent.Groups.Count >= 2
+            && intent.Groups.FirstOrDefault(g => g.Table == ranked.Table) is { } rankedRows && intent.Groups.Any(g => g != rankedRows && !g.IsTime))
+        {
+            intent.Groups.Remove(rankedRows);
+            intent.Aggregate = intent.Ascending ? Aggregate.Min : Aggregate.Max;
+            intent.Limit = null;
+            intent.ExplicitOrder = false;
+        }
+
+        // "average order value", "average revenue per branch", "revenue per member for each city": a total divided by a count of rows.
+        var perGroup = intent.Groups.FirstOrDefault(g => g.Table is { Key: not null } t && t != intent.Measure?.Table
+            && (intent.Aggregate == Aggregate.Average || g.Per && intent.Groups.Count >= 2 && intent.Aggregate is Aggregate.Sum or Aggregate.None));
+        if (intent.Measure is { IsNonAdditive: false } or null && perGroup is not null)
+        {
+            intent.PerEntity = perGroup.Table;
+            intent.Groups.Remove(perGroup);
+        }
+        else if (intent.Aggregate == Aggregate.Average && intent.Measure is null && intent.Entity is { Key: not null } averaged && intent.Groups.All(g => g.Table != averaged))
+        {
+            intent.PerEntity = averaged;
+        }
+        if (intent.PerEntity is { } per)
+        {
+            intent.Measure ??= per.Edges.Where(e => !e.Edge.ManyToOne).SelectMany(e => e.Other.Columns)
+                .Where(c => c.IsMeasure && !c.IsNonAdditive && !c.IsCountLike)
+                .OrderByDescending(c => c.Table.Info.RowEstimate).FirstOrDefault();
+            if (intent.Measure is null) intent.PerEntity = null;
+            else
+            {
+                intent.Aggregate = Aggregate.Sum;
+                intent.Entity = null;
+            }
+        }
+
+        // "average pages per book" averages over the rows themselves: grouping by the measure's own rows would average single values.
+        if (intent.Aggregate == Aggregate.Average && intent.Measure is not null)
+            intent.Groups.RemoveAll(g => g.Table == intent.Measure.Table);
+
+        if (intent.Measure is null && intent.Entity is null && intent.WantsList && intent.Groups.All(g => g.Column is { IsDimension: true } && !g.IsTime)
+            && intent.Groups.Count + intent.ListColumns.Count > 0)
+        {
+            // "List all author names": the rows of the named columns.
+            intent.ListColumns.AddRange(intent.Groups.Select(g => g.Column!));
+            intent.Entity = intent.ListColumns[0].Table;
+            intent.Groups.Clear();
+        }
 
         if (intent.Aggregate == Aggregate.Count && intent.Measure is { IsCountLike: true } && intent.Entity is null)
             intent.Aggregate = Aggregate.Sum;

@@ -61,7 +61,10 @@ internal sealed partial class QuestionParser(CatalogIndex index)
         for (var n = Math.Min(index.MaxValueWords, remaining); n >= 1 && values is null; n--)
         {
             var refs = new List<ValueRef>();
-            foreach (var key in new[] { Raw(tokens, i, n), Stems(tokens, i, n) })
+            // Plural forms match values ("novel" → Novels), but not across a leading function word ("in shops" is not 'in-shop').
+            var keys = n > 1 && (Lexicon.Stopwords.Contains(tokens[i].Text) || Lexicon.Cues.ContainsKey(tokens[i].Text))
+                ? new[] { Raw(tokens, i, n) } : [Raw(tokens, i, n), Stems(tokens, i, n)];
+            foreach (var key in keys)
                 if (index.Values.TryGetValue(key, out var list)) refs.AddRange(list);
             if (n == 1)
                 foreach (var synonym in SynonymsOf(tokens[i]))

@@ -7,6 +7,8 @@ namespace NlAnalytics.Core.Offline;
 internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts);
 
 /// <summary>
+/// Numbers are left unrounded: the result grid and charts format them, and a rounded share would no
+/// longer equal the exact figure a reviewer or a benchmark computes.
 /// Turns a <see cref="QueryIntent"/> into one PostgreSQL SELECT: picks the base table, resolves values
 /// and the date column relative to it, joins along the shortest foreign-key paths, and aggregates.
 /// </summary>
@@ -17,29 +19,51 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
     private readonly List<JoinEdge> _joins = [];
     private readonly List<TableNode> _joined = [];
     private readonly List<string> _doubts = [];
+    private bool _disconnected;
     private double _confidence = 0.92;
 
     public ComposedQuery Compose(QueryIntent intent)
     {
         _doubts.AddRange(intent.Doubts);
-        var baseTable = intent.Measure?.Table ?? intent.Entity ?? intent.Values.FirstOrDefault()?.Refs[0].Column.Table
-            ?? intent.Groups.Select(g => g.Table ?? g.Column?.Table).FirstOrDefault(t => t is not null);
-        if (baseTable is null) return Decline("I could not tell what to count or measure");
-        if (intent.Measure is null && intent.Entity is null)
+        var baseTable = intent.Measure?.Table ?? intent.Entity;
+        if (baseTable is null)
         {
-            _doubts.Add($"nothing named what to count, so counting {baseTable.Noun}");
-            _confidence -= 0.25;
+            // Nothing named what to count: the table the question's values and words point at most.
+            var mentioned = intent.Values.Concat(new[] { intent.ShareOf, intent.RatioOf, intent.RatioTo }.OfType<ValueMention>()).SelectMany(v => v.Refs.Select(r => r.Column.Table))
+                .Concat(intent.ContextTables).Concat(intent.Groups.Select(g => g.Table ?? g.Column?.Table).OfType<TableNode>())
+                .GroupBy(t => t).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key.PreCounted is not null).ThenByDescending(g => g.Key.Info.RowEstimate)
+                .Select(g => g.Key).ToList();
+            baseTable = mentioned.FirstOrDefault();
+            if (baseTable is null) return Decline("I could not tell what to count or measure");
+            if (baseTable.PreCounted is { } counts && intent.Aggregate is Aggregate.None or Aggregate.Count)
+            {
+                intent.Measure = counts;
+                intent.Aggregate = Aggregate.Sum;
+            }
+            else
+            {
+                _doubts.Add($"nothing named what to count, so counting {baseTable.Noun}");
+                _confidence -= 0.25;
+            }
+        }
+        else if (intent.Measure is null && intent.Aggregate is Aggregate.Count or Aggregate.CountDistinct && intent.Entity is { } counted
+            && intent.ContextTables.FirstOrDefault(t => t != counted && counted.Key is not null && index.PathTo([t], counted) is not null) is { } facts)
+        {
+            // "members who borrowed last month": count distinct members over the loans.
+            baseTable = facts;
+            intent.Aggregate = Aggregate.CountDistinct;
         }
         _joined.Add(baseTable);
+        if (intent.Entity is { } entityTable && entityTable != baseTable) Require(entityTable);
 
-        intent.Groups = intent.Groups.Select(g => g.Column is { } c && index.PathTo(_joined, c.Table) is null && Twin(c) is { } twin ? g with { Column = twin } : g).ToList();
+        intent.Groups = intent.Groups.Select(g => g.Column is { } c && !g.Qualified && Twin(c) is { } twin && index.Distance(_joined, twin.Table) + 0.5 < index.Distance(_joined, c.Table) ? g with { Column = twin } : g).ToList();
         if (intent.TopRestriction is { } top && top.Group.Column is { } rc && index.PathTo(_joined, rc.Table) is null && Twin(rc) is { } rtwin)
             intent.TopRestriction = (top.Group with { Column = rtwin }, top.N);
         foreach (var group in intent.Groups.Where(g => !g.IsTime || g.Column is not null)) Require((group.Table ?? group.Column!.Table));
         var filters = ResolveValues(intent.Values);
         if (filters is null) return Decline("a value in the question is not reachable from the tables involved");
         foreach (var f in filters) Require(f.Column.Table);
-        foreach (var c in intent.Comparisons.Where(c => !IsAggregateComparison(intent, c))) Require(c.Column.Table);
+        foreach (var c in intent.Comparisons.Where(c => !IsAggregateComparison(intent, c))) Require(c.CountOf ?? c.Column!.Table);
         ValueRef? share = intent.ShareOf is null ? null : ResolveOne(intent.ShareOf);
         ValueRef? ratioOf = intent.RatioOf is null ? null : ResolveOne(intent.RatioOf);
         ValueRef? ratioTo = intent.RatioTo is null ? null : ResolveOne(intent.RatioTo);
@@ -53,8 +77,9 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             if (dateColumn is null) return Decline("the question mentions time but no date or year column is reachable");
             Require(dateColumn.Table);
         }
-        if (_joined.Contains(null!)) return Decline("the tables involved are not connected by foreign keys");
+        if (_disconnected) return Decline("the tables involved are not connected by foreign keys");
 
+        if (intent.PerEntity is { } perEntity) Require(perEntity);
         var fanOut = _joins.Any(e => !e.ManyToOne);
         var measure = MeasureExpression(intent, baseTable, fanOut);
         if (measure is null) return Decline("I could not find a numeric column to aggregate");
@@ -81,22 +106,31 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var having = new List<string>();
         foreach (var comparison in intent.Comparisons)
         {
+            if (comparison.OnAggregate)
+            {
+                var expr = comparison.CountOf is not null || comparison.Column is null ? measureSql
+                    : comparison.Column == intent.Measure ? measureSql
+                    : $"{(comparison.Column.IsNonAdditive ? "AVG" : "SUM")}({Col(comparison.Column)})";
+                having.Add(Compare(expr, comparison));
+                whereWords.Add($"{(comparison.CountOf is { } t ? $"number of {t.Noun}" : $"total {comparison.Column!.Name}")} {Words(comparison)}");
+                continue;
+            }
             if (IsAggregateComparison(intent, comparison))
             {
                 var entity = intent.Entity!;
                 if (entity.Key is null) return Decline($"{entity.Noun} has no single-column primary key to compare totals per row");
                 var sub = new SqlComposer(index, hintedTables);
                 sub._joined.Add(entity);
-                sub.Require(comparison.Column.Table);
-                if (sub._joined.Contains(null!)) return Decline("the tables involved are not connected by foreign keys");
-                var agg = comparison.Column.IsNonAdditive ? "AVG" : "SUM";
-                where.Add($"{Col(entity.Key)} IN (SELECT {sub.Col(entity.Key)} FROM {sub.FromClause()} GROUP BY {sub.Col(entity.Key)} HAVING {Compare($"{agg}({sub.Col(comparison.Column)})", comparison)})");
-                whereWords.Add($"{agg.ToLowerInvariant()} of {comparison.Column.Name} per {entity.Singular} {Words(comparison)}");
+                sub.Require(comparison.CountOf ?? comparison.Column!.Table);
+                if (sub._disconnected) return Decline("the tables involved are not connected by foreign keys");
+                var agg = comparison.CountOf is not null ? "COUNT(*)" : $"{(comparison.Column!.IsNonAdditive ? "AVG" : "SUM")}({sub.Col(comparison.Column)})";
+                where.Add($"{Col(entity.Key)} IN (SELECT {sub.Col(entity.Key)} FROM {sub.FromClause()} GROUP BY {sub.Col(entity.Key)} HAVING {Compare(agg, comparison)})");
+                whereWords.Add($"{(comparison.CountOf is { } t ? $"number of {t.Noun}" : $"{agg.ToLowerInvariant()} of {comparison.Column!.Name}")} per {entity.Singular} {Words(comparison)}");
             }
-            else
+            else if (comparison.Column is { } compared)
             {
-                where.Add(Compare(Col(comparison.Column), comparison));
-                whereWords.Add($"{comparison.Column.Name} {Words(comparison)}");
+                where.Add(Compare(Col(compared), comparison));
+                whereWords.Add($"{compared.Name} {Words(comparison)}");
             }
         }
         if (intent.Time is not null && dateColumn is not null)
@@ -105,6 +139,22 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             if (time is null) return Decline($"'{dateColumn.Name}' holds whole years, so it cannot answer about months, quarters or days");
             where.Add(time.Value.Sql);
             whereWords.Add(time.Value.Words);
+        }
+        foreach (var absent in intent.Without)
+        {
+            // A nullable key pointing at the table ("not linked to any campaign") or no referencing row ("members without loans").
+            var edge = _joined.SelectMany(t => t.Edges).FirstOrDefault(e => e.Other == absent).Edge;
+            if (edge is null)
+            {
+                _doubts.Add($"I could not tell how rows relate to {absent.Noun}");
+                _confidence = Math.Min(_confidence, 0.5);
+                continue;
+            }
+            if (edge.ManyToOne)
+                where.Add(string.Join(" AND ", edge.FromColumns.Select(c => $"{edge.From.Alias}.{SqlText.Ident(c)} IS NULL")));
+            else
+                where.Add($"NOT EXISTS (SELECT 1 FROM {TableName(absent)} AS x WHERE {string.Join(" AND ", edge.ToColumns.Zip(edge.FromColumns, (t, f) => $"x.{SqlText.Ident(t)} = {edge.From.Alias}.{SqlText.Ident(f)}"))})");
+            whereWords.Add($"without {absent.Noun}");
         }
         if (intent.TopRestriction is { } restriction)
         {
@@ -123,6 +173,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var order = new List<string>();
         var groupWords = new List<string>();
         var timeAliases = new List<string>();
+        var timeExpressions = new List<string>();
         foreach (var group in intent.Groups)
         {
             if (group.IsTime)
@@ -132,6 +183,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 select.Add($"{expr} AS {alias}");
                 groupBy.Add(expr);
                 timeAliases.Add(alias);
+                timeExpressions.Add(expr);
                 groupWords.Add(alias);
             }
             else if (group.Table is { } table)
@@ -139,9 +191,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 var label = table.Label ?? table.Key;
                 if (label is null) return Decline($"{table.Noun} has nothing to label its rows with");
                 var alias = SqlText.Alias(table.Singular);
-                select.Add($"{Col(label)} AS {alias}");
-                if (table.Key is not null && table.Key != label) groupBy.Add(Col(table.Key));
-                groupBy.Add(Col(label));
+                // A readable code that is the key ("FR") is shown next to the name: people know rows by either.
+                if (table.Key is { Info.IsText: true } code && code != label) select.Add($"{Col(code)} AS {SqlText.Alias(code.Name)}");
+                // People are named in parts (first_name, last_name): show every name column, not just the first.
+                var names = table.Columns.Where(c => c.Info.IsText && !c.IsKey && c.Name.EndsWith("name", StringComparison.OrdinalIgnoreCase)).Take(3).ToList();
+                if (names.Count < 2 || !names.Contains(label)) names = [label];
+                foreach (var name in names)
+                {
+                    select.Add(name == label ? $"{Col(label)} AS {alias}" : $"{Col(name)} AS {SqlText.Alias(name.Name)}");
+                    groupBy.Add(Col(name));
+                }
+                if (table.Key is not null && !names.Contains(table.Key)) groupBy.Insert(groupBy.Count - names.Count, Col(table.Key));
                 groupWords.Add(table.Singular);
             }
             else
@@ -158,27 +218,58 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         {
             var cond = Condition(share, intent.ShareOf!.Negated);
             measureSelect = intent.Aggregate is Aggregate.Sum && intent.Measure is not null
-                ? $"ROUND(100.0 * SUM(CASE WHEN {cond} THEN {Col(intent.Measure)} ELSE 0 END) / NULLIF(SUM({Col(intent.Measure)}), 0), 1) AS share_pct"
-                : $"ROUND(100.0 * SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0), 1) AS share_pct";
+                ? $"100.0 * SUM(CASE WHEN {cond} THEN {Col(intent.Measure)} ELSE 0 END) / NULLIF(SUM({Col(intent.Measure)}), 0) AS share_pct"
+                : $"100.0 * SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0) AS share_pct";
             measureAlias = "share_pct";
             measureWords = $"share (%) of {measureWords} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
         }
         else if (ratioOf is not null && ratioTo is not null)
         {
             var m = intent.Measure is not null && intent.Aggregate == Aggregate.Sum ? Col(intent.Measure) : "1";
-            measureSelect = $"ROUND(SUM(CASE WHEN {Condition(ratioOf, false)} THEN {m} ELSE 0 END)::numeric / NULLIF(SUM(CASE WHEN {Condition(ratioTo, false)} THEN {m} ELSE 0 END), 0), 2) AS ratio";
+            measureSelect = $"SUM(CASE WHEN {Condition(ratioOf, false)} THEN {m} ELSE 0 END)::numeric / NULLIF(SUM(CASE WHEN {Condition(ratioTo, false)} THEN {m} ELSE 0 END), 0) AS ratio";
             measureAlias = "ratio";
             measureWords = $"ratio of {measureWords} where {ratioOf.Column.Name} = {SqlText.Literal(ratioOf.Value)} to {ratioTo.Column.Name} = {SqlText.Literal(ratioTo.Value)}";
         }
         else if (intent.ShareOfTotal && intent.Groups.Count > 0)
         {
-            measureSelect = $"{measureSql} AS {measureAlias}, ROUND(100.0 * {measureSql} / NULLIF(SUM({measureSql}) OVER (), 0), 1) AS share_pct";
+            measureSelect = $"{measureSql} AS {measureAlias}, 100.0 * {measureSql} / NULLIF(SUM({measureSql}) OVER (), 0) AS share_pct";
             measureWords = $"{measureWords} and each one's share (%) of the total";
             measureAlias = "share_pct";
         }
         else
         {
             measureSelect = intent.ListRows ? "" : $"{measureSql} AS {measureAlias}";
+            if (timeExpressions.Count == 1 && intent.Groups.Count == 1 && !intent.ListRows)
+            {
+                var over = $"OVER (ORDER BY {timeExpressions[0]})";
+                if (intent.Cumulative)
+                {
+                    measureSelect += $", SUM({measureSql}) {over} AS cumulative";
+                    measureWords = $"{measureWords} with its running total";
+                }
+                if (intent.WantsGrowth && intent.Growth is null)
+                {
+                    // Period over period: the change and the change in percent of the previous period.
+                    measureSelect += $", {measureSql} - LAG({measureSql}) {over} AS change, 100.0 * ({measureSql} - LAG({measureSql}) {over}) / NULLIF(LAG({measureSql}) {over}, 0) AS growth_pct";
+                    measureWords = $"{measureWords} with its change from the previous period";
+                    intent.WantsGrowth = false;
+                }
+            }
+        }
+        if (intent.WantsGrowth && intent.Growth is null)
+        {
+            _doubts.Add("a change or growth was asked for, but I found no two periods to compare");
+            _confidence = Math.Min(_confidence, 0.5);
+        }
+        if (intent.Cumulative && timeExpressions.Count != 1)
+        {
+            _doubts.Add("a running total needs exactly one time axis");
+            _confidence = Math.Min(_confidence, 0.5);
+        }
+        if (intent.ShareOfTotal && intent.Groups.Count == 0 && share is null && intent.Growth is null)
+        {
+            _doubts.Add("a percentage was asked for, but I found nothing to divide");
+            _confidence = Math.Min(_confidence, 0.5);
         }
 
         var sql = new StringBuilder();
@@ -187,12 +278,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             var table = baseTable;
             var columns = table.Columns.Where(c => !c.IsKey || c == table.Label).Take(8).Select(c => Col(c)).ToList();
             if (table.Label is not null && !columns.Contains(Col(table.Label))) columns.Insert(0, Col(table.Label));
+            foreach (var named in intent.ListColumns.Where(c => c.Table != table && index.PathTo(_joined, c.Table) is not null).Reverse())
+            {
+                Require(named.Table);
+                columns.Add(Col(named));
+            }
             sql.Append("SELECT ").Append(string.Join(", ", columns));
             if (fanOut) sql.Insert(7, "DISTINCT ");
             sql.Append("\nFROM ").Append(FromClause());
             if (where.Count > 0) sql.Append("\nWHERE ").Append(string.Join("\n  AND ", where));
             var orderBy = table.Label is not null ? Col(table.Label) : "1";
-            if (intent.Comparisons.Count > 0 && !IsAggregateComparison(intent, intent.Comparisons[0])) orderBy = $"{Col(intent.Comparisons[0].Column)} DESC";
+            if (intent.Comparisons.FirstOrDefault(c => c.Column is not null && columns.Contains(Col(c.Column))) is { Column: { } ordered }) orderBy = $"{Col(ordered)} DESC";
             sql.Append("\nORDER BY ").Append(orderBy).Append("\nLIMIT ").Append(intent.Limit ?? 200);
             var listWords = $"Listing {table.Noun}" + (whereWords.Count > 0 ? " where " + string.Join(" and ", whereWords) : "");
             return Done(sql.ToString(), listWords, intent.Chart ?? "table");
@@ -215,10 +311,11 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             if (intent.Limit is { } limit)
             {
                 sql.Append("\nLIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
-                if (timeAliases.Count > 0 && intent.Groups.Count > timeAliases.Count)
+                if (intent.Groups.Count > 1)
                 {
-                    _doubts.Add("the limit applies to all rows, not per period");
-                    _confidence -= 0.15;
+                    // Top N within each group is not something this writer composes; say so rather than answer confidently.
+                    _doubts.Add("the limit applies to all rows, not within each group");
+                    _confidence = Math.Min(_confidence - 0.15, 0.5);
                 }
             }
         }
@@ -248,7 +345,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         {
             Aggregate.Count when fanOut && baseTable.Key is not null => $"COUNT(DISTINCT {Col(baseTable.Key)}) FILTER (WHERE {cond})",
             Aggregate.Count or Aggregate.CountDistinct when intent.Measure is null => $"COUNT(*) FILTER (WHERE {cond})",
-            Aggregate.Average => $"ROUND(AVG({Col(intent.Measure!)}) FILTER (WHERE {cond}), 2)",
+            Aggregate.Average => $"AVG({Col(intent.Measure!)}) FILTER (WHERE {cond})",
             Aggregate.Min => $"MIN({Col(intent.Measure!)}) FILTER (WHERE {cond})",
             Aggregate.Max => $"MAX({Col(intent.Measure!)}) FILTER (WHERE {cond})",
             _ when intent.Measure is not null => $"SUM({Col(intent.Measure)}) FILTER (WHERE {cond})",
@@ -262,6 +359,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         {
             var col = group.Table is { } t ? t.Label ?? t.Key : group.Column;
             if (col is null) continue;
+            if (group.Table?.Key is { Info.IsText: true } code && code != col) select.Add($"{Col(code)} AS {SqlText.Alias(code.Name)}");
             select.Add($"{Col(col)} AS {SqlText.Alias(group.Table?.Singular ?? col.Name)}");
             if (group.Table?.Key is { } key && key != col) groupBy.Add(Col(key));
             groupBy.Add(Col(col));
@@ -270,11 +368,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var toAlias = SqlText.Alias($"value {growth.To}");
         select.Add($"{a} AS {fromAlias}");
         select.Add($"{b} AS {toAlias}");
-        select.Add($"ROUND(100.0 * ({b} - {a}) / NULLIF({a}, 0), 1) AS growth_pct");
+        select.Add($"{b} - {a} AS change");
+        select.Add($"100.0 * ({b} - {a}) / NULLIF({a}, 0) AS growth_pct");
         var sql = new StringBuilder("SELECT ").Append(string.Join(", ", select)).Append("\nFROM ").Append(FromClause());
         var all = new List<string>(where) { $"({first.Value.Sql} OR {second.Value.Sql})" };
         sql.Append("\nWHERE ").Append(string.Join("\n  AND ", all));
-        if (groupBy.Count > 0) sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy)).Append("\nORDER BY growth_pct DESC NULLS LAST");
+        if (groupBy.Count > 0)
+        {
+            // "which grew the most" ranks by the absolute change; otherwise by the rate.
+            sql.Append("\nGROUP BY ").Append(string.Join(", ", groupBy))
+               .Append(intent.Limit is null ? "\nORDER BY growth_pct DESC NULLS LAST" : $"\nORDER BY change {(intent.Ascending ? "ASC" : "DESC")} NULLS LAST\nLIMIT {intent.Limit}");
+        }
         var words = $"Growth of {measureWords} from {growth.From} to {growth.To} (on {dateColumn.Name})" + (whereWords.Count > 0 ? " where " + string.Join(" and ", whereWords) : "");
         return Done(sql.ToString(), words, intent.Chart ?? (groupBy.Count > 0 ? "bar" : "table"));
     }
@@ -308,7 +412,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
 
     // A comparison on a measure of another table ("branches with revenue over 1M") compares a per-entity total, not single rows.
     private static bool IsAggregateComparison(QueryIntent intent, Comparison comparison) =>
-        intent.Entity is { } entity && comparison.Column.Table != entity && comparison.Column.IsMeasure && intent.Measure is null;
+        !comparison.OnAggregate && intent.Entity is { } entity && intent.Measure is null
+        && (comparison.CountOf is not null || comparison.Column!.Table != entity && comparison.Column.IsMeasure);
 
     private static string Compare(string expr, Comparison c) => c.Op switch
     {
@@ -338,6 +443,9 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             case Aggregate.Count or Aggregate.None when m is null:
             {
                 var table = intent.Entity ?? baseTable;
+                // Rows that already hold counts ("number of visitors per year and city"): counting them means summing the count.
+                if (table.PreCounted is { } preCounted && !fanOut)
+                    return ($"SUM({Col(preCounted)})", SqlText.Alias(preCounted.Name), $"Counting {preCounted.Name} (sum of {table.Info.Name}.{preCounted.Name})");
                 if (fanOut && table.Key is not null)
                     return ($"COUNT(DISTINCT {Col(table.Key)})", SqlText.Alias($"{table.Noun} count"), $"Counting {table.Noun}");
                 if (fanOut)
@@ -360,6 +468,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 return ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})");
         }
         if (m is null) return null;
+        if (intent.PerEntity is { Key: { } perKey } per)
+            return ($"SUM({Col(m)})::numeric / NULLIF(COUNT(DISTINCT {Col(perKey)}), 0)", SqlText.Alias($"{m.Name} per {per.Singular}"), $"Total {m.Name} per {per.Singular} (sum divided by the number of {per.Noun})");
         if (fanOut)
         {
             _doubts.Add($"{m.Name} may be repeated by a one-to-many join");
@@ -368,7 +478,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         return intent.Aggregate switch
         {
             Aggregate.Sum when m.IsCountLike => ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})"),
-            Aggregate.Average => ($"ROUND(AVG({Col(m)}), 2)", SqlText.Alias($"average {m.Name}"), $"Average {m.Name}"),
+            Aggregate.Average => ($"AVG({Col(m)})", SqlText.Alias($"average {m.Name}"), $"Average {m.Name}"),
             Aggregate.Min => ($"MIN({Col(m)})", SqlText.Alias($"min {m.Name}"), $"Minimum {m.Name}"),
             Aggregate.Max => ($"MAX({Col(m)})", SqlText.Alias($"max {m.Name}"), $"Maximum {m.Name}"),
             _ => ($"SUM({Col(m)})", SqlText.Alias($"total {m.Name}"), $"Total {m.Name} ({m.Table.Info.Name})"),
@@ -436,7 +546,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var candidates = new List<(ColumnNode Column, double Score)>();
         foreach (var table in index.Tables)
         {
-            var distance = index.Distance(_joined, table);
+            // Distance from the base table, not from whatever a filter joined in: a filter on books must not date loans by publication.
+            var distance = index.Distance([baseTable], table);
             if (distance > 4) continue;
             foreach (var column in table.Columns.Where(c => c.IsDate || c.IsYear))
             {
@@ -444,6 +555,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 if (column.NameStems.Any(s => UnlikelyDateWords.Any(u => s.StartsWith(u, StringComparison.Ordinal)))) score += 5;
                 if (column.IsYear) score += wantsFineGrain ? 30 : 0.5;
                 if (!column.Info.IsNullable) score -= 0.2;
+                // Events live in the big tables; dates in small ones (opened, launched, born) describe things.
+                score -= Math.Log10(Math.Max(1, table.Info.RowEstimate) + 1) * 0.3;
                 if (hintedTables.Contains(table.Info.QualifiedName)) score -= 0.1;
                 candidates.Add((column, score));
             }
@@ -544,7 +657,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var path = index.PathTo(_joined, table);
         if (path is null)
         {
-            _joined.Add(null!);
+            _disconnected = true;
             return;
         }
         foreach (var edge in path)

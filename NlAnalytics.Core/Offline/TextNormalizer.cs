@@ -91,7 +91,13 @@ internal static class TextNormalizer
         if (word.EndsWith("sses", StringComparison.Ordinal) || word.EndsWith("shes", StringComparison.Ordinal) || word.EndsWith("ches", StringComparison.Ordinal) || word.EndsWith("xes", StringComparison.Ordinal))
             return word[..^2];
         if (word.EndsWith("ing", StringComparison.Ordinal) && word.Length > 6) return word[..^3];
-        if (word.EndsWith("ed", StringComparison.Ordinal) && word.Length > 5 && !word.EndsWith("eed", StringComparison.Ordinal)) return word[..^2];
+        if (word.EndsWith("ed", StringComparison.Ordinal) && word.Length > 5 && !word.EndsWith("eed", StringComparison.Ordinal))
+        {
+            // "priced" → price, "closed" → close, but "passed" → pass and "streamed" → stream.
+            var before = word[^3];
+            var silentE = before is 'c' or 'v' or 'z' or 'u' || (before == 's' && "aeiou".Contains(word[^4]));
+            return silentE ? word[..^1] : word[..^2];
+        }
         if (word.EndsWith("aux", StringComparison.Ordinal) && word.Length > 4) return word[..^3] + "al";
         if (word[^1] == 's' && word[^2] != 's' && word[^2] != 'u' && word[^2] != 'i') return word[..^1];
         if (word[^1] == 'x' && word[^2] == 'u' && word.Length > 4) return word[..^1];

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Retrieval;
 
@@ -23,7 +24,15 @@ public sealed record RetrievalBenchmarkRequest
     public int Seed { get; init; } = 20261121;
 }
 
-public sealed record BenchmarkQuestion(string Question, string Sql);
+/// <summary>
+/// A benchmark line. <see cref="RetrievalText"/> is what retrieval sees: for a follow-up ("and last
+/// year?") the earlier questions of its chain come first, standing in for the standalone question the
+/// analyst rewrites before retrieving.
+/// </summary>
+public sealed record BenchmarkQuestion(string Question, string Sql, string? Id = null, string? FollowupOf = null, string? RetrievalText = null)
+{
+    public bool IsFollowup => FollowupOf is not null;
+}
 
 /// <summary>One question: the tables its reference SQL reads, the ones retrieved, and the share found (null with <see cref="Error"/> when the SQL could not be planned).</summary>
 public sealed record QuestionRecall(string Question, IReadOnlyList<string> Gold, IReadOnlyList<RetrievedTableSummary> Retrieved, double? Recall, int PromptTokens, string? Error = null)
@@ -137,6 +146,7 @@ public sealed partial class RetrievalBenchmark(
     public static async Task<IReadOnlyList<BenchmarkQuestion>> LoadQuestionsAsync(string path, CancellationToken cancellationToken)
     {
         var questions = new List<BenchmarkQuestion>();
+        var byId = new Dictionary<string, BenchmarkQuestion>(StringComparer.Ordinal);
         var lineNumber = 0;
         foreach (var line in await File.ReadAllLinesAsync(path, cancellationToken))
         {
@@ -147,7 +157,19 @@ public sealed partial class RetrievalBenchmark(
             var root = document.RootElement;
             if (!root.TryGetProperty("question", out var question) || !root.TryGetProperty("sql", out var sql))
                 throw new FormatException($"{path}:{lineNumber}: each line needs \"question\" and \"sql\".");
-            questions.Add(new BenchmarkQuestion(question.GetString()!, sql.GetString()!));
+            var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
+            var followupOf = root.TryGetProperty("followup_of", out var parentElement) ? parentElement.GetString() : null;
+            var text = question.GetString()!;
+            if (followupOf is not null)
+            {
+                if (!byId.TryGetValue(followupOf, out var parent))
+                    throw new FormatException($"{path}:{lineNumber}: followup_of \"{followupOf}\" must name an earlier line.");
+                text = $"{parent.RetrievalText} {text}";
+            }
+            var item = new BenchmarkQuestion(question.GetString()!, sql.GetString()!, id, followupOf, text);
+            if (id is not null)
+                byId[id] = item;
+            questions.Add(item);
         }
         return questions;
     }
@@ -171,9 +193,9 @@ public sealed partial class RetrievalBenchmark(
                 items.Add(new QuestionRecall(question.Question, [], [], null, 0, ex.MessageText));
                 continue;
             }
-            var result = await retriever.RetrieveAsync(catalog, question.Question, topK, cancellationToken);
+            var result = await retriever.RetrieveAsync(catalog, question.RetrievalText ?? question.Question, topK, cancellationToken);
             var found = gold.Count(g => result.Tables.Any(t => string.Equals(t.QualifiedName, g, StringComparison.OrdinalIgnoreCase)));
-            items.Add(new QuestionRecall(question.Question, gold,
+            items.Add(new QuestionRecall(question.RetrievalText ?? question.Question, gold,
                 [.. result.Tables.Select(t => new RetrievedTableSummary(t.QualifiedName, t.Score, t.Reason))],
                 gold.Count == 0 ? 1 : (double)found / gold.Count,
                 SchemaPromptBuilder.EstimateTokens(result.SchemaPrompt)));
@@ -181,7 +203,7 @@ public sealed partial class RetrievalBenchmark(
 
         var planned = items.Where(i => i.Recall is not null).ToList();
         var whole = prompts.Measure(catalog, "").WholeSchemaTokens;
-        return new RecallReport(source.Name, topK, embeddings is not null, items.Count, planned.Count,
+        return new RecallReport(source.Name, topK, embeddings is { IsConfigured: true }, items.Count, planned.Count,
             planned.Count == 0 ? 0 : planned.Average(i => i.Recall!.Value),
             planned.Count == 0 ? 0 : planned.Count(i => i.Recall >= 1) / (double)planned.Count,
             whole,

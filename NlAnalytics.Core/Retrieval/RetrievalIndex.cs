@@ -1,4 +1,5 @@
 using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Retrieval;
 
@@ -60,7 +61,7 @@ internal sealed class RetrievalIndex
     public string[] EmbeddingTexts { get; }
 
     private readonly Lock _embeddingGate = new();
-    private (string Model, Task<float[][]> Vectors)? _embeddings;
+    private (IEmbeddingProvider Provider, Task<float[][]> Vectors)? _embeddings;
 
     public RetrievalIndex(DatabaseCatalog catalog, IReadOnlyDictionary<string, string>? descriptions)
     {
@@ -160,32 +161,25 @@ internal sealed class RetrievalIndex
         return null;
     }
 
-    /// <summary>Table vectors for one model, computed once and shared; a failed attempt is forgotten so the next query retries.</summary>
-    public Task<float[][]> EmbeddingsAsync(IEmbeddingProvider provider, int batchSize, CancellationToken cancellationToken)
+    /// <summary>Table vectors from one provider, computed once and shared; a failed attempt is forgotten so the next query retries.</summary>
+    public Task<float[][]> EmbeddingsAsync(IEmbeddingProvider provider, CancellationToken cancellationToken)
     {
         lock (_embeddingGate)
         {
-            if (_embeddings is { } existing && existing.Model == provider.Model && !existing.Vectors.IsFaulted && !existing.Vectors.IsCanceled)
+            if (_embeddings is { } existing && ReferenceEquals(existing.Provider, provider) && !existing.Vectors.IsFaulted && !existing.Vectors.IsCanceled)
                 return existing.Vectors.WaitAsync(cancellationToken);
-            var vectors = EmbedTablesAsync(provider, batchSize, cancellationToken);
-            _embeddings = (provider.Model, vectors);
+            var vectors = EmbedTablesAsync(provider, cancellationToken);
+            _embeddings = (provider, vectors);
             return vectors;
         }
     }
 
-    private async Task<float[][]> EmbedTablesAsync(IEmbeddingProvider provider, int batchSize, CancellationToken cancellationToken)
+    private async Task<float[][]> EmbedTablesAsync(IEmbeddingProvider provider, CancellationToken cancellationToken)
     {
-        var vectors = new float[EmbeddingTexts.Length][];
-        for (var start = 0; start < EmbeddingTexts.Length; start += batchSize)
-        {
-            var batch = EmbeddingTexts.Skip(start).Take(batchSize).ToArray();
-            var embedded = await provider.EmbedAsync(batch, cancellationToken);
-            if (embedded.Count != batch.Length)
-                throw new InvalidOperationException($"The embedding provider returned {embedded.Count} vectors for {batch.Length} texts.");
-            for (var i = 0; i < batch.Length; i++)
-                vectors[start + i] = Normalize(embedded[i]);
-        }
-        return vectors;
+        var embedded = await provider.EmbedAsync(EmbeddingTexts, cancellationToken);
+        if (embedded.Count != EmbeddingTexts.Length)
+            throw new InvalidOperationException($"The embedding provider returned {embedded.Count} vectors for {EmbeddingTexts.Length} tables.");
+        return [.. embedded.Select(Normalize)];
     }
 
     public static float[] Normalize(float[] vector)

@@ -13,10 +13,6 @@ public sealed class RetrievalOptions
     /// </summary>
     public Dictionary<string, Dictionary<string, string>> Descriptions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Tables whose text is embedded per request to the embedding provider.</summary>
-    [Range(1, 2048)]
-    public int EmbeddingBatchSize { get; set; } = 128;
-
     /// <summary>How many of the closest tables by embedding take part in rank fusion.</summary>
     [Range(1, 1000)]
     public int DenseCandidates { get; set; } = 50;

@@ -7,7 +7,7 @@ public static class RetrievalServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ISchemaRetriever"/>, the prompt builder and the retrieval benchmark. Dense
-    /// retrieval switches on by itself when an <see cref="IEmbeddingProvider"/> is registered too.
+    /// retrieval switches on by itself when AddLlm's IEmbeddingProvider is registered and configured (Llm:EmbeddingModel).
     /// </summary>
     public static IServiceCollection AddSchemaRetrieval(this IServiceCollection services)
     {

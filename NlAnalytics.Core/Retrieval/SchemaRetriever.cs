@@ -3,13 +3,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Retrieval;
 
 /// <summary>
 /// Picks the tables a question is about. Lexical BM25 over names, comments and descriptions, plus hits
 /// in the value index ("HEC" is a value of enrollments.faculty_code), fused by reciprocal rank with
-/// embedding similarity when an <see cref="IEmbeddingProvider"/> is registered; then the foreign-key
+/// embedding similarity when the <see cref="IEmbeddingProvider"/> is configured; then the foreign-key
 /// graph brings in the tables needed to join the strong hits together.
 /// </summary>
 public sealed partial class SchemaRetriever(
@@ -35,7 +36,7 @@ public sealed partial class SchemaRetriever(
     {
         cancellationToken.ThrowIfCancellationRequested();
         var index = IndexFor(catalog);
-        var similarity = embeddings is null ? null : await SimilarityAsync(index, embeddings, question, cancellationToken);
+        var similarity = embeddings is { IsConfigured: true } ? await SimilarityAsync(index, embeddings, question, cancellationToken) : null;
         var tables = Rank(index, question, topK, similarity, _options.DenseCandidates);
         return new RetrievalResult(tables, prompts.Build(catalog, tables.Select(t => t.QualifiedName)));
     }
@@ -54,7 +55,7 @@ public sealed partial class SchemaRetriever(
     {
         try
         {
-            var tableVectors = await index.EmbeddingsAsync(provider, _options.EmbeddingBatchSize, cancellationToken);
+            var tableVectors = await index.EmbeddingsAsync(provider, cancellationToken);
             var questionVector = RetrievalIndex.Normalize((await provider.EmbedAsync([question], cancellationToken))[0]);
             var similarity = new float[tableVectors.Length];
             for (var t = 0; t < tableVectors.Length; t++)
@@ -72,7 +73,7 @@ public sealed partial class SchemaRetriever(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Embeddings improve ranking but are not required: a provider outage degrades to lexical retrieval.
-            LogEmbeddingFailed(logger, provider.Model, ex);
+            LogEmbeddingFailed(logger, ex);
             return null;
         }
     }
@@ -379,6 +380,6 @@ public sealed partial class SchemaRetriever(
     [LoggerMessage(Level = LogLevel.Information, Message = "Built the retrieval index of {DataSource}: {Tables} tables in {ElapsedMs} ms")]
     private static partial void LogIndexBuilt(ILogger logger, string dataSource, int tables, long elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding model {Model} failed; ranking tables by words only")]
-    private static partial void LogEmbeddingFailed(ILogger logger, string model, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the question or the tables failed; ranking tables by words only")]
+    private static partial void LogEmbeddingFailed(ILogger logger, Exception exception);
 }

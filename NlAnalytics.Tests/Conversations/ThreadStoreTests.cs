@@ -36,6 +36,9 @@ public sealed class ThreadStoreTests : IAsyncLifetime
         Assert.False(await _store.RenameAsync(_bob, thread.Id, "hijacked", CancellationToken.None));
         Assert.False(await _store.DeleteAsync(_bob, thread.Id, CancellationToken.None));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.AddQuestionAsync(_bob, thread.Id, "q", Guid.NewGuid(), CancellationToken.None));
+        var (aliceMessage, _) = await _store.AddQuestionAsync(_alice, thread.Id, "Alice's private question", Guid.NewGuid(), CancellationToken.None);
+        var bobThread = await _store.CreateAsync(_bob, "demo", null, CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.AddQuestionAsync(_bob, bobThread.Id, "q", aliceMessage.ClientRequestId!.Value, CancellationToken.None));
         Assert.Equal("Alice's sales", (await _store.FindAsync(_alice, thread.Id, CancellationToken.None))!.Title);
     }
 

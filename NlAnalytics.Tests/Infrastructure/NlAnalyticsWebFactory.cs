@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Tests.Infrastructure;
 
@@ -21,11 +22,15 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     {
         AppConnectionString = appConnectionString;
         DemoConnectionString = demoConnectionString;
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        _settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:App"] = appConnectionString,
             ["ConnectionStrings:Demo"] = demoConnectionString,
+            // The demo warehouse is generated in the background on start; a small one keeps test runs quick.
+            ["Demo:Scale"] = "0.01",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            _settings[key] = value;
     }
 
     public string AppConnectionString { get; }
@@ -67,11 +72,18 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Waits until the demo data source is generated, provisioned and listed by the registry.</summary>
+    public Task WaitForDemoAsync(TimeSpan? timeout = null) =>
+        Services.GetRequiredService<DemoStatus>().WhenReady.WaitAsync(timeout ?? TimeSpan.FromMinutes(2));
+
     /// <summary>A cookie-keeping client that does not follow redirects, so tests see what the server answered.</summary>
     public BrowserSession CreateSession()
     {
         var jar = new CookieContainer();
-        var client = CreateDefaultClient(ServerAddress, new CookieJarHandler(jar));
+        // On Kestrel the default client's own handler would follow redirects and keep its own cookies.
+        var client = _kestrel
+            ? new HttpClient(new CookieJarHandler(jar) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false } }) { BaseAddress = ServerAddress }
+            : CreateDefaultClient(ServerAddress, new CookieJarHandler(jar));
         return new BrowserSession(client, jar, ServerAddress);
     }
 

@@ -34,6 +34,7 @@ public sealed class LibraryDatabase : IAsyncLifetime
             SELECT i, 'Book ' || i, 1 + (i % 6), (ARRAY['mystery','poetry','science','history','fantasy'])[1 + (i % 5)],
                    100 + (i * 37) % 400, round(8 + (i * 3.7) % 30, 2), 2000 + (i % 20)
             FROM generate_series(1, 40) AS i;
+        INSERT INTO library.books VALUES (41, 'Unread Pages', 2, 'poetry', 120, 9.50, 2019), (42, 'Quiet Shelf', 5, 'history', 310, 21.00, 2021);
         INSERT INTO library.members
             SELECT i, 'Member ' || i, (ARRAY['Lyon','Geneva','Oslo','Porto'])[1 + (i % 4)], CASE WHEN i % 3 = 0 THEN 'male' ELSE 'female' END,
                    DATE '2018-01-01' + (i * 53) % 2000

@@ -43,7 +43,7 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task Average_averages_the_named_column() =>
-        AssertMeansAsync("Average price of books", "SELECT round(avg(price), 2) FROM library.books");
+        AssertMeansAsync("Average price of books", "SELECT avg(price) FROM library.books");
 
     [Fact]
     public Task Highest_without_an_entity_is_a_maximum() =>
@@ -184,8 +184,8 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         AssertMeansAsync("Bottom 2 cities by total visitors", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 LIMIT 2", ordered: true);
 
     [Fact]
-    public Task Share_of_a_value_is_a_rounded_percentage() =>
-        AssertMeansAsync("Share of female members", "SELECT round(100.0 * count(*) FILTER (WHERE gender = 'female') / count(*), 1) FROM library.members");
+    public Task Share_of_a_value_is_a_percentage() =>
+        AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
 
     [Fact]
     public Task Women_is_understood_as_female() =>
@@ -193,19 +193,77 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task Percentage_by_group_is_each_groups_share_of_the_total() =>
-        AssertMeansAsync("Percentage of books by genre", "SELECT genre, count(*), round(100.0 * count(*) / sum(count(*)) OVER (), 1) FROM library.books GROUP BY genre");
+        AssertMeansAsync("Percentage of books by genre", "SELECT genre, count(*), 100.0 * count(*) / sum(count(*)) OVER () FROM library.books GROUP BY genre");
 
     [Fact]
     public Task Ratio_of_two_values_divides_their_counts() =>
-        AssertMeansAsync("Ratio of female to male members", "SELECT round(count(*) FILTER (WHERE gender = 'female')::numeric / count(*) FILTER (WHERE gender = 'male'), 2) FROM library.members");
+        AssertMeansAsync("Ratio of female to male members", "SELECT count(*) FILTER (WHERE gender = 'female')::numeric / count(*) FILTER (WHERE gender = 'male') FROM library.members");
 
     [Fact]
     public Task Growth_between_two_years_compares_both_periods() =>
         AssertMeansAsync("Growth of visitors between 2016 and 2020", """
             SELECT sum(visitors) FILTER (WHERE year = 2016), sum(visitors) FILTER (WHERE year = 2020),
-                   round(100.0 * (sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016)) / sum(visitors) FILTER (WHERE year = 2016), 1)
+                   sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016),
+                   100.0 * (sum(visitors) FILTER (WHERE year = 2020) - sum(visitors) FILTER (WHERE year = 2016)) / sum(visitors) FILTER (WHERE year = 2016)
             FROM library.visit_stats
             """);
+
+    [Fact]
+    public Task Which_entities_have_more_than_n_related_rows_groups_with_having() =>
+        AssertMeansAsync("Which authors have more than 7 books?", """
+            SELECT a.name, count(*) FROM library.books b JOIN library.authors a USING (author_id) GROUP BY a.author_id, a.name HAVING count(*) > 7
+            """);
+
+    [Fact]
+    public Task A_condition_on_a_total_of_another_table_becomes_having() =>
+        AssertMeansAsync("Which cities had more than 1500 visitors in 2018?", "SELECT city, sum(visitors) FROM library.visit_stats WHERE year = 2018 GROUP BY city HAVING sum(visitors) > 1500");
+
+    [Fact]
+    public Task Counting_entities_with_a_related_count_condition_uses_a_subquery() =>
+        AssertMeansAsync("How many members have more than 20 loans?", "SELECT count(*) FROM (SELECT member_id FROM library.loans GROUP BY member_id HAVING count(*) > 20) t");
+
+    [Fact]
+    public Task Average_per_entity_divides_the_total_by_the_number_of_entities() =>
+        AssertMeansAsync("Average fee per member", "SELECT sum(fee) / count(DISTINCT member_id) FROM library.loans");
+
+    [Fact]
+    public Task Counting_an_entity_named_with_another_table_counts_distinct_entities_of_that_table() =>
+        AssertMeansAsync("How many distinct members with loans in the last 30 days?", "SELECT count(DISTINCT member_id) FROM library.loans WHERE loan_date >= CURRENT_DATE - 30");
+
+    [Fact]
+    public Task Which_period_ranks_time_buckets() =>
+        AssertMeansAsync("Which year had the fewest visitors?", "SELECT year, sum(visitors) FROM library.visit_stats GROUP BY year ORDER BY 2 LIMIT 1");
+
+    [Fact]
+    public Task Year_over_year_growth_adds_the_change_from_the_previous_period() =>
+        AssertMeansAsync("Year-over-year growth of visitors", """
+            SELECT year, sum(visitors), sum(visitors) - lag(sum(visitors)) OVER (ORDER BY year),
+                   100.0 * (sum(visitors) - lag(sum(visitors)) OVER (ORDER BY year)) / lag(sum(visitors)) OVER (ORDER BY year)
+            FROM library.visit_stats GROUP BY year ORDER BY year
+            """, ordered: true);
+
+    [Fact]
+    public Task Cumulative_adds_a_running_total() =>
+        AssertMeansAsync("Cumulative visitors by year", "SELECT year, sum(visitors), sum(sum(visitors)) OVER (ORDER BY year) FROM library.visit_stats GROUP BY year ORDER BY year", ordered: true);
+
+    [Fact]
+    public Task When_asks_for_the_earliest_date() =>
+        AssertMeansAsync("When did the first member join?", "SELECT min(joined_on) FROM library.members");
+
+    [Fact]
+    public async Task A_growth_that_cannot_be_computed_is_not_answered_confidently()
+    {
+        var draft = await library.AskAsync("How did the fee change?");
+        Assert.True(draft.Sql is null || draft.Confidence < 0.6, $"{draft.Confidence}: {draft.Interpretation}");
+    }
+
+    [Fact]
+    public Task A_superlative_in_each_group_is_the_maximum_per_group() =>
+        AssertMeansAsync("Most expensive book in each genre", "SELECT genre, max(price) FROM library.books GROUP BY genre");
+
+    [Fact]
+    public Task Without_a_related_table_keeps_rows_that_have_none() =>
+        AssertMeansAsync("Which books have no loans?", "SELECT b.title, b.genre, b.pages, b.price, b.published_year FROM library.books b WHERE NOT EXISTS (SELECT 1 FROM library.loans l WHERE l.book_id = b.book_id)");
 
     [Fact]
     public async Task How_many_sums_a_column_that_already_holds_a_count()

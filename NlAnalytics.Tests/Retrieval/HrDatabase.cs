@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Tests.Catalog;
 using NlAnalytics.Tests.Infrastructure;

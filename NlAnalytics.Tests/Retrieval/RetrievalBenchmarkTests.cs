@@ -46,6 +46,28 @@ public sealed class RetrievalBenchmarkTests(HrDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task A_follow_up_is_retrieved_with_the_questions_of_its_chain_before_it()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(path,
+        [
+            """{"id": "a", "question": "Sick days per department", "sql": "SELECT 1"}""",
+            """{"id": "b", "question": "and in 2024?", "sql": "SELECT 1", "followup_of": "a"}""",
+            """{"id": "c", "question": "only Geneva", "sql": "SELECT 1", "followup_of": "b"}""",
+        ]);
+
+        var questions = await RetrievalBenchmark.LoadQuestionsAsync(path, CancellationToken.None);
+
+        Assert.Equal("Sick days per department and in 2024? only Geneva", questions[2].RetrievalText);
+        Assert.Equal("only Geneva", questions[2].Question);
+        Assert.True(questions[2].IsFollowup);
+
+        await File.WriteAllLinesAsync(path, ["""{"id": "x", "question": "q", "sql": "SELECT 1", "followup_of": "missing"}"""]);
+        var error = await Assert.ThrowsAsync<FormatException>(() => RetrievalBenchmark.LoadQuestionsAsync(path, CancellationToken.None));
+        Assert.Contains(":1: followup_of \"missing\"", error.Message);
+    }
+
+    [Fact]
     public async Task Latency_runs_on_a_generated_catalog_of_the_requested_size()
     {
         await using var services = Services();

@@ -1,5 +1,6 @@
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Tests.Retrieval;
@@ -147,6 +148,17 @@ public sealed class SchemaRetrieverTests(HrDatabase database) : IClassFixture<Hr
     }
 
     [Fact]
+    public async Task An_embedding_provider_that_is_not_configured_is_not_called()
+    {
+        var retriever = HrDatabase.NewRetriever(new UnconfiguredEmbeddings());
+
+        var result = await retriever.RetrieveAsync(database.Catalog, "How many sick days were taken?", 3, CancellationToken.None);
+
+        Assert.Equal("hr.leave_requests", result.Tables[0].QualifiedName);
+        Assert.DoesNotContain(result.Tables, t => t.Reason.Contains("embedding", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failing_embedding_provider_leaves_word_retrieval_working()
     {
         var retriever = HrDatabase.NewRetriever(new FailingEmbeddings());
@@ -162,7 +174,7 @@ public sealed class SchemaRetrieverTests(HrDatabase database) : IClassFixture<Hr
     /// </summary>
     private sealed class ConceptEmbeddings : IEmbeddingProvider
     {
-        public string Model => "concepts";
+        public bool IsConfigured => true;
 
         public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<float[]>>([.. texts.Select(Embed)]);
@@ -179,9 +191,17 @@ public sealed class SchemaRetrieverTests(HrDatabase database) : IClassFixture<Hr
         }
     }
 
+    private sealed class UnconfiguredEmbeddings : IEmbeddingProvider
+    {
+        public bool IsConfigured => false;
+
+        public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("an unconfigured provider must not be called");
+    }
+
     private sealed class FailingEmbeddings : IEmbeddingProvider
     {
-        public string Model => "down";
+        public bool IsConfigured => true;
 
         public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
             throw new HttpRequestException("503 Service Unavailable");

@@ -10,6 +10,7 @@ using NlAnalytics.Core.Demo;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Web.Cli;
 
@@ -20,12 +21,16 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
-    public static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args)
+    public static Task<int> RunAsync(WebApplicationBuilder builder, string[] args) => RunAsync(builder, args, Console.Out, Console.Error);
+
+    /// <summary>Runs the verb in <paramref name="args"/> on a host built from <paramref name="builder"/>; JSON goes to <paramref name="output"/>, messages to <paramref name="error"/>.</summary>
+    public static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args, TextWriter output, TextWriter error)
     {
+        var console = new CliConsole(output, error);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -37,23 +42,23 @@ public static class CliVerbs
         var question = new Argument<string>("question") { Description = "The question in plain language" };
         var previous = new Option<string[]>("--previous") { Description = "Earlier questions of the thread, oldest first (for follow-ups)", AllowMultipleArgumentsPerToken = false };
         var ask = new Command("ask", "Answer a question end to end and print the answer as JSON") { question, source, mode, previous };
-        ask.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => AskAsync(services, ds, parse.GetValue(question)!, parse.GetValue(previous) ?? [], parse.GetValue(mode), token), token));
+        ask.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => AskAsync(services, console, ds, parse.GetValue(question)!, parse.GetValue(previous) ?? [], parse.GetValue(mode), token), token));
 
         var sql = new Argument<string>("sql") { Description = "One SELECT statement" };
         var runSql = new Command("run-sql", "Run SQL through the gate and the read-only executor and print rows or the error as JSON") { sql, source };
-        runSql.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => RunSqlAsync(services, ds, parse.GetValue(sql)!, token), token));
+        runSql.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => RunSqlAsync(services, console, ds, parse.GetValue(sql)!, token), token));
 
         var set = new Option<string>("--set") { Description = "JSONL question set", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for report.json and report.md", DefaultValueFactory = _ => "artifacts/eval" };
-        var eval = new Command("eval", "Run a question set through the analyst and score it by execution match") { set, source, mode, output };
-        eval.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => EvalAsync(services, parse.GetValue(set)!, parse.GetValue(source)!, parse.GetValue(mode), parse.GetValue(output)!, token), token));
+        var reportFolder = new Option<string>("--out") { Description = "Folder for report.json and report.md", DefaultValueFactory = _ => "artifacts/eval" };
+        var eval = new Command("eval", "Run a question set through the analyst and score it by execution match") { set, source, mode, reportFolder };
+        eval.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => EvalAsync(services, console, parse.GetValue(set)!, parse.GetValue(source)!, parse.GetValue(mode), parse.GetValue(reportFolder)!, token), token));
 
         var scale = new Option<double>("--scale") { Description = "Demo size (1.0: at least a million order lines)", DefaultValueFactory = _ => 1.0 };
         var demoLoad = new Command("demo-load", "Generate the demo warehouse into a scratch database and print load time and rows per second") { scale };
-        demoLoad.SetAction((parse, token) => WithHost(builder, null, (services, _) => DemoLoadAsync(services, parse.GetValue(scale), token), token));
+        demoLoad.SetAction((parse, token) => WithHost(builder, console, null, (services, _) => DemoLoadAsync(services, console, parse.GetValue(scale), token), token));
 
         var catalog = new Command("catalog", "Read a data source's catalog and print its size and how long it took") { source };
-        catalog.SetAction((parse, token) => WithHost(builder, parse.GetValue(source)!, (services, ds) => CatalogAsync(services, ds!, token), token));
+        catalog.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => CatalogAsync(services, console, ds!, token), token));
 
         var database = new Option<string>("--database") { Description = "Database the role may read", Required = true };
         var schemas = new Option<string[]>("--schemas") { Description = "Schemas to expose (repeat or comma-separate)", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -62,16 +67,33 @@ public static class CliVerbs
         roleScript.SetAction(async parse =>
         {
             var exposed = parse.GetValue(schemas)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-            await Console.Out.WriteLineAsync(ExecutionRoleProvisioner.Script(parse.GetValue(database)!, parse.GetValue(roleName)!, exposed));
+            await output.WriteLineAsync(ExecutionRoleProvisioner.Script(parse.GetValue(database)!, parse.GetValue(roleName)!, exposed));
             return 0;
         });
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript };
-        return await root.Parse(args).InvokeAsync();
+        var questions = new Option<string>("--set") { Description = "JSONL question set with gold SQL", DefaultValueFactory = _ => "benchmarks/retrieval-demo.jsonl" };
+        var topK = new Option<int>("--k") { Description = "Tables kept per question", DefaultValueFactory = _ => 8 };
+        var noLatency = new Option<bool>("--no-latency") { Description = "Skip the synthetic 100/1,000/10,000-table latency runs" };
+        var benchRetrieval = new Command("bench-retrieval", "Recall of gold tables at k, prompt tokens against the whole schema, and latency on synthetic catalogs") { questions, source, topK, noLatency };
+        benchRetrieval.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, async (services, ds) =>
+        {
+            var report = await services.GetRequiredService<RetrievalBenchmark>().RunAsync(new RetrievalBenchmarkRequest
+            {
+                Source = ds,
+                QuestionsPath = parse.GetValue(questions),
+                TopK = parse.GetValue(topK),
+                SyntheticSizes = parse.GetValue(noLatency) ? [] : [100, 1_000, 10_000],
+            }, token);
+            await console.Out.WriteLineAsync(report.ToText());
+            return 0;
+        }, token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval };
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
     /// <summary>Builds the host without starting the web server, brings up what the verb needs, runs it, and shuts down cleanly.</summary>
-    internal static async Task<int> WithHost(WebApplicationBuilder builder, string? sourceName, Func<IServiceProvider, DataSource?, Task<int>> action, CancellationToken token)
+    internal static async Task<int> WithHost(WebApplicationBuilder builder, CliConsole console, string? sourceName, Func<IServiceProvider, DataSource?, Task<int>> action, CancellationToken token)
     {
         await using var app = builder.Build();
         var services = app.Services;
@@ -95,7 +117,7 @@ public static class CliVerbs
         catch (Exception ex) when (ex is PlatformConfigurationException or EmbeddedPostgresException or KeyNotFoundException or ArgumentException
                                        or InvalidOperationException or EvaluationSetFormatException or FileNotFoundException or OptionsValidationException)
         {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            await console.Error.WriteLineAsync($"error: {ex.Message}");
             return 2;
         }
         finally
@@ -104,7 +126,7 @@ public static class CliVerbs
         }
     }
 
-    private static async Task<int> AskAsync(IServiceProvider services, DataSource? source, string question, string[] previous, string? mode, CancellationToken token)
+    private static async Task<int> AskAsync(IServiceProvider services, CliConsole console, DataSource? source, string question, string[] previous, string? mode, CancellationToken token)
     {
         var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
         var analysisMode = mode is null ? orchestrator.DefaultMode : EvaluationRunner.ParseMode(mode);
@@ -115,52 +137,54 @@ public static class CliVerbs
             history.Add(new ThreadTurn(earlier, turn.StandaloneQuestion, turn.Sql, turn.Narrative, turn.Chart?.Kind.ToString()));
         }
         var answer = await orchestrator.AnswerAsync(new AnalystRequest(source!, question, history, analysisMode), null, token);
-        await WriteJsonAsync(AnswerDocument.From(answer));
+        await console.WriteJsonAsync(AnswerDocument.From(answer));
         return answer.Error is not null ? 1 : answer.Sql is null ? 3 : 0;
     }
 
-    private static async Task<int> RunSqlAsync(IServiceProvider services, DataSource? source, string sql, CancellationToken token)
+    private static async Task<int> RunSqlAsync(IServiceProvider services, CliConsole console, DataSource? source, string sql, CancellationToken token)
     {
         var executor = services.GetRequiredService<ISqlExecutor>();
         var limits = services.GetRequiredService<IOptions<AnalystOptions>>().Value.Limits;
         try
         {
             var result = await executor.ExecuteAsync(source!, sql, limits, token);
-            await WriteJsonAsync(new { ok = true, result = ResultSnapshot.From(result) });
+            await console.WriteJsonAsync(new { ok = true, result = ResultSnapshot.From(result) });
             return 0;
         }
         catch (SqlExecutionException ex)
         {
-            await WriteJsonAsync(new { ok = false, error = ex.Failure });
-            return 1;
+            await console.WriteJsonAsync(new { ok = false, error = ex.Failure });
+            await console.Error.WriteLineAsync($"error: {ex.Failure.UserMessage}");
+            // An unreachable source is a configuration problem (exit 2), not a failed query (exit 1).
+            return ex.Failure.Kind == SqlFailureKind.Connection ? 2 : 1;
         }
     }
 
-    private static async Task<int> EvalAsync(IServiceProvider services, string set, string source, string? mode, string output, CancellationToken token)
+    private static async Task<int> EvalAsync(IServiceProvider services, CliConsole console, string set, string source, string? mode, string output, CancellationToken token)
     {
         var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
         var runner = services.GetRequiredService<EvaluationRunner>();
         var summary = await runner.RunAsync(set, source, mode ?? orchestrator.DefaultMode.ToString(), output, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
-        await WriteJsonAsync(summary);
+        await console.WriteJsonAsync(summary);
         return 0;
     }
 
-    private static async Task<int> DemoLoadAsync(IServiceProvider services, double scale, CancellationToken token)
+    private static async Task<int> DemoLoadAsync(IServiceProvider services, CliConsole console, double scale, CancellationToken token)
     {
         var databases = services.GetRequiredService<PlatformDatabases>();
         if (databases.Cluster is null)
         {
-            await Console.Error.WriteLineAsync("error: demo-load measures on the embedded cluster; unset ConnectionStrings:App to use it.");
+            await console.Error.WriteLineAsync("error: demo-load measures on the embedded cluster; unset ConnectionStrings:App to use it.");
             return 2;
         }
         const string scratch = "nlanalytics_demo_bench";
         await databases.Cluster.EnsureDatabaseAsync(scratch, token);
         var generator = services.GetRequiredService<DemoWarehouseGenerator>();
         var options = services.GetRequiredService<IOptions<DemoWarehouseOptions>>().Value;
-        var progress = new Progress<DemoLoadProgress>(p => Console.Error.Write($"\r{p.Table,-28} {p.RowsDone,12:N0} / {p.RowsExpected:N0}   "));
+        var progress = new Progress<DemoLoadProgress>(p => console.Error.Write($"\r{p.Table,-28} {p.RowsDone,12:N0} / {p.RowsExpected:N0}   "));
         var report = await generator.GenerateAsync(databases.Cluster.ConnectionString(scratch), new DemoWarehouseOptions { Seed = options.Seed, Scale = scale, EndDate = options.EndDate }, progress, token);
-        await Console.Error.WriteLineAsync();
-        await WriteJsonAsync(new
+        await console.Error.WriteLineAsync();
+        await console.WriteJsonAsync(new
         {
             scale,
             totalRows = report.TotalRows,
@@ -171,7 +195,7 @@ public static class CliVerbs
         return 0;
     }
 
-    private static async Task<int> CatalogAsync(IServiceProvider services, DataSource source, CancellationToken token)
+    private static async Task<int> CatalogAsync(IServiceProvider services, CliConsole console, DataSource source, CancellationToken token)
     {
         var provider = services.GetRequiredService<ICatalogProvider>();
         var timings = new List<double>();
@@ -183,7 +207,7 @@ public static class CliVerbs
             timings.Add(watch.Elapsed.TotalMilliseconds);
         }
         timings.Sort();
-        await WriteJsonAsync(new
+        await console.WriteJsonAsync(new
         {
             source = source.Name,
             tables = catalog!.Tables.Count,
@@ -196,9 +220,14 @@ public static class CliVerbs
         return 0;
     }
 
-    internal static Task WriteJsonAsync<T>(T value) => Console.Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
+}
 
+/// <summary>Where a verb writes: JSON to <see cref="Out"/>, messages for people to <see cref="Error"/>.</summary>
+internal sealed record CliConsole(TextWriter Out, TextWriter Error)
+{
     private static readonly JsonSerializerOptions Indented = new(AnswerJson.Options) { WriteIndented = true };
+
+    public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
 }
 
 /// <summary>The answer as the CLI prints it: everything a script needs, secrets never.</summary>

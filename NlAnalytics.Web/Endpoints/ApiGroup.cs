@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Net.Http.Headers;
+
+namespace NlAnalytics.Web.Endpoints;
+
+/// <summary>
+/// What every /api group shares: signed-in users only, 401/403 instead of the login page, problem details
+/// for errors, and a guard against cross-site request forgery.
+/// </summary>
+/// <remarks>
+/// Why no antiforgery token: the API authenticates with the same cookie as the pages, so a forged request
+/// from another site is the risk. Three things stop it. The cookie is SameSite=Lax, so browsers do not send
+/// it on cross-site POST, PUT, PATCH or DELETE. The app sends no CORS headers, so another origin cannot read
+/// any answer. And every state-changing request must carry a JSON content type or an X-Requested-With
+/// header: neither can be sent cross-origin without a CORS preflight, which fails here, so even a sibling
+/// subdomain (same site, which Lax does not cover) or an HTML form cannot forge one. Reads (GET) change
+/// nothing, and their answers are protected by the same-origin policy.
+/// </remarks>
+internal static class ApiGroup
+{
+    public const string RequestedWithHeader = "X-Requested-With";
+
+    /// <summary>A group under <paramref name="prefix"/> with the API conventions applied.</summary>
+    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder endpoints, string prefix) =>
+        endpoints.MapGroup(prefix)
+            .RequireAuthorization()
+            // .NET 10 already answers 401/403 for endpoints it recognises as API endpoints; this makes it hold
+            // for every /api endpoint, including those that write CSV rather than JSON.
+            .WithMetadata(ApiEndpointMarker.Instance)
+            .AddEndpointFilter(RejectForgeableWritesAsync);
+
+    /// <summary>The signed-in user's id, from the authentication cookie's principal.</summary>
+    public static string UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The signed-in principal has no user id claim.");
+
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid");
+
+    private static async ValueTask<object?> RejectForgeableWritesAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            return await next(context);
+        var json = MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+                   && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        if (json || request.Headers.ContainsKey(RequestedWithHeader))
+            return await next(context);
+        return TypedResults.Problem(
+            $"Requests that change data must send a JSON body (Content-Type: application/json) or the header {RequestedWithHeader}, so that other sites cannot forge them.",
+            statusCode: StatusCodes.Status400BadRequest, title: "Missing JSON content type or X-Requested-With header");
+    }
+
+    /// <summary>Tells cookie authentication to answer 401/403 rather than redirect to the login page.</summary>
+    private sealed class ApiEndpointMarker : IDisableCookieRedirectMetadata
+    {
+        public static readonly ApiEndpointMarker Instance = new();
+    }
+}
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// JSON and error conventions of the /api endpoints: enums as names ("Succeeded", as answers are stored),
+    /// and problem details for requests the framework refuses before a handler runs (malformed JSON).
+    /// </summary>
+    public static IServiceCollection AddApiEndpoints(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddProblemDetails();
+        return services;
+    }
+}

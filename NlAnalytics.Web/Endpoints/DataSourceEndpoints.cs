@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Hosting;
+using NlAnalytics.Web.Extensions;
+
+namespace NlAnalytics.Web.Endpoints;
+
+/// <summary>A data source as users see it: a name to choose, never a connection string. Status is ready, preparing or failed.</summary>
+public sealed record DataSourceView(string Name, string DisplayName, IReadOnlyList<string> Schemas, string Status);
+
+/// <summary>The outcome of an administrator's catalog refresh.</summary>
+public sealed record CatalogRefreshed(string DataSource, int Tables, int Columns, DateTimeOffset LoadedAt);
+
+/// <summary>/api/data-sources: what threads can be about, and (administrators) re-reading a source's catalog.</summary>
+public static class DataSourceEndpoints
+{
+    public const string DemoName = "demo";
+
+    public static IEndpointRouteBuilder MapDataSourceEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapApiGroup("/api/data-sources").WithTags("Data sources");
+        group.MapGet("/", List);
+        group.MapPost("/{name}/catalog/refresh", RefreshCatalogAsync).RequireAuthorization(WebServiceExtensions.AdminRole);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// The configured name matching <paramref name="name"/> (case-insensitive), or null. The demo counts while
+    /// it is still being prepared: a thread can be opened and its first answer waits for the demo.
+    /// </summary>
+    public static string? KnownName(string name, IDataSourceRegistry sources, DemoStatus demo)
+    {
+        if (string.Equals(name, DemoName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
+            return DemoName;
+        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
+    }
+
+    private static Ok<IReadOnlyList<DataSourceView>> List(IDataSourceRegistry sources, DemoStatus demo)
+    {
+        var views = sources.All.Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
+        if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName))
+            views.Insert(0, new DataSourceView(DemoName, "Demo warehouse", [], demo.State == DemoState.Preparing ? "preparing" : "failed"));
+        return TypedResults.Ok<IReadOnlyList<DataSourceView>>(views);
+    }
+
+    /// <summary>Drops the cached catalog of a source and reads it again (after its schema changed). Administrators only.</summary>
+    private static async Task<Results<Ok<CatalogRefreshed>, ProblemHttpResult>> RefreshCatalogAsync(
+        string name, IDataSourceRegistry sources, DemoStatus demo, ICatalogProvider catalogs, CancellationToken cancellationToken)
+    {
+        var source = sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (source is null)
+            return string.Equals(name, DemoName, StringComparison.OrdinalIgnoreCase) && demo.State == DemoState.Preparing
+                ? ApiGroup.Conflict($"The demo warehouse is still being prepared ({demo.Message}); refresh its catalog when it is ready.")
+                : ApiGroup.NotFound($"There is no data source named '{name}'.");
+        var catalog = await catalogs.RefreshAsync(source, cancellationToken);
+        return TypedResults.Ok(new CatalogRefreshed(source.Name, catalog.Tables.Count, catalog.Tables.Sum(t => t.Columns.Count), catalog.LoadedAt));
+    }
+}

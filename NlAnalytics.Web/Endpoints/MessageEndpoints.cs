@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NlAnalytics.Core.Conversations;
+using NlAnalytics.Core.Data;
+
+namespace NlAnalytics.Web.Endpoints;
+
+public sealed record VerifyRequest(bool? Verified);
+
+/// <summary>
+/// /api/messages: one question and its answer: read it, stop or retry its answer, export its result as
+/// CSV, mark it verified. Another user's message answers 404, exactly like one that does not exist.
+/// </summary>
+public static class MessageEndpoints
+{
+    public const string CsvContentType = "text/csv; charset=utf-8";
+
+    /// <summary>Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").</summary>
+    private static readonly SearchValues<char> FormulaStarts = SearchValues.Create("=+-@\t\r");
+
+    public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapApiGroup("/api/messages").WithTags("Messages");
+        group.MapGet("/{messageId:guid}", GetAsync);
+        group.MapPost("/{messageId:guid}/stop", StopAsync);
+        group.MapPost("/{messageId:guid}/retry", RetryAsync);
+        group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
+        group.MapPut("/{messageId:guid}/verified", SetVerifiedAsync);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetAsync(
+        ClaimsPrincipal user, Guid messageId, ThreadStore store, CancellationToken cancellationToken)
+    {
+        var message = await store.MessageAsync(user.UserId(), messageId, cancellationToken);
+        return message is null ? MessageNotFound() : TypedResults.Ok(message);
+    }
+
+    /// <summary>Stops a running answer (the model call and the query in flight); 202, as the stopped state is saved a moment later.</summary>
+    private static async Task<Results<Accepted<AskAccepted>, ProblemHttpResult>> StopAsync(
+        ClaimsPrincipal user, Guid messageId, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+    {
+        var userId = user.UserId();
+        var message = await store.MessageAsync(userId, messageId, cancellationToken);
+        if (message is null)
+            return MessageNotFound();
+        var threadId = (await store.ThreadOfAsync(userId, messageId, cancellationToken))!.Value;
+        if (!runner.Stop(messageId))
+            return ApiGroup.Conflict($"This answer is not running (it is {Describe(message.Status)}), so there is nothing to stop.");
+        return TypedResults.Accepted($"/api/messages/{messageId}", new AskAccepted(messageId, threadId, message.Status));
+    }
+
+    /// <summary>Answers a failed, stopped, declined or interrupted message again, in place; <c>mode</c> and <c>wait</c> as for asking.</summary>
+    private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> RetryAsync(
+        ClaimsPrincipal user, Guid messageId, string? mode, bool? wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+    {
+        if (!ThreadEndpoints.TryParseMode(mode, runner, out var analysisMode, out var modeError))
+            return ApiGroup.Invalid("mode", modeError);
+        var userId = user.UserId();
+        var message = await store.MessageAsync(userId, messageId, cancellationToken);
+        if (message is null)
+            return MessageNotFound();
+        var threadId = (await store.ThreadOfAsync(userId, messageId, cancellationToken))!.Value;
+        // A message already answered stays as the user saw it; asking again makes a new message.
+        if (message.Status == MessageStatus.Succeeded && runner.Find(messageId) is null)
+            return ApiGroup.Conflict("This question was answered successfully; ask it again to get a new answer.");
+        try
+        {
+            await runner.RetryAsync(userId, messageId, analysisMode, cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            return MessageNotFound();
+        }
+        return await ThreadEndpoints.AcceptedOrFinishedAsync(userId, threadId, messageId, wait ?? false, store, runner, cancellationToken);
+    }
+
+    /// <summary>
+    /// The stored result (every row kept, up to the row cap) as an RFC 4180 CSV download. Header
+    /// <c>X-Result-Truncated: true</c> says the query had more rows than the cap.
+    /// </summary>
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ResultCsvAsync(
+        ClaimsPrincipal user, Guid messageId, ThreadStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var message = await store.MessageAsync(user.UserId(), messageId, cancellationToken);
+        if (message is null)
+            return MessageNotFound();
+        if (message.Result is not { } result)
+            return ApiGroup.NotFound(message.Status is MessageStatus.Pending or MessageStatus.Running
+                ? "This answer is still being worked on; its result can be downloaded when it has finished."
+                : "This message has no result to download.");
+        if (result.Truncated)
+            response.Headers["X-Result-Truncated"] = "true";
+        return TypedResults.Stream(stream => WriteCsvAsync(stream, result, cancellationToken), CsvContentType, FileName(message));
+    }
+
+    /// <summary>Marks an answer correct (or not). Only answered messages can be verified.</summary>
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult, ValidationProblem>> SetVerifiedAsync(
+        ClaimsPrincipal user, Guid messageId, JsonBody<VerifyRequest> body, ThreadStore store, CancellationToken cancellationToken)
+    {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
+        if (request.Verified is not { } verified)
+            return ApiGroup.Invalid("verified", "Send verified: true to mark the answer correct, or false to unmark it.");
+        var userId = user.UserId();
+        var message = await store.MessageAsync(userId, messageId, cancellationToken);
+        if (message is null)
+            return MessageNotFound();
+        if (verified && message.Status != MessageStatus.Succeeded)
+            return ApiGroup.Conflict($"Only an answered question can be marked verified; this one is {Describe(message.Status)}.");
+        if (!await store.SetVerifiedAsync(userId, messageId, verified, cancellationToken))
+            return MessageNotFound();
+        return TypedResults.Ok(message with { IsVerified = verified });
+    }
+
+    internal static async Task WriteCsvAsync(Stream stream, ResultSnapshot result, CancellationToken cancellationToken)
+    {
+        // RFC 4180 (CRLF, quotes only where needed), UTF-8 without a byte order mark.
+        await using var csv = CsvWriter.Create(stream, new CsvWriterOptions(), leaveOpen: true);
+        foreach (var column in result.Columns)
+            csv.WriteField(Defused(column.Name));
+        await csv.EndRecordAsync(cancellationToken);
+        foreach (var row in result.Rows)
+        {
+            foreach (var value in row)
+                csv.WriteField(Cell(value));
+            await csv.EndRecordAsync(cancellationToken);
+        }
+        await csv.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Numbers stay numbers (a negative one must not be escaped); text that a spreadsheet would run as a formula is prefixed with '.</summary>
+    private static string Cell(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => "",
+        JsonValueKind.String => Defused(value.GetString()!),
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => Defused(value.GetRawText()),
+    };
+
+    private static string Defused(string text) => text.Length > 0 && FormulaStarts.Contains(text[0]) ? "'" + text : text;
+
+    /// <summary>The question, as a short ASCII file name: "total-sales-by-region.csv".</summary>
+    internal static string FileName(MessageView message)
+    {
+        var name = new StringBuilder();
+        foreach (var c in (message.StandaloneQuestion ?? message.Question).Normalize(NormalizationForm.FormD))
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+                name.Append(char.ToLowerInvariant(c));
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && name.Length > 0 && name[^1] != '-')
+                name.Append('-');
+            if (name.Length >= 60)
+                break;
+        }
+        var stem = name.ToString().Trim('-');
+        return (stem.Length == 0 ? "result" : stem) + ".csv";
+    }
+
+    private static string Describe(MessageStatus status) => status switch
+    {
+        MessageStatus.Pending => "waiting to start",
+        MessageStatus.Running => "running",
+        MessageStatus.Succeeded => "answered",
+        MessageStatus.Failed => "failed",
+        MessageStatus.Cancelled => "stopped",
+        MessageStatus.Declined => "declined",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static ProblemHttpResult MessageNotFound() => ApiGroup.NotFound("There is no such message.");
+}
