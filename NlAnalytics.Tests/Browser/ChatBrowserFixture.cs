@@ -1,14 +1,11 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using NlAnalytics.Core.Hosting;
 using NlAnalytics.Tests.Infrastructure;
 
 namespace NlAnalytics.Tests.Browser;
 
 /// <summary>
-/// One app on real Kestrel (offline analyst, a small demo warehouse with a fixed end date) and one headless
-/// Chromium, shared by the browser tests of a class. Debian's Chromium is driven directly: Playwright's own
-/// browser download is never used.
+/// One app on real Kestrel (offline analyst, a small demo warehouse with a fixed end date, a scripted model for
+/// LLM mode) and one headless Chromium (<see cref="Chromium"/>), shared by the browser tests of a class.
 /// </summary>
 public sealed class ChatBrowserFixture : IAsyncLifetime
 {
@@ -16,9 +13,6 @@ public sealed class ChatBrowserFixture : IAsyncLifetime
 
     /// <summary>The demo ends here, so "last year" (relative to today) has data whatever day the tests run.</summary>
     public static readonly string DemoEndDate = DateTime.UtcNow.ToString("yyyy-MM-01", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static readonly string[] ChromiumArgs =
-        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     public NlAnalyticsWebFactory Factory { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -40,18 +34,13 @@ public sealed class ChatBrowserFixture : IAsyncLifetime
         settings["Analyst:Mode"] = "Offline";
         settings["Demo:Scale"] = "0.02";
         settings["Demo:EndDate"] = DemoEndDate;
-        // One app per cluster provisions the shared reader role (a second app would change its password): the tests share this one.
+        // Each app sets its reader role's password on start: a role of its own keeps other test hosts on the cluster from changing it.
+        settings["Demo:ReaderRole"] = "nla_reader_chat_" + Guid.NewGuid().ToString("N")[..8];
         Factory = await NlAnalyticsWebFactory.CreateAsync(settings);
         BaseAddress = Factory.StartKestrel();
         // The first start generates the demo warehouse in the background; the tests ask about it.
-        await Factory.Services.GetRequiredService<DemoStatus>().WhenReady.WaitAsync(TimeSpan.FromMinutes(8));
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        await Factory.WaitForDemoAsync(TimeSpan.FromMinutes(8));
+        (Playwright, Browser) = await Chromium.LaunchAsync();
         // The analyst registers through the form like a user would, which also signs them in.
         var page = await SignInAsync(Browser, BaseAddress, Email, register: true);
         await page.Context.CloseAsync();

@@ -58,7 +58,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         // The cost badge opens the transcript: an offline answer called no model.
         await first.Locator("button.cost-badge").ClickAsync();
         await page.Locator(".rz-dialog .transcript-note", new() { HasText = "No language model was called" }).WaitForAsync();
-        await page.Keyboard.PressAsync("Escape");
+        await page.Locator(".rz-dialog .rz-dialog-titlebar-close").ClickAsync();
         await page.Locator(".rz-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
 
         // Mark as correct: the message is verified and the pair goes to the verified-query memory the offline analyst reuses.
