@@ -55,7 +55,7 @@ function compare(a, b) {
     return String(a).localeCompare(String(b));
 }
 
-function traces(spec, columns, rows, colors) {
+function traces(spec, columns, rows, colors, horizontal) {
     const index = name => columns.findIndex(c => c.toLowerCase() === String(name ?? '').toLowerCase());
     const x = index(spec.x);
     const ys = (spec.y ?? []).map(index).filter(i => i >= 0);
@@ -92,6 +92,14 @@ function traces(spec, columns, rows, colors) {
             type, mode, name: safe(name),
             x: group.map(xs), y: group.map(r => r[ys[0]]),
             line: { width: 2 }, marker: { size: kind === 'scatter' ? 8 : 5 },
+        }));
+    }
+    if (horizontal) {
+        // On a narrow screen category names read better down the side than rotated under the bars.
+        return ys.map((y, i) => ({
+            type: 'bar', orientation: 'h', name: label(columns[y]),
+            y: data.map(xs), x: data.map(r => r[y]),
+            marker: { color: colors[i % colors.length] },
         }));
     }
     return ys.map((y, i) => ({
@@ -139,7 +147,8 @@ export async function render(element, spec, columns, rows, theme) {
     const colors = palette(dark);
     const text = cssColor('--rz-text-color', dark ? '#e6e6e6' : '#262626');
     const grid = dark ? 'rgba(255,255,255,0.10)' : 'rgba(0,0,0,0.08)';
-    const data = traces(spec, columns, rows, colors);
+    const horizontal = kind === 'bar' && !spec.series && element.clientWidth > 0 && element.clientWidth < 520;
+    const data = traces(spec, columns, rows, colors, horizontal);
     const donut = kind === 'donut';
     const layout = {
         paper_bgcolor: 'rgba(0,0,0,0)',
@@ -156,6 +165,13 @@ export async function render(element, spec, columns, rows, theme) {
         barmode: 'group',
     };
     if (kind === 'scatter') layout.hovermode = 'closest';
+    if (horizontal) {
+        layout.hovermode = 'closest';
+        layout.margin.l = 16;
+        layout.xaxis = { ...layout.yaxis, title: { text: layout.yaxis.title.text } };
+        // The largest bar on top, as in the wide chart's left-to-right order.
+        layout.yaxis = { gridcolor: grid, automargin: true, autorange: 'reversed', title: { text: '' } };
+    }
     await Plotly.react(element, data, layout, { responsive: true, displaylogo: false, displayModeBar: false });
 }
 
