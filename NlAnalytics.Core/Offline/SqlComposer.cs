@@ -60,6 +60,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         if (intent.TopRestriction is { } top && top.Group.Column is { } rc && index.PathTo(_joined, rc.Table) is null && Twin(rc) is { } rtwin)
             intent.TopRestriction = (top.Group with { Column = rtwin }, top.N);
         foreach (var group in intent.Groups.Where(g => !g.IsTime || g.Column is not null)) Require((group.Table ?? group.Column!.Table));
+        // "only for the top 5 ...": the outer query filters on the ranked table's key, so it must join that table too.
+        if (intent.TopRestriction is { } restrictedTo && (restrictedTo.Group.Table ?? restrictedTo.Group.Column?.Table) is { } restrictedTable) Require(restrictedTable);
         var filters = ResolveValues(intent.Values);
         if (filters is null) return Decline("a value in the question is not reachable from the tables involved");
         foreach (var f in filters) Require(f.Column.Table);
@@ -407,7 +409,9 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         if (Compose(intent).Sql is not { } sql) return null;
         var label = group.Table?.Label ?? key;
         var alias = group.Table is not null ? SqlText.Alias(group.Table.Singular) : SqlText.Alias(key.Name);
-        return sql.Replace($"SELECT {Col(label)} AS {alias}, ", $"SELECT {Col(key)} AS key, ", StringComparison.Ordinal);
+        var keyed = sql.Replace($"SELECT {Col(label)} AS {alias}, ", $"SELECT {Col(key)} AS key, ", StringComparison.Ordinal);
+        // Ties at the cut-off would make "the top 5" a different set from one run to the next: break them by key.
+        return keyed.Replace(" NULLS LAST\nLIMIT ", " NULLS LAST, key\nLIMIT ", StringComparison.Ordinal);
     }
 
     // A comparison on a measure of another table ("branches with revenue over 1M") compares a per-entity total, not single rows.

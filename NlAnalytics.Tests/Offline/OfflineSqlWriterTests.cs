@@ -319,6 +319,14 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
             """, ordered: true, history: ("visitors per year", null));
 
     [Fact]
+    public Task Only_for_the_top_n_joins_the_ranked_table_when_the_first_question_did_not_need_it() =>
+        AssertMeansAsync("only for the top 3 members", """
+            SELECT date_trunc('month', l.loan_date)::date AS month, sum(l.fee) FROM library.loans l
+            WHERE l.member_id IN (SELECT member_id FROM library.loans GROUP BY member_id ORDER BY sum(fee) DESC, member_id LIMIT 3)
+            GROUP BY 1 ORDER BY 1
+            """, ordered: true, history: ("total fees by month", null));
+
+    [Fact]
     public Task French_questions_are_understood() =>
         AssertMeansAsync("Combien de livres en 2010 ?", "SELECT count(*) FROM library.books WHERE published_year = 2010");
 
