@@ -64,7 +64,7 @@ public sealed class AuthorizationTests(AuthorizationTests.Users users) : IClassF
         var page = await response.Content.ReadAsStringAsync();
         Assert.Contains("NlAnalytics", page);
         Assert.Contains("analyst@example.test", page);
-        Assert.Contains("Chat with your data", page);
+        Assert.Contains("aria-label=\"Conversation\"", page);
     }
 
     [Fact]

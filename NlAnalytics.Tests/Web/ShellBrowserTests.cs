@@ -44,7 +44,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.FillAsync("#confirm-password", "a calm long passphrase");
         await page.ClickAsync("button[type=submit]");
 
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Chat with your data" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ask a question about your data" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".app-user-name")).ToHaveTextAsync("owner@example.test");
         await WaitForCircuitAsync(page);
 
@@ -80,7 +80,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.FillAsync("#email", "narrow@example.test");
         await page.FillAsync("#password", "narrow passphrase");
         await page.ClickAsync("button[type=submit]");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Chat with your data" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ask a question about your data" })).ToBeVisibleAsync();
 
         var chatLink = page.Locator(".rz-sidebar .rz-navigation-item-text").Filter(new() { HasText = "Chat" });
         await Assertions.Expect(chatLink).Not.ToBeInViewportAsync();
