@@ -23,6 +23,8 @@ internal static class EnglishLexicon
         Add(CueKind.Highest, "price cost", "most expensive", "priciest", "dearest");
         Add(CueKind.Lowest, "price cost", "cheapest", "least expensive");
         Add(CueKind.Highest, "duration length", "longest");
+        Add(CueKind.Highest, "weight", "heaviest");
+        Add(CueKind.Lowest, "weight", "lightest");
         Add(CueKind.Lowest, "duration length", "shortest");
         Add(CueKind.Distinct, null, "distinct", "unique", "different");
         Add(CueKind.GroupBy, null, "by", "per", "for each", "for every", "each", "every", "broken down by", "split by", "grouped by", "group by", "across", "in each", "for all", "breakdown by", "breakdown of", "by each", "according to");
@@ -36,6 +38,8 @@ internal static class EnglishLexicon
         Add(CueKind.Descending, null, "descending", "decreasing order", "highest first", "largest first");
         Add(CueKind.Greater, null, "more than", "greater than", "over", "above", "higher than", "larger than", "bigger than", "exceeding", "exceeds", "later than", "in excess of", ">");
         Add(CueKind.Greater, "duration length", "longer than");
+        Add(CueKind.Greater, "weight", "heavier than");
+        Add(CueKind.Less, "weight", "lighter than");
         Add(CueKind.Greater, "price cost", "more expensive than", "pricier than");
         Add(CueKind.Less, null, "less than", "fewer than", "under", "below", "lower than", "smaller than", "earlier than", "<");
         Add(CueKind.Less, "duration length", "shorter than");

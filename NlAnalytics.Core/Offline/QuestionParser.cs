@@ -118,6 +118,10 @@ internal sealed partial class QuestionParser(CatalogIndex index)
         var stem = tokens[i].Stem;
         if (i + 1 < tokens.Count && index.Schema.TryGetValue(stem + tokens[i + 1].Text, out var compound))
             return new Item(i, i + 2, Raw(tokens, i, 2), stem + tokens[i + 1].Text) { Schema = compound.Select(r => r with { Score = r.Score * 0.8 }).ToList() };
+        // "active" for an identifier written "actv" that no comment spells out.
+        var word = tokens[i].Text;
+        if (word.Length >= 4 && index.Unexplained.Where(kv => Abbreviations.Abbreviates(kv.Key, word)).SelectMany(kv => kv.Value).ToList() is { Count: > 0 } abbreviated)
+            return new Item(i, i + 1, word, stem) { Schema = abbreviated };
         if (stem.Length < 5) return null;
         var refs = index.Schema
             .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
