@@ -194,7 +194,8 @@ internal sealed class CatalogIndex
             var clause = comment.Split(['.', ':', ';'], 2)[0];
             var open = clause.IndexOf('(', StringComparison.Ordinal);
             var lead = TextNormalizer.Words(open >= 0 ? clause[..open] : clause).TakeWhile(w => !Lexicon.Stopwords.Contains(w) && !Lexicon.Cues.ContainsKey(w)).ToList();
-            if (lead.Count is > 0 and <= 3)
+            // "Member loans" where members is a table of its own: "members loaned" must keep meaning the members.
+            if (lead.Count is > 0 and <= 3 && !(lead.Count > 1 && identified.Contains(TextNormalizer.Stem(lead[0]))))
             {
                 AddAlias(lead.Select(TextNormalizer.Stem).ToList(), new SchemaRef(table, null, 1.0));
                 foreach (var word in lead.Where(w => w.Length > 3))
@@ -249,7 +250,10 @@ internal sealed class CatalogIndex
         void AddAlias(List<string> stems, SchemaRef reference)
         {
             var key = TextNormalizer.Phrase(stems);
-            if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key) || Lexicon.Synonyms.ContainsKey(key) || stems.All(GenericWords.Contains)) return;
+            // A word the lexicon already translates ("client" → customer) still names a table whose comment says so:
+            // "Client accounts (buyers, shippers)" is what "clients" means here when no identifier says it.
+            if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key) || stems.All(GenericWords.Contains)) return;
+            if (reference.Column is not null && Lexicon.Synonyms.ContainsKey(key)) return;
             AddSchema(stems, reference);
         }
     }
@@ -277,7 +281,8 @@ internal sealed class CatalogIndex
                 AddSchema([.. tableStems, .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
                 AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
                 // "warehouse country" for the warehouses' country code: the qualifier without its generic suffix.
-                if (meaningful.Count > 0 && meaningful.Count < column.NameStems.Count)
+                // Not for dates or cue words: "member joins per year" counts members, "members last year" is a period.
+                if (meaningful.Count > 0 && meaningful.Count < column.NameStems.Count && !column.IsDate && !meaningful.Any(Lexicon.Cues.ContainsKey))
                     AddSchema([.. tableStems, .. meaningful], new SchemaRef(table, column, QualifiedScore));
                 // "by type" for a column read "type code": a dimension named only by generic words.
                 if (meaningful.Count == 0 && column.IsDimension && !column.IsKey && column.NameStems.Count > 1 && column != table.Label)
