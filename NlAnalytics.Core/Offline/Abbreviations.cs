@@ -61,9 +61,13 @@ internal static class Abbreviations
             }
             string? expanded = null;
             // Two letters say too little to look beyond the column's own comment ("hq" of headquarters).
+            var own = true;
             foreach (var comment in word.Length >= 3 ? comments : comments.Take(1))
             {
-                expanded = comment.FirstOrDefault(w => !stopwords.Contains(w) && Abbreviates(word, w));
+                // The column's own comment may spell out even a filler word ("typ" in "Incident type: ..."); others may not.
+                var ownComment = own;
+                expanded = comment.FirstOrDefault(w => (ownComment && word.Length >= 3 || !stopwords.Contains(w)) && Abbreviates(word, w));
+                own = false;
                 if (expanded is not null) break;
             }
             result.Add(expanded ?? word);

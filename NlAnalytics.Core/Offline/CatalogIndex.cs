@@ -285,7 +285,7 @@ internal sealed class CatalogIndex
                 if (meaningful.Count > 0 && meaningful.Count < column.NameStems.Count && !column.IsDate && !meaningful.Any(Lexicon.Cues.ContainsKey))
                     AddSchema([.. tableStems, .. meaningful], new SchemaRef(table, column, QualifiedScore));
                 // "by type" for a column read "type code": a dimension named only by generic words.
-                if (meaningful.Count == 0 && column.IsDimension && !column.IsKey && column.NameStems.Count > 1 && column != table.Label)
+                if (meaningful.Count == 0 && column.IsDimension && !column.IsKey && column.NameStems.Count > 1 && column.NameStems[0] != "name")
                     AddSchema([column.NameStems[0]], new SchemaRef(table, column, 0.6));
                 if (column.NameStems.Count > 1 && !column.IsKey)
                     foreach (var word in meaningful.Distinct())

@@ -557,7 +557,7 @@ internal sealed partial class QuestionParser
                         if (which >= 0) items[which].Used = true;
                         intent.Groups.Add(ToGrouping(entity));
                         entityItem.Used = true;
-                        intent.Limit = limit ?? (entityItem.IsSingular ? 1 : 10);
+                        intent.Limit = limit ?? intent.Limit ?? (entityItem.IsSingular ? 1 : 10); // "top 5 heaviest ...": the top cue's number stays
                         intent.Ascending = ascending;
                         intent.ExplicitOrder = true;
                     }
@@ -570,7 +570,7 @@ internal sealed partial class QuestionParser
                             intent.Groups.Add(ToGrouping(ranked));
                             measureItem!.Used = true;
                             intent.Aggregate = Aggregate.None;
-                            intent.Limit = limit ?? (measureItem.IsSingular ? 1 : 10);
+                            intent.Limit = limit ?? intent.Limit ?? (measureItem.IsSingular ? 1 : 10);
                             intent.Ascending = ascending;
                             intent.ExplicitOrder = true;
                         }

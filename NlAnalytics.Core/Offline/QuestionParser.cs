@@ -121,7 +121,10 @@ internal sealed partial class QuestionParser(CatalogIndex index)
         // "active" for an identifier written "actv" that no comment spells out.
         var word = tokens[i].Text;
         if (word.Length >= 4 && index.Unexplained.Where(kv => Abbreviations.Abbreviates(kv.Key, word)).SelectMany(kv => kv.Value).ToList() is { Count: > 0 } abbreviated)
-            return new Item(i, i + 1, word, stem) { Schema = abbreviated };
+            return abbreviated.All(r => r.Column?.Info.IsBoolean == true)
+                // "active employees" for a flag written "actv_flg": the word asks for the rows where the flag holds.
+                ? new Item(i, i + 1, word, stem) { Values = abbreviated.Select(r => new ValueRef(r.Column!, "true")).ToList() }
+                : new Item(i, i + 1, word, stem) { Schema = abbreviated };
         if (stem.Length < 5) return null;
         var refs = index.Schema
             .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
