@@ -137,7 +137,7 @@ internal static class EnglishLexicon
                 "offered", "list", "dataset", "database", "table", "catalogue", "catalog", "we", "our", "ours", "company", "currently",
                 "go", "goes", "went", "got", "get", "gets", "hold", "holds", "contain", "contains", "appear", "appears", "exist",
             ]),
-            Synonyms = new Dictionary<string, string[]>
+            Synonyms = WithCountryCodes(new Dictionary<string, string[]>
             {
                 ["revenue"] = ["sales", "amount", "turnover", "income"],
                 ["revenues"] = ["sales", "amount", "turnover", "income"],
@@ -221,10 +221,40 @@ internal static class EnglishLexicon
                 ["titles"] = ["name"],
                 ["department"] = ["dept"],
                 ["money"] = ["amount"],
-            },
+            }),
             NonAdditive = new HashSet<string>(["price", "rate", "ratio", "percent", "percentage", "pct", "age", "score", "rating", "discount", "temperature", "margin", "avg", "average", "mean", "duration", "length", "latitude", "longitude", "lat", "lon", "grade", "rank"]),
             CountCommentMarkers = ["number of", "count of", "headcount", "how many", "total count"],
             AggregateTableWords = new HashSet<string>(["stat", "stats", "statistic", "statistics", "summary", "summaries", "aggregate", "aggregates", "totals", "counts", "figures", "headcount"]),
         };
+    }
+
+    /// <summary>
+    /// Country names in English and their ISO 3166 alpha-2 codes: a country column often holds the code, so the
+    /// name in a question ("other than Norway") has to be looked up as "no". Common single-word names only.
+    /// </summary>
+    private static Dictionary<string, string[]> WithCountryCodes(Dictionary<string, string[]> synonyms)
+    {
+        // A local, not a static field: the lexicon is built from a static initializer that runs first.
+        (string Name, string Code)[] countries =
+        [
+        ("afghanistan", "af"), ("albania", "al"), ("algeria", "dz"), ("andorra", "ad"), ("angola", "ao"), ("argentina", "ar"),
+        ("armenia", "am"), ("australia", "au"), ("austria", "at"), ("azerbaijan", "az"), ("bangladesh", "bd"), ("belarus", "by"),
+        ("belgium", "be"), ("bolivia", "bo"), ("bosnia", "ba"), ("brazil", "br"), ("bulgaria", "bg"), ("cambodia", "kh"),
+        ("cameroon", "cm"), ("canada", "ca"), ("chile", "cl"), ("china", "cn"), ("colombia", "co"), ("croatia", "hr"),
+        ("cuba", "cu"), ("cyprus", "cy"), ("czechia", "cz"), ("denmark", "dk"), ("ecuador", "ec"), ("egypt", "eg"),
+        ("estonia", "ee"), ("ethiopia", "et"), ("finland", "fi"), ("france", "fr"), ("georgia", "ge"), ("germany", "de"),
+        ("ghana", "gh"), ("greece", "gr"), ("hungary", "hu"), ("iceland", "is"), ("india", "in"), ("indonesia", "id"),
+        ("iran", "ir"), ("iraq", "iq"), ("ireland", "ie"), ("israel", "il"), ("italy", "it"), ("japan", "jp"),
+        ("jordan", "jo"), ("kazakhstan", "kz"), ("kenya", "ke"), ("kosovo", "xk"), ("latvia", "lv"), ("lebanon", "lb"),
+        ("liechtenstein", "li"), ("lithuania", "lt"), ("luxembourg", "lu"), ("malaysia", "my"), ("malta", "mt"), ("mexico", "mx"),
+        ("moldova", "md"), ("monaco", "mc"), ("montenegro", "me"), ("morocco", "ma"), ("nepal", "np"), ("netherlands", "nl"),
+        ("holland", "nl"), ("nigeria", "ng"), ("norway", "no"), ("pakistan", "pk"), ("peru", "pe"), ("philippines", "ph"),
+        ("poland", "pl"), ("portugal", "pt"), ("qatar", "qa"), ("romania", "ro"), ("russia", "ru"), ("serbia", "rs"),
+        ("singapore", "sg"), ("slovakia", "sk"), ("slovenia", "si"), ("spain", "es"), ("sweden", "se"), ("switzerland", "ch"),
+        ("taiwan", "tw"), ("thailand", "th"), ("tunisia", "tn"), ("turkey", "tr"), ("ukraine", "ua"), ("uruguay", "uy"),
+        ("venezuela", "ve"), ("vietnam", "vn"), ("britain", "gb"), ("uk", "gb"), ("usa", "us"), ("america", "us"),
+        ];
+        foreach (var (name, code) in countries) synonyms.TryAdd(name, [code]);
+        return synonyms;
     }
 }
