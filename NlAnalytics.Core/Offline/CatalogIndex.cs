@@ -141,8 +141,10 @@ internal sealed class CatalogIndex
                 ?? node.Columns.FirstOrDefault(c => c.Info.IsText && c.NameStems is [.. var rest, "name"] && rest.All(tableStems.Contains))
                 // A name of something else ("destination city name") does not label the rows: the key does.
                 ?? (node.Key is not null && node.Columns.Any(c => c.Info.IsText && c.NameStems is [.., "name"]) ? node.Key : null)
-                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey)
-                ?? node.Key;
+                // A code with a handful of values over many rows ("std", "exp") is a category, not what the rows are called.
+                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey && !(node.Key is not null && (c.Info.DistinctValues is { } few && few.Count * 4 < table.RowEstimate || c.NameStems is [.., "code" or "type" or "status" or "flag"])))
+                ?? node.Key
+                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey);
             var foldedTableComment = table.Comment is null ? "" : TextNormalizer.Fold(table.Comment);
             var counts = node.Columns.Where(c => c.IsCountLike).ToList();
             if (counts.Count == 1 && (lexicon.CountCommentMarkers.Any(m => foldedTableComment.StartsWith(m, StringComparison.Ordinal))
@@ -321,13 +323,27 @@ internal sealed class CatalogIndex
         var words = TextNormalizer.Words(value);
         if (words.Count == 0 || words.Count > 8) return;
         if (words.All(w => w.All(char.IsDigit))) return;
-        if (words.Count == 1 && (Lexicon.Stopwords.Contains(words[0]) || Lexicon.Cues.ContainsKey(words[0]) || words[0].Length < 2)) return;
+        if (words.Count == 1 && (Lexicon.Stopwords.Contains(words[0]) || Lexicon.Cues.ContainsKey(words[0]) || words[0].Length < 2))
+        {
+            // A code that is also a function word ("NO" for Norway) is only reachable through a lexicon synonym.
+            if (words[0].Length >= 2) AddValueKey(SynonymOnlyPrefix + words[0], column, value);
+            return;
+        }
         foreach (var key in new[] { TextNormalizer.Phrase(words), TextNormalizer.Phrase(words.Select(TextNormalizer.Stem)) }.Distinct())
         {
             if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
             if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
         }
         MaxValueWords = Math.Max(MaxValueWords, words.Count);
+    }
+
+    /// <summary>Prefix of value keys no question token can produce: values reachable only as a synonym's translation.</summary>
+    public const string SynonymOnlyPrefix = "=";
+
+    private void AddValueKey(string key, ColumnNode column, string value)
+    {
+        if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
+        if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
     }
 
     public TableNode? Table(string qualifiedName) => Tables.FirstOrDefault(t => string.Equals(t.Info.QualifiedName, qualifiedName, StringComparison.OrdinalIgnoreCase));

@@ -71,6 +71,7 @@ internal sealed partial class QuestionParser(CatalogIndex index)
                 {
                     if (index.Values.TryGetValue(synonym, out var list)) refs.AddRange(list);
                     if (index.Values.TryGetValue(TextNormalizer.Stem(synonym), out list)) refs.AddRange(list);
+                    if (index.Values.TryGetValue(CatalogIndex.SynonymOnlyPrefix + synonym, out list)) refs.AddRange(list);
                 }
             if (refs.Count > 0) (values, valueLength) = (refs.Distinct().ToList(), n);
         }
