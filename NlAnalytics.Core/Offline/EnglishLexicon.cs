@@ -127,7 +127,7 @@ internal static class EnglishLexicon
                 "graph", "plot", "visualize", "visualise", "breakdown", "sorted", "sort", "order", "ordered", "rank", "ranked", "ranking",
                 "along", "together", "including", "included", "both", "when", "where", "why", "each", "one", "ones", "result", "results",
                 "answer", "time", "period", "periods", "overview", "summary", "statistics", "stats", "info", "information", "details",
-                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category",
+                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category", "goods",
                 "level", "group", "groups", "by", "than", "please", "just", "actually", "really", "currently", "altogether", "in", "of",
                 "on", "at", "for", "to", "from", "with", "and", "or", "also", "them", "then", "now", "again", "instead", "only",
                 // Verbs that link the words that matter without adding a condition of their own.

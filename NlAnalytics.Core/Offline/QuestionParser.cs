@@ -127,6 +127,11 @@ internal sealed partial class QuestionParser(CatalogIndex index)
                 ? new Item(i, i + 1, word, stem) { Values = abbreviated.Select(r => new ValueRef(r.Column!, "true")).ToList() }
                 : new Item(i, i + 1, word, stem) { Schema = abbreviated };
         if (stem.Length < 5) return null;
+        // "damaged" for a code explained as "(damage)": a value word sharing the question word's long stem.
+        var values = index.Values
+            .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && kv.Key.Length - stem.Length is >= 0 and <= 2 && kv.Key.StartsWith(stem, StringComparison.Ordinal))
+            .SelectMany(kv => kv.Value).Distinct().ToList();
+        if (values.Count > 0) return new Item(i, i + 1, tokens[i].Text, stem) { Values = values };
         var refs = index.Schema
             .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
             .SelectMany(kv => kv.Value.Select(r => r with { Score = Math.Min(r.Score, 1.0) * 0.45 }))
