@@ -81,6 +81,12 @@ internal sealed partial class QuestionParser
         ParseAbsences(items, intent);
         ParseLeftovers(items, intent, tableMentions);
         Complete(items, intent);
+        if (intent.PerMeasure is { } alone && intent.Measure is null)
+        {
+            // Nothing else was measured after all: "per kilogram" named the measure itself.
+            intent.Measure = alone;
+            intent.PerMeasure = null;
+        }
         return intent;
     }
 
@@ -613,6 +619,14 @@ internal sealed partial class QuestionParser
                 else if (target.Cue?.Kind == CueKind.Grain && target.Schema?.FirstOrDefault(r => r.Column?.IsYear == true) is { } yearColumn)
                 {
                     intent.Groups.Add(new Grouping(yearColumn.Column, null, TimeGrain.Year));
+                }
+                else if (NumericRefAt(target) is { } perUnit && !perUnit.Column!.IsYear && cue.Text is "per" && target.IsSingular
+                    && items.Take(k).Any(i => !i.Used && NumericColumnAt(i) is { } before && before != perUnit.Column && before.Table == perUnit.Column.Table))
+                {
+                    // "freight revenue per kilogram": a unit of another measure of the same rows divides by that measure's total.
+                    intent.PerMeasure = perUnit.Column;
+                    target.Used = cue.Used = true;
+                    break;
                 }
                 else if (NumericRefAt(target) is { } measure && !measure.Column!.IsYear && (EntityRef(target) is not { } rival || rival.Score < measure.Score))
                 {

@@ -104,4 +104,8 @@ public sealed class AbbreviatedSchemaTests(CourierDatabase courier) : IClassFixt
     [Fact]
     public Task A_country_name_matches_the_iso_code_a_country_column_holds() =>
         AssertMeansAsync("How many parcels went to countries other than Norway?", "SELECT count(*) FROM crr.tbl_prcl WHERE dst_ctry_cd <> 'NO'");
+
+    [Fact]
+    public Task A_measure_per_unit_of_another_measure_divides_the_totals() =>
+        AssertMeansAsync("Fee per kilogram", "SELECT sum(fee_amt)::numeric / sum(wgt_kg) FROM crr.tbl_prcl");
 }
