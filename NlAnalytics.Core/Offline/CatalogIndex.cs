@@ -10,6 +10,9 @@ internal sealed class TableNode(TableInfo info, string alias)
     public string Alias { get; } = alias;
     public List<ColumnNode> Columns { get; } = [];
     public List<string> NameWords { get; init; } = [];
+    /// <summary>The identifier's own words before abbreviations were read ("shpmt" for the shipments table).</summary>
+    public List<string> RawWords { get; init; } = [];
+    public IReadOnlyList<string> CommentWords { get; init; } = [];
     public ColumnNode? Key { get; set; }
     public ColumnNode? Label { get; set; }
     /// <summary>Rows that hold counts rather than things ("number of visitors per year and city"): counting means summing the count column.</summary>
@@ -18,7 +21,7 @@ internal sealed class TableNode(TableInfo info, string alias)
 
     /// <summary>"loan items" for loan_items: how a person would call the table.</summary>
     public string Noun => string.Join(' ', NameWords);
-    public string Singular => TextNormalizer.SplitIdentifier(Info.Name) is { Count: > 0 } words
+    public string Singular => NameWords is { Count: > 0 } words
         ? string.Join(' ', words.Take(words.Count - 1).Append(Singularize(words[^1]))) : Info.Name;
 
     private static string Singularize(string word) =>
@@ -35,6 +38,8 @@ internal sealed class ColumnNode(TableNode table, ColumnInfo info)
     public ColumnInfo Info { get; } = info;
     public string Name => Info.Name;
     public List<string> NameStems { get; init; } = [];
+    /// <summary>Stems of the identifier as written, before abbreviations were read.</summary>
+    public List<string> RawStems { get; init; } = [];
     public HashSet<string> CommentStems { get; init; } = [];
     public bool IsKey { get; set; }
     public bool IsForeignKey { get; set; }
@@ -86,23 +91,34 @@ internal sealed class CatalogIndex
         Catalog = catalog;
         Lexicon = lexicon;
         var aliases = new HashSet<string>();
+        var tableCommentWords = catalog.Tables.ToDictionary(t => t.QualifiedName, t => CommentWords(t.Comment), StringComparer.OrdinalIgnoreCase);
+        var schemaWords = catalog.Tables.GroupBy(t => t.Schema).ToDictionary(g => g.Key,
+            g => (IReadOnlyList<string>)g.SelectMany(t => t.Columns.Select(c => c.Comment).Append(t.Comment)).SelectMany(CommentWords).Distinct().ToList());
         foreach (var table in catalog.Tables)
         {
-            var words = TextNormalizer.SplitIdentifier(table.Name);
+            var tableComment = tableCommentWords[table.QualifiedName];
+            var rawWords = Abbreviations.StripTablePrefix(TextNormalizer.SplitIdentifier(table.Name));
+            // "tbl_shpmt" commented "Shipments: one row per ..." is the shipments table.
+            var words = Abbreviations.Expand(rawWords, [tableComment, schemaWords[table.Schema]], lexicon.Stopwords);
             var alias = new string(words.Where(w => w.Length > 0 && char.IsLetter(w[0])).Select(w => w[0]).ToArray());
             if (alias.Length == 0) alias = "t";
             var unique = alias;
             for (var n = 2; !aliases.Add(unique) || SqlText.IsReserved(unique); n++) unique = alias + n;
-            var node = new TableNode(table, unique) { NameWords = words };
+            var node = new TableNode(table, unique) { NameWords = words, RawWords = rawWords, CommentWords = tableComment };
             var fkColumns = table.ForeignKeys.SelectMany(f => f.Columns).ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var column in table.Columns)
             {
-                var nameWords = TextNormalizer.SplitIdentifier(column.Name);
-                var commentWords = column.Comment is null ? [] : TextNormalizer.Words(column.Comment);
+                var rawColumnWords = TextNormalizer.SplitIdentifier(column.Name);
+                var ownComment = CommentWords(column.Comment);
+                var referenced = table.ForeignKeys.Where(f => f.Columns.Contains(column.Name, StringComparer.OrdinalIgnoreCase))
+                    .Select(f => tableCommentWords.GetValueOrDefault(f.ReferencedQualifiedName) ?? []).FirstOrDefault() ?? [];
+                var nameWords = Abbreviations.Expand(rawColumnWords, [ownComment, tableComment, referenced, schemaWords[table.Schema]], lexicon.Stopwords);
+                var commentWords = ownComment;
                 var foldedComment = column.Comment is null ? "" : TextNormalizer.Fold(column.Comment);
                 var col = new ColumnNode(node, column)
                 {
                     NameStems = nameWords.Select(TextNormalizer.Stem).ToList(),
+                    RawStems = rawColumnWords.Select(TextNormalizer.Stem).ToList(),
                     CommentStems = commentWords.Where(w => !lexicon.Stopwords.Contains(w)).Select(TextNormalizer.Stem).ToHashSet(),
                     IsForeignKey = fkColumns.Contains(column.Name),
                 };
@@ -117,13 +133,21 @@ internal sealed class CatalogIndex
             }
             var pk = node.Columns.Where(c => c.Info.IsPrimaryKey).ToList();
             node.Key = pk.Count == 1 ? pk[0] : null;
+            var tableStems = words.Select(TextNormalizer.Stem).ToHashSet();
             node.Label = LabelNames.Select(n => node.Columns.FirstOrDefault(c => c.Info.IsText && string.Equals(c.Name, n, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(c => c is not null)
+                ?? LabelNames.Select(n => node.Columns.FirstOrDefault(c => c.Info.IsText && string.Join('_', c.NameStems) == n)).FirstOrDefault(c => c is not null)
                 ?? node.Columns.FirstOrDefault(c => c.Info.IsText && c.Name.EndsWith("name", StringComparison.OrdinalIgnoreCase))
-                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey)
-                ?? node.Key;
-            var tableComment = table.Comment is null ? "" : TextNormalizer.Fold(table.Comment);
+                // "whse_nm" read as "warehouse name" labels the warehouses; "dest_city_nm" names a city, not the row.
+                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && c.NameStems is [.. var rest, "name"] && rest.All(tableStems.Contains))
+                // A name of something else ("destination city name") does not label the rows: the key does.
+                ?? (node.Key is not null && node.Columns.Any(c => c.Info.IsText && c.NameStems is [.., "name"]) ? node.Key : null)
+                // A code with a handful of values over many rows ("std", "exp") is a category, not what the rows are called.
+                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey && !(node.Key is not null && (c.Info.DistinctValues is { } few && few.Count * 4 < table.RowEstimate || c.NameStems is [.., "code" or "type" or "status" or "flag"])))
+                ?? node.Key
+                ?? node.Columns.FirstOrDefault(c => c.Info.IsText && !c.IsKey);
+            var foldedTableComment = table.Comment is null ? "" : TextNormalizer.Fold(table.Comment);
             var counts = node.Columns.Where(c => c.IsCountLike).ToList();
-            if (counts.Count == 1 && (lexicon.CountCommentMarkers.Any(m => tableComment.StartsWith(m, StringComparison.Ordinal))
+            if (counts.Count == 1 && (lexicon.CountCommentMarkers.Any(m => foldedTableComment.StartsWith(m, StringComparison.Ordinal))
                 || words.Any(w => lexicon.AggregateTableWords.Contains(w))))
                 node.PreCounted = counts[0];
             Tables.Add(node);
@@ -149,6 +173,10 @@ internal sealed class CatalogIndex
             if (stems.Count > 0 && !Schema.ContainsKey(TextNormalizer.Phrase(stems)))
                 foreach (var table in group) AddSchema(stems, new SchemaRef(table, null, ContextScore));
         }
+        // What comments call a table ("Customer accounts (shippers, clients) ...") and what codes mean ("dlv (delivered)"),
+        // only where no identifier already says it.
+        var identified = Schema.Keys.ToHashSet();
+        foreach (var table in Tables) IndexComments(table, identified);
         // Comment words come last and only where no table or column is named that way: a comment saying
         // "number of visitors per city" must not make "city" mean the visitors column.
         var named = Schema.Keys.ToHashSet();
@@ -156,6 +184,83 @@ internal sealed class CatalogIndex
             foreach (var word in column.CommentStems.Where(w => w.Length > 3 && !GenericWords.Contains(w) && !Lexicon.Cues.ContainsKey(w) && !named.Contains(w)))
                 AddSchema([word], new SchemaRef(column.Table, column, 0.35));
     }
+
+    /// <summary>Identifier words as written ("actv") that no comment explained: a question word they abbreviate may still mean them.</summary>
+    public Dictionary<string, List<SchemaRef>> Unexplained { get; } = new(StringComparer.Ordinal);
+
+    private void IndexComments(TableNode table, HashSet<string> identified)
+    {
+        if (table.Info.Comment is { } comment)
+        {
+            // The comment's first clause names the rows: its leading words, then synonyms in parentheses.
+            var clause = comment.Split(['.', ':', ';'], 2)[0];
+            var open = clause.IndexOf('(', StringComparison.Ordinal);
+            var lead = TextNormalizer.Words(open >= 0 ? clause[..open] : clause).TakeWhile(w => !Lexicon.Stopwords.Contains(w) && !Lexicon.Cues.ContainsKey(w)).ToList();
+            // "Member loans" where members is a table of its own: "members loaned" must keep meaning the members.
+            if (lead.Count is > 0 and <= 3 && !(lead.Count > 1 && identified.Contains(TextNormalizer.Stem(lead[0]))))
+            {
+                AddAlias(lead.Select(TextNormalizer.Stem).ToList(), new SchemaRef(table, null, 1.0));
+                foreach (var word in lead.Where(w => w.Length > 3))
+                    AddAlias([TextNormalizer.Stem(word)], new SchemaRef(table, null, word == lead[^1] ? 0.8 : 0.6));
+            }
+            if (open >= 0 && clause.IndexOf(')', open) is var close and > 0)
+                foreach (var synonym in clause[(open + 1)..close].Split([',', '/']))
+                {
+                    var stems = TextNormalizer.Words(synonym).Where(w => !Lexicon.Stopwords.Contains(w)).Select(TextNormalizer.Stem).ToList();
+                    if (stems.Count is > 0 and <= 3) AddAlias(stems, new SchemaRef(table, null, 0.8));
+                }
+        }
+        foreach (var column in table.Columns)
+        {
+            // A column's comment often starts with what it is ("Transport mode: road, rail"): that phrase names it.
+            if (column.Info.Comment is { } leadComment && (!column.IsKey || column.Info.DistinctValues is not null))
+            {
+                var lead = TextNormalizer.Words(leadComment.Split(['.', ':', ';', ',', '('], 2)[0]);
+                if (lead.Count is > 1 and <= 3 && lead.All(w => !Lexicon.Stopwords.Contains(w) && !Lexicon.Cues.ContainsKey(w)))
+                    AddAlias(lead.Select(TextNormalizer.Stem).ToList(), new SchemaRef(table, column, 1.0));
+            }
+            if (column.Info.DistinctValues is { } values && column.Info.Comment is { } columnComment)
+            {
+                // "dlv (delivered)", "A = active": the words after a code say what it means.
+                var folded = TextNormalizer.Fold(columnComment);
+                foreach (var value in values)
+                {
+                    var code = TextNormalizer.Fold(value);
+                    if (code.Length == 0) continue;
+                    var match = System.Text.RegularExpressions.Regex.Match(folded, $@"(?<![\w]){System.Text.RegularExpressions.Regex.Escape(code)}\s*(?:\(([^)]*)\)|=\s*([^,;.)]*))");
+                    if (!match.Success) continue;
+                    var meaning = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value;
+                    var words = TextNormalizer.Words(meaning).Where(w => !Lexicon.Stopwords.Contains(w)).ToList();
+                    if (words.Count is 0 or > 3) continue;
+                    foreach (var key in new[] { TextNormalizer.Phrase(words), TextNormalizer.Phrase(words.Select(TextNormalizer.Stem)) }.Distinct())
+                    {
+                        if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key)) continue;
+                        if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
+                        if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
+                        MaxValueWords = Math.Max(MaxValueWords, words.Count);
+                    }
+                }
+            }
+            foreach (var (raw, read) in column.RawStems.Zip(column.NameStems))
+                if (raw == read && raw.Length >= 3 && !GenericWords.Contains(raw) && !column.CommentStems.Contains(raw) && !column.IsKey)
+                {
+                    if (!Unexplained.TryGetValue(raw, out var list)) Unexplained[raw] = list = [];
+                    list.Add(new SchemaRef(table, column, 0.6));
+                }
+        }
+
+        void AddAlias(List<string> stems, SchemaRef reference)
+        {
+            var key = TextNormalizer.Phrase(stems);
+            // A word the lexicon already translates ("client" → customer) still names a table whose comment says so:
+            // "Client accounts (buyers, shippers)" is what "clients" means here when no identifier says it.
+            if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key) || stems.All(GenericWords.Contains)) return;
+            if (reference.Column is not null && Lexicon.Synonyms.ContainsKey(key)) return;
+            AddSchema(stems, reference);
+        }
+    }
+
+    private static IReadOnlyList<string> CommentWords(string? comment) => comment is null ? [] : TextNormalizer.Words(comment);
 
     private void IndexTable(TableNode table)
     {
@@ -177,13 +282,25 @@ internal sealed class CatalogIndex
                 // Table-qualified phrases ("campaign channel") score a little higher: they name exactly one column.
                 AddSchema([.. tableStems, .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
                 AddSchema([tableStems[^1], .. column.NameStems], new SchemaRef(table, column, QualifiedScore));
+                // "warehouse country" for the warehouses' country code: the qualifier without its generic suffix.
+                // Not for dates or cue words: "member joins per year" counts members, "members last year" is a period.
+                if (meaningful.Count > 0 && meaningful.Count < column.NameStems.Count && !column.IsDate && !meaningful.Any(Lexicon.Cues.ContainsKey))
+                    AddSchema([.. tableStems, .. meaningful], new SchemaRef(table, column, QualifiedScore));
+                // "by type" for a column read "type code": a dimension named only by generic words.
+                if (meaningful.Count == 0 && column.IsDimension && !column.IsKey && column.NameStems.Count > 1 && column.NameStems[0] != "name")
+                    AddSchema([column.NameStems[0]], new SchemaRef(table, column, 0.6));
                 if (column.NameStems.Count > 1 && !column.IsKey)
                     foreach (var word in meaningful.Distinct())
                         AddSchema([word], new SchemaRef(table, column, 0.55));
             }
             if (column.Info.DistinctValues is { } values)
                 foreach (var value in values) AddValue(column, value);
+            // The identifier as written stays findable ("frt amt"), a little below its reading.
+            if (!column.RawStems.SequenceEqual(column.NameStems) && (!column.IsKey || column.Info.DistinctValues is not null))
+                AddSchema(column.RawStems, new SchemaRef(table, column, 0.9));
         }
+        var rawTableStems = table.RawWords.Select(TextNormalizer.Stem).ToList();
+        if (!rawTableStems.SequenceEqual(tableStems)) AddSchema(rawTableStems, new SchemaRef(table, null, 0.9));
     }
 
     private void AddSchema(List<string> stems, SchemaRef reference)
@@ -206,13 +323,27 @@ internal sealed class CatalogIndex
         var words = TextNormalizer.Words(value);
         if (words.Count == 0 || words.Count > 8) return;
         if (words.All(w => w.All(char.IsDigit))) return;
-        if (words.Count == 1 && (Lexicon.Stopwords.Contains(words[0]) || Lexicon.Cues.ContainsKey(words[0]) || words[0].Length < 2)) return;
+        if (words.Count == 1 && (Lexicon.Stopwords.Contains(words[0]) || Lexicon.Cues.ContainsKey(words[0]) || words[0].Length < 2))
+        {
+            // A code that is also a function word ("NO" for Norway) is only reachable through a lexicon synonym.
+            if (words[0].Length >= 2) AddValueKey(SynonymOnlyPrefix + words[0], column, value);
+            return;
+        }
         foreach (var key in new[] { TextNormalizer.Phrase(words), TextNormalizer.Phrase(words.Select(TextNormalizer.Stem)) }.Distinct())
         {
             if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
             if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
         }
         MaxValueWords = Math.Max(MaxValueWords, words.Count);
+    }
+
+    /// <summary>Prefix of value keys no question token can produce: values reachable only as a synonym's translation.</summary>
+    public const string SynonymOnlyPrefix = "=";
+
+    private void AddValueKey(string key, ColumnNode column, string value)
+    {
+        if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
+        if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
     }
 
     public TableNode? Table(string qualifiedName) => Tables.FirstOrDefault(t => string.Equals(t.Info.QualifiedName, qualifiedName, StringComparison.OrdinalIgnoreCase));

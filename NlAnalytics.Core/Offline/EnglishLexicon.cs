@@ -23,6 +23,8 @@ internal static class EnglishLexicon
         Add(CueKind.Highest, "price cost", "most expensive", "priciest", "dearest");
         Add(CueKind.Lowest, "price cost", "cheapest", "least expensive");
         Add(CueKind.Highest, "duration length", "longest");
+        Add(CueKind.Highest, "weight", "heaviest");
+        Add(CueKind.Lowest, "weight", "lightest");
         Add(CueKind.Lowest, "duration length", "shortest");
         Add(CueKind.Distinct, null, "distinct", "unique", "different");
         Add(CueKind.GroupBy, null, "by", "per", "for each", "for every", "each", "every", "broken down by", "split by", "grouped by", "group by", "across", "in each", "for all", "breakdown by", "breakdown of", "by each", "according to");
@@ -36,6 +38,8 @@ internal static class EnglishLexicon
         Add(CueKind.Descending, null, "descending", "decreasing order", "highest first", "largest first");
         Add(CueKind.Greater, null, "more than", "greater than", "over", "above", "higher than", "larger than", "bigger than", "exceeding", "exceeds", "later than", "in excess of", ">");
         Add(CueKind.Greater, "duration length", "longer than");
+        Add(CueKind.Greater, "weight", "heavier than");
+        Add(CueKind.Less, "weight", "lighter than");
         Add(CueKind.Greater, "price cost", "more expensive than", "pricier than");
         Add(CueKind.Less, null, "less than", "fewer than", "under", "below", "lower than", "smaller than", "earlier than", "<");
         Add(CueKind.Less, "duration length", "shorter than");
@@ -123,7 +127,7 @@ internal static class EnglishLexicon
                 "graph", "plot", "visualize", "visualise", "breakdown", "sorted", "sort", "order", "ordered", "rank", "ranked", "ranking",
                 "along", "together", "including", "included", "both", "when", "where", "why", "each", "one", "ones", "result", "results",
                 "answer", "time", "period", "periods", "overview", "summary", "statistics", "stats", "info", "information", "details",
-                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category",
+                "record", "records", "row", "rows", "entries", "entry", "kind", "kinds", "type", "types", "category", "goods",
                 "level", "group", "groups", "by", "than", "please", "just", "actually", "really", "currently", "altogether", "in", "of",
                 "on", "at", "for", "to", "from", "with", "and", "or", "also", "them", "then", "now", "again", "instead", "only",
                 // Verbs that link the words that matter without adding a condition of their own.
@@ -133,7 +137,7 @@ internal static class EnglishLexicon
                 "offered", "list", "dataset", "database", "table", "catalogue", "catalog", "we", "our", "ours", "company", "currently",
                 "go", "goes", "went", "got", "get", "gets", "hold", "holds", "contain", "contains", "appear", "appears", "exist",
             ]),
-            Synonyms = new Dictionary<string, string[]>
+            Synonyms = WithCountryCodes(new Dictionary<string, string[]>
             {
                 ["revenue"] = ["sales", "amount", "turnover", "income"],
                 ["revenues"] = ["sales", "amount", "turnover", "income"],
@@ -217,10 +221,40 @@ internal static class EnglishLexicon
                 ["titles"] = ["name"],
                 ["department"] = ["dept"],
                 ["money"] = ["amount"],
-            },
+            }),
             NonAdditive = new HashSet<string>(["price", "rate", "ratio", "percent", "percentage", "pct", "age", "score", "rating", "discount", "temperature", "margin", "avg", "average", "mean", "duration", "length", "latitude", "longitude", "lat", "lon", "grade", "rank"]),
             CountCommentMarkers = ["number of", "count of", "headcount", "how many", "total count"],
             AggregateTableWords = new HashSet<string>(["stat", "stats", "statistic", "statistics", "summary", "summaries", "aggregate", "aggregates", "totals", "counts", "figures", "headcount"]),
         };
+    }
+
+    /// <summary>
+    /// Country names in English and their ISO 3166 alpha-2 codes: a country column often holds the code, so the
+    /// name in a question ("other than Norway") has to be looked up as "no". Common single-word names only.
+    /// </summary>
+    private static Dictionary<string, string[]> WithCountryCodes(Dictionary<string, string[]> synonyms)
+    {
+        // A local, not a static field: the lexicon is built from a static initializer that runs first.
+        (string Name, string Code)[] countries =
+        [
+        ("afghanistan", "af"), ("albania", "al"), ("algeria", "dz"), ("andorra", "ad"), ("angola", "ao"), ("argentina", "ar"),
+        ("armenia", "am"), ("australia", "au"), ("austria", "at"), ("azerbaijan", "az"), ("bangladesh", "bd"), ("belarus", "by"),
+        ("belgium", "be"), ("bolivia", "bo"), ("bosnia", "ba"), ("brazil", "br"), ("bulgaria", "bg"), ("cambodia", "kh"),
+        ("cameroon", "cm"), ("canada", "ca"), ("chile", "cl"), ("china", "cn"), ("colombia", "co"), ("croatia", "hr"),
+        ("cuba", "cu"), ("cyprus", "cy"), ("czechia", "cz"), ("denmark", "dk"), ("ecuador", "ec"), ("egypt", "eg"),
+        ("estonia", "ee"), ("ethiopia", "et"), ("finland", "fi"), ("france", "fr"), ("georgia", "ge"), ("germany", "de"),
+        ("ghana", "gh"), ("greece", "gr"), ("hungary", "hu"), ("iceland", "is"), ("india", "in"), ("indonesia", "id"),
+        ("iran", "ir"), ("iraq", "iq"), ("ireland", "ie"), ("israel", "il"), ("italy", "it"), ("japan", "jp"),
+        ("jordan", "jo"), ("kazakhstan", "kz"), ("kenya", "ke"), ("kosovo", "xk"), ("latvia", "lv"), ("lebanon", "lb"),
+        ("liechtenstein", "li"), ("lithuania", "lt"), ("luxembourg", "lu"), ("malaysia", "my"), ("malta", "mt"), ("mexico", "mx"),
+        ("moldova", "md"), ("monaco", "mc"), ("montenegro", "me"), ("morocco", "ma"), ("nepal", "np"), ("netherlands", "nl"),
+        ("holland", "nl"), ("nigeria", "ng"), ("norway", "no"), ("pakistan", "pk"), ("peru", "pe"), ("philippines", "ph"),
+        ("poland", "pl"), ("portugal", "pt"), ("qatar", "qa"), ("romania", "ro"), ("russia", "ru"), ("serbia", "rs"),
+        ("singapore", "sg"), ("slovakia", "sk"), ("slovenia", "si"), ("spain", "es"), ("sweden", "se"), ("switzerland", "ch"),
+        ("taiwan", "tw"), ("thailand", "th"), ("tunisia", "tn"), ("turkey", "tr"), ("ukraine", "ua"), ("uruguay", "uy"),
+        ("venezuela", "ve"), ("vietnam", "vn"), ("britain", "gb"), ("uk", "gb"), ("usa", "us"), ("america", "us"),
+        ];
+        foreach (var (name, code) in countries) synonyms.TryAdd(name, [code]);
+        return synonyms;
     }
 }

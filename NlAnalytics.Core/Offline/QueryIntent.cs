@@ -67,6 +67,8 @@ internal sealed class QueryIntent
     public bool Cumulative { get; set; }
     /// <summary>"average revenue per branch": the measure's total divided by the number of these rows.</summary>
     public TableNode? PerEntity { get; set; }
+    /// <summary>"freight revenue per kilogram": the measure's total divided by the total of this other measure.</summary>
+    public ColumnNode? PerMeasure { get; set; }
     /// <summary>The year a follow-up replaced ("and in 2021?" after 2011), so "the growth between the two" can be answered.</summary>
     public int? PreviousYear { get; set; }
     public bool WhenLatest { get; set; }
@@ -80,6 +82,6 @@ internal sealed class QueryIntent
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
         TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
-        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
+        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PerMeasure = PerMeasure, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
     };
 }

@@ -81,6 +81,12 @@ internal sealed partial class QuestionParser
         ParseAbsences(items, intent);
         ParseLeftovers(items, intent, tableMentions);
         Complete(items, intent);
+        if (intent.PerMeasure is { } alone && intent.Measure is null)
+        {
+            // Nothing else was measured after all: "per kilogram" named the measure itself.
+            intent.Measure = alone;
+            intent.PerMeasure = null;
+        }
         return intent;
     }
 
@@ -557,7 +563,7 @@ internal sealed partial class QuestionParser
                         if (which >= 0) items[which].Used = true;
                         intent.Groups.Add(ToGrouping(entity));
                         entityItem.Used = true;
-                        intent.Limit = limit ?? (entityItem.IsSingular ? 1 : 10);
+                        intent.Limit = limit ?? intent.Limit ?? (entityItem.IsSingular ? 1 : 10); // "top 5 heaviest ...": the top cue's number stays
                         intent.Ascending = ascending;
                         intent.ExplicitOrder = true;
                     }
@@ -570,7 +576,7 @@ internal sealed partial class QuestionParser
                             intent.Groups.Add(ToGrouping(ranked));
                             measureItem!.Used = true;
                             intent.Aggregate = Aggregate.None;
-                            intent.Limit = limit ?? (measureItem.IsSingular ? 1 : 10);
+                            intent.Limit = limit ?? intent.Limit ?? (measureItem.IsSingular ? 1 : 10);
                             intent.Ascending = ascending;
                             intent.ExplicitOrder = true;
                         }
@@ -613,6 +619,14 @@ internal sealed partial class QuestionParser
                 else if (target.Cue?.Kind == CueKind.Grain && target.Schema?.FirstOrDefault(r => r.Column?.IsYear == true) is { } yearColumn)
                 {
                     intent.Groups.Add(new Grouping(yearColumn.Column, null, TimeGrain.Year));
+                }
+                else if (NumericRefAt(target) is { } perUnit && !perUnit.Column!.IsYear && cue.Text is "per" && target.IsSingular
+                    && items.Take(k).Any(i => !i.Used && NumericColumnAt(i) is { } before && before != perUnit.Column && before.Table == perUnit.Column.Table))
+                {
+                    // "freight revenue per kilogram": a unit of another measure of the same rows divides by that measure's total.
+                    intent.PerMeasure = perUnit.Column;
+                    target.Used = cue.Used = true;
+                    break;
                 }
                 else if (NumericRefAt(target) is { } measure && !measure.Column!.IsYear && (EntityRef(target) is not { } rival || rival.Score < measure.Score))
                 {

@@ -71,6 +71,7 @@ internal sealed partial class QuestionParser(CatalogIndex index)
                 {
                     if (index.Values.TryGetValue(synonym, out var list)) refs.AddRange(list);
                     if (index.Values.TryGetValue(TextNormalizer.Stem(synonym), out list)) refs.AddRange(list);
+                    if (index.Values.TryGetValue(CatalogIndex.SynonymOnlyPrefix + synonym, out list)) refs.AddRange(list);
                 }
             if (refs.Count > 0) (values, valueLength) = (refs.Distinct().ToList(), n);
         }
@@ -118,7 +119,19 @@ internal sealed partial class QuestionParser(CatalogIndex index)
         var stem = tokens[i].Stem;
         if (i + 1 < tokens.Count && index.Schema.TryGetValue(stem + tokens[i + 1].Text, out var compound))
             return new Item(i, i + 2, Raw(tokens, i, 2), stem + tokens[i + 1].Text) { Schema = compound.Select(r => r with { Score = r.Score * 0.8 }).ToList() };
+        // "active" for an identifier written "actv" that no comment spells out.
+        var word = tokens[i].Text;
+        if (word.Length >= 4 && index.Unexplained.Where(kv => Abbreviations.Abbreviates(kv.Key, word)).SelectMany(kv => kv.Value).ToList() is { Count: > 0 } abbreviated)
+            return abbreviated.All(r => r.Column?.Info.IsBoolean == true)
+                // "active employees" for a flag written "actv_flg": the word asks for the rows where the flag holds.
+                ? new Item(i, i + 1, word, stem) { Values = abbreviated.Select(r => new ValueRef(r.Column!, "true")).ToList() }
+                : new Item(i, i + 1, word, stem) { Schema = abbreviated };
         if (stem.Length < 5) return null;
+        // "damaged" for a code explained as "(damage)": a value word sharing the question word's long stem.
+        var values = index.Values
+            .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && kv.Key.Length - stem.Length is >= 0 and <= 2 && kv.Key.StartsWith(stem, StringComparison.Ordinal))
+            .SelectMany(kv => kv.Value).Distinct().ToList();
+        if (values.Count > 0) return new Item(i, i + 1, tokens[i].Text, stem) { Values = values };
         var refs = index.Schema
             .Where(kv => !kv.Key.Contains(' ', StringComparison.Ordinal) && kv.Key.Length >= 5 && (kv.Key.StartsWith(stem, StringComparison.Ordinal) || stem.StartsWith(kv.Key, StringComparison.Ordinal)))
             .SelectMany(kv => kv.Value.Select(r => r with { Score = Math.Min(r.Score, 1.0) * 0.45 }))

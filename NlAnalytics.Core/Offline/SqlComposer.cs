@@ -472,6 +472,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 return ($"SUM({Col(m)})", SqlText.Alias(m.Name), $"Counting {m.Name} (sum of {m.Table.Info.Name}.{m.Name})");
         }
         if (m is null) return null;
+        if (intent.PerMeasure is { } perMeasure && perMeasure != m && perMeasure.Table == m.Table && intent.Aggregate is Aggregate.Sum or Aggregate.None)
+            return ($"SUM({Col(m)})::numeric / NULLIF(SUM({Col(perMeasure)}), 0)", SqlText.Alias($"{m.Name} per {perMeasure.Name}"), $"Total {m.Name} divided by total {perMeasure.Name}");
         if (intent.PerEntity is { Key: { } perKey } per)
             return ($"SUM({Col(m)})::numeric / NULLIF(COUNT(DISTINCT {Col(perKey)}), 0)", SqlText.Alias($"{m.Name} per {per.Singular}"), $"Total {m.Name} per {per.Singular} (sum divided by the number of {per.Noun})");
         if (fanOut)
