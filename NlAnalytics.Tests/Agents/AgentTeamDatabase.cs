@@ -81,22 +81,9 @@ public sealed class AgentTeamDatabase : IAsyncLifetime
         }
     }
 
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(SuperuserConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql) => Sql.ExecuteAsync(SuperuserConnectionString, sql);
 
-    public async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(SuperuserConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        var value = await command.ExecuteScalarAsync();
-        return value is DBNull ? null : value;
-    }
+    public Task<object?> ScalarAsync(string sql) => Sql.ScalarAsync(SuperuserConnectionString, sql);
 
     /// <summary>Every secret a test must never find in a prompt, transcript or answer.</summary>
     public IEnumerable<string> Secrets =>

@@ -46,25 +46,17 @@ public sealed class SecondSchemaBenchmarkTests(LogisticsDatabase database) : ICl
         await LogisticsSample.CreateAsync(again, new DateOnly(2026, 1, 31), LogisticsDatabase.Seed, CancellationToken.None);
 
         Assert.Equal(first, await FingerprintAsync(again));
-        Assert.Equal(0L, await ScalarAsync(again, """
+        Assert.Equal(0L, await Sql.ScalarAsync(again, """
             SELECT count(*) FROM information_schema.columns c
             WHERE c.table_schema = 'lgx'
               AND col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position) IS NULL
             """));
-        Assert.Equal(new DateOnly(2026, 1, 31), await ScalarAsync(again, "SELECT max(ship_dt) FROM lgx.tbl_shpmt"));
+        Assert.Equal(new DateOnly(2026, 1, 31), await Sql.ScalarAsync(again, "SELECT max(ship_dt) FROM lgx.tbl_shpmt"));
     }
 
-    private static async Task<object?> FingerprintAsync(string connectionString) => await ScalarAsync(connectionString, """
+    private static async Task<object?> FingerprintAsync(string connectionString) => await Sql.ScalarAsync(connectionString, """
         SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (
             SELECT s::text AS t FROM lgx.tbl_shpmt s UNION ALL SELECT i::text FROM lgx.tbl_incdt i
             UNION ALL SELECT a::text FROM lgx.tbl_acct a UNION ALL SELECT e::text FROM lgx.tbl_emp e) x
         """);
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
 }

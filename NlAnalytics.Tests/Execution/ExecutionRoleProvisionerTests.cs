@@ -14,7 +14,7 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _admin = await TestPostgres.CreateDatabaseAsync("prov");
-        await ExecuteAsync(_admin, "CREATE SCHEMA shop; CREATE TABLE shop.t (id int); INSERT INTO shop.t VALUES (1); CREATE SEQUENCE shop.s; CREATE SCHEMA app; CREATE TABLE app.secrets (v text)");
+        await Sql.ExecuteAsync(_admin, "CREATE SCHEMA shop; CREATE TABLE shop.t (id int); INSERT INTO shop.t VALUES (1); CREATE SEQUENCE shop.s; CREATE SCHEMA app; CREATE TABLE app.secrets (v text)");
     }
 
     public async Task DisposeAsync()
@@ -22,8 +22,8 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         var database = new NpgsqlConnectionStringBuilder(_admin).Database;
         var postgres = await TestPostgres.SuperuserConnectionStringAsync();
-        await ExecuteAsync(postgres, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-        await ExecuteAsync(postgres, $"DROP ROLE IF EXISTS {_role}");
+        await Sql.ExecuteAsync(postgres, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+        await Sql.ExecuteAsync(postgres, $"DROP ROLE IF EXISTS {_role}");
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
     public async Task Provisioning_again_converges_a_drifted_role_and_rotates_the_password()
     {
         var first = await Provisioner().ProvisionAsync(_admin, _role, ["shop"]);
-        await ExecuteAsync(_admin, $"""
+        await Sql.ExecuteAsync(_admin, $"""
             ALTER ROLE {_role} SUPERUSER CREATEDB BYPASSRLS;
             GRANT INSERT, DELETE ON shop.t TO {_role};
             GRANT USAGE ON SEQUENCE shop.s TO {_role};
@@ -100,7 +100,7 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
     public async Task Tables_created_later_in_the_exposed_schema_are_readable_and_tables_elsewhere_are_not()
     {
         var role = await Provisioner().ProvisionAsync(_admin, _role, ["shop"]);
-        await ExecuteAsync(_admin, "CREATE TABLE shop.later (v text); INSERT INTO shop.later VALUES ('new'); CREATE TABLE app.later (v text)");
+        await Sql.ExecuteAsync(_admin, "CREATE TABLE shop.later (v text); INSERT INTO shop.later VALUES ('new'); CREATE TABLE app.later (v text)");
 
         Assert.Equal(new object?[] { "new" }, await RowAsync(role.ConnectionString, "SELECT v FROM shop.later"));
         var denied = await Assert.ThrowsAsync<PostgresException>(() => RowAsync(role.ConnectionString, "SELECT v FROM app.later"));
@@ -131,16 +131,16 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
         var missing = await Assert.ThrowsAsync<ExecutionRoleProvisioningException>(() => Provisioner().ProvisionAsync(_admin, _role, ["shop", "nope"]));
         Assert.Contains("nope", missing.Message);
 
-        await ExecuteAsync(_admin, $"CREATE TABLE shop.owned (v int); ALTER TABLE shop.owned OWNER TO {_role}");
+        await Sql.ExecuteAsync(_admin, $"CREATE TABLE shop.owned (v int); ALTER TABLE shop.owned OWNER TO {_role}");
         var owner = await Assert.ThrowsAsync<ExecutionRoleProvisioningException>(() => Provisioner().ProvisionAsync(_admin, _role, ["shop"]));
         Assert.Contains("owns database objects", owner.Message);
-        await ExecuteAsync(_admin, "DROP TABLE shop.owned");
+        await Sql.ExecuteAsync(_admin, "DROP TABLE shop.owned");
     }
 
     [Fact]
     public async Task Dblink_functions_installed_on_the_database_are_revoked_and_reported()
     {
-        await ExecuteAsync(_admin, "CREATE EXTENSION dblink");
+        await Sql.ExecuteAsync(_admin, "CREATE EXTENSION dblink");
         var role = await Provisioner().ProvisionAsync(_admin, _role, ["shop"]);
 
         Assert.Equal(new object?[] { false, false }, await RowAsync(_admin,
@@ -187,14 +187,6 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
     }
 
     private ExecutionRoleProvisioner Provisioner() => new(_log);
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 
     private static async Task<object?[]> RowAsync(string connectionString, string sql)
     {

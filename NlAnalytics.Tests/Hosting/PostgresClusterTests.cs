@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Tests.Infrastructure;
 using Npgsql;
 
 namespace NlAnalytics.Tests.Hosting;
@@ -19,13 +20,13 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         {
             await first.StartAsync();
             await first.EnsureDatabaseAsync("keep");
-            await ExecuteAsync(first.ConnectionString("keep"), "CREATE TABLE t(v text); INSERT INTO t VALUES ('survives')");
+            await Sql.ExecuteAsync(first.ConnectionString("keep"), "CREATE TABLE t(v text); INSERT INTO t VALUES ('survives')");
             await first.StopAsync();
         }
 
         await using var second = NewCluster();
         await second.StartAsync();
-        Assert.Equal("survives", await ScalarAsync(second.ConnectionString("keep"), "SELECT v FROM t"));
+        Assert.Equal("survives", await Sql.ScalarAsync(second.ConnectionString("keep"), "SELECT v FROM t"));
     }
 
     [Fact]
@@ -34,7 +35,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         await using (var first = NewCluster())
         {
             await first.StartAsync();
-            await ExecuteAsync(first.ConnectionString(), "CREATE TABLE crash(v int); INSERT INTO crash VALUES (42)");
+            await Sql.ExecuteAsync(first.ConnectionString(), "CREATE TABLE crash(v int); INSERT INTO crash VALUES (42)");
             var pid = int.Parse(File.ReadLines(Path.Combine(first.DataDirectory, "postmaster.pid")).First());
             Process.GetProcessById(pid).Kill(entireProcessTree: true);
             await Task.Delay(500);
@@ -44,7 +45,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
 
         await using var second = NewCluster();
         await second.StartAsync();
-        Assert.Equal(42, await ScalarAsync(second.ConnectionString(), "SELECT v FROM crash"));
+        Assert.Equal(42, await Sql.ScalarAsync(second.ConnectionString(), "SELECT v FROM crash"));
     }
 
     [Fact]
@@ -66,22 +67,6 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         var error = Assert.Throws<EmbeddedPostgresException>(() =>
             new PostgresCluster(new EmbeddedPostgresOptions { DataDirectory = _directory, BinDirectory = "/nonexistent" }, NullLogger<PostgresCluster>.Instance));
         Assert.Contains("BinDirectory", error.Message);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
