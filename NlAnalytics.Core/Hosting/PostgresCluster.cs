@@ -88,9 +88,10 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         await create.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Stops the server on this data folder: the one this instance started, or one left behind by a process that is gone.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!IsRunning)
+        if (!IsRunning && !File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
             return;
         NpgsqlConnection.ClearAllPools();
         var (exit, output) = await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "stop"], cancellationToken);

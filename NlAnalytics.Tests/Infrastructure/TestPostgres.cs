@@ -25,6 +25,7 @@ public static class TestPostgres
                 return new NpgsqlConnectionStringBuilder(_external) { Database = database }.ConnectionString;
             if (_cluster is null)
             {
+                await StopClustersOfFinishedRunsAsync();
                 var directory = Path.Combine(Path.GetTempPath(), $"nlanalytics-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
                 var cluster = new PostgresCluster(new EmbeddedPostgresOptions { DataDirectory = directory, Port = 0 }, NullLogger<PostgresCluster>.Instance);
                 await cluster.StartAsync();
@@ -40,6 +41,35 @@ public static class TestPostgres
         finally
         {
             Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The test host does not always run ProcessExit handlers, so a run can leave its cluster behind.
+    /// Folders are named after the owning process: stop and remove those whose process is gone.
+    /// </summary>
+    private static async Task StopClustersOfFinishedRunsAsync()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "nlanalytics-tests-*"))
+        {
+            var parts = Path.GetFileName(directory).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[2], out var pid) || IsAlive(pid))
+                continue;
+            await new PostgresCluster(new EmbeddedPostgresOptions { DataDirectory = directory }, NullLogger<PostgresCluster>.Instance).StopAsync();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
