@@ -9,6 +9,7 @@ using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Tests.Llm;
 
 namespace NlAnalytics.Tests.Agents;
 
@@ -24,14 +25,7 @@ internal static class AgentTeamServices
     public static ServiceProvider Create(ScriptedOpenAiServer? llm, IDbContextFactory<AppDbContext>? appDatabase, params (string Key, string? Value)[] overrides)
     {
         var settings = llm?.LlmSettings(ApiKey) ?? new Dictionary<string, string?>();
-        settings["Llm:Models:sql-writer"] = "gpt-4o";
-        settings["Llm:Models:sql-reviewer"] = "gpt-4o";
-        settings["Pricing:Models:gpt-4o:InputPerMillion"] = "2.50";
-        settings["Pricing:Models:gpt-4o:CachedInputPerMillion"] = "1.25";
-        settings["Pricing:Models:gpt-4o:OutputPerMillion"] = "10.00";
-        settings["Pricing:Models:gpt-4o-mini:InputPerMillion"] = "0.15";
-        settings["Pricing:Models:gpt-4o-mini:CachedInputPerMillion"] = "0.075";
-        settings["Pricing:Models:gpt-4o-mini:OutputPerMillion"] = "0.60";
+        LlmTestServices.AddModelsAndPrices(settings);
         settings["Analyst:MaxAttempts"] = "3";
         settings["Analyst:QueryTimeoutSeconds"] = "5";
         foreach (var (key, value) in overrides)

@@ -47,12 +47,7 @@ public sealed class CourierDatabase : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("offline_courier");
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(Schema, connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await Sql.ExecuteAsync(ConnectionString, Schema);
         await using var services = AgentTeamServices.Create(llm: null);
         Catalog = await services.GetRequiredService<ICatalogProvider>()
             .GetAsync(new DataSource("courier", "Courier", ConnectionString, ConnectionString, ["crr"]), CancellationToken.None);

@@ -54,12 +54,7 @@ public sealed class LibraryDatabase : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("offline_library");
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(Schema, connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await Sql.ExecuteAsync(ConnectionString, Schema);
         Catalog = await LoadCatalogAsync();
     }
 
