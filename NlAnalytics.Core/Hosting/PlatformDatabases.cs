@@ -70,16 +70,20 @@ public sealed partial class PlatformDatabases(
             await CheckReachableAsync("ConnectionStrings:Demo", _demo, cancellationToken);
     }
 
+    /// <summary>
+    /// Stops the embedded cluster if this process started it and nobody else uses it. A cluster found running
+    /// (the app's, when a CLI verb runs beside it) is never stopped.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_cluster is not null)
-            await _cluster.StopAsync(cancellationToken);
+            await _cluster.StopIfUnusedAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_cluster is not null)
-            await _cluster.DisposeAsync();
+            await _cluster.StopIfUnusedAsync();
     }
 
     /// <summary>A wrong connection string gets one clear message naming the setting, without echoing the password.</summary>

@@ -101,10 +101,50 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         _startedByUs = false;
     }
 
+    /// <summary>Whether this instance started the server (rather than finding it running).</summary>
+    public bool StartedByThisProcess => _startedByUs;
+
+    /// <summary>
+    /// Stops the server only if this instance started it and no other process is connected to it: a CLI
+    /// verb run while the app is up (or an app started while a CLI verb ran) leaves the other one working.
+    /// Returns whether it stopped the server.
+    /// </summary>
+    public async Task<bool> StopIfUnusedAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_startedByUs || !IsRunning)
+            return false;
+        // Our own idle pooled connections would count as clients; other processes' stay.
+        NpgsqlConnection.ClearAllPools();
+        if (await OtherClientsAsync(cancellationToken) > 0)
+        {
+            LogLeftRunning(_logger, Port);
+            return false;
+        }
+        await StopAsync(cancellationToken);
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_startedByUs)
             await StopAsync();
+    }
+
+    private async Task<long> OtherClientsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false;Timeout=3");
+            await connection.OpenAsync(cancellationToken);
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection);
+            return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
+        {
+            // Cannot tell: leaving it running is the safe side.
+            return 1;
+        }
     }
 
     private async Task InitialiseAsync(CancellationToken cancellationToken)
@@ -287,6 +327,9 @@ public sealed partial class PostgresCluster : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stale {PidFile} left by a crashed server")]
     private static partial void LogRemovedStalePid(ILogger logger, string pidFile);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL on 127.0.0.1:{Port} is used by another process; leaving it running")]
+    private static partial void LogLeftRunning(ILogger logger, int port);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping embedded PostgreSQL failed: {Output}")]
     private static partial void LogStopFailed(ILogger logger, string output);
