@@ -88,6 +88,16 @@ public sealed partial class AnalystOrchestrator(
             return Fail(run, new SqlFailure(SqlFailureKind.Other,
                 "LLM mode needs a language model, and none is configured (Llm:Endpoint is empty). Ask in Offline mode, or configure a model."));
 
+        // Nothing here ever writes; a request to change data gets a plain no rather than a listing of what it named.
+        if (ChangeRequest.IsChangeRequest(request.Question))
+        {
+            run.Narrative = ChangeRequest.Refusal;
+            run.Interpretation = new Interpretation("A request to change data, which this assistant never does");
+            run.Transcript.Add("orchestrator", AgentTranscript.Event, "Refused: the question asks to change data.");
+            run.Report(AgentStep.Done, "Refused: this assistant only reads data");
+            return run.Answer(null, timeProvider);
+        }
+
         run.Report(AgentStep.Understanding, "Understanding the question");
         run.Standalone = await conversation.StandaloneAsync(
             request.Question, request.History, useLlm: llmReady && request.Mode != AnalysisMode.Offline, run.Transcript, cancellationToken);
