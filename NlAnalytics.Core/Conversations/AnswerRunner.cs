@@ -22,7 +22,8 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     public string UserId { get; } = userId;
     public AgentProgress? Latest { get; private set; }
     public DateTimeOffset? FirstProgressAt { get; private set; }
-    public Task<MessageView?> Completion { get; internal set; } = Task.FromResult<MessageView?>(null);
+    /// <summary>Completes when the outcome is saved (never faults): read the message again for it.</summary>
+    public Task Completion { get; internal set; } = Task.CompletedTask;
     internal CancellationTokenSource Cancellation { get; } = cancellation;
 
     /// <summary>The narrative streamed so far.</summary>
@@ -45,7 +46,11 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
 }
 
 /// <summary>What a message is answered from: its question, or the SQL an analyst wrote for it.</summary>
-public sealed record AnswerJob(string UserId, Guid ThreadId, Guid MessageId, int Sequence, string Question, AnalysisMode? Mode, string? Sql = null, bool SqlEdited = false);
+/// <param name="History">The thread's answered turns when the question was saved; read again if the answer has to wait for another.</param>
+/// <param name="SavedAsRunning">The message was saved as Running (nothing to mark before work starts).</param>
+public sealed record AnswerJob(
+    string UserId, Guid ThreadId, Guid MessageId, int Sequence, string Question, AnalysisMode? Mode, string DataSource,
+    IReadOnlyList<ThreadTurn> History, bool SavedAsRunning, string? Sql = null, bool SqlEdited = false);
 
 /// <summary>
 /// Runs answers in the background: the question is saved before any work starts (by the caller), the
@@ -75,6 +80,9 @@ public sealed partial class AnswerRunner(
     /// <summary>Answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> InThread(Guid threadId) => [.. _running.Values.Where(r => r.ThreadId == threadId)];
 
+    /// <summary>Whether an answer started now in the thread would run at once (rather than wait for one before it).</summary>
+    public bool IsIdle(Guid threadId) => !_running.Values.Any(r => r.ThreadId == threadId);
+
     /// <summary>Starts answering a saved message; the answer already running for it when there is one.</summary>
     public RunningAnswer Start(AnswerJob job)
     {
@@ -100,33 +108,29 @@ public sealed partial class AnswerRunner(
         return true;
     }
 
-    private async Task<MessageView?> RunAsync(AnswerJob job, IReadOnlyList<Task<MessageView?>> before, RunningAnswer running)
+    private async Task RunAsync(AnswerJob job, IReadOnlyList<Task> before, RunningAnswer running)
     {
         var token = running.Cancellation.Token;
         // Saving the outcome must not be cancelled by Stop, or a stopped answer would stay "running" forever.
         var save = CancellationToken.None;
         try
         {
+            var history = job.History;
             if (before.Count > 0)
             {
                 running.Report(new AgentProgress(AgentStep.Understanding, "Waiting for the previous answer of this thread"), clock.GetUtcNow());
                 await Task.WhenAll(before).WaitAsync(token);
+                // The answers it waited for are part of its history now.
+                history = await store.HistoryAsync(job.ThreadId, job.Sequence, token);
             }
-            await store.MarkRunningAsync(job.MessageId, save);
-            var thread = await store.FindAsync(job.UserId, job.ThreadId, token) ?? throw new KeyNotFoundException("The thread was deleted.");
-            var source = await ResolveSourceAsync(thread.DataSource, running, token);
+            if (!job.SavedAsRunning || before.Count > 0)
+                await store.MarkRunningAsync(job.MessageId, save);
+            var source = await ResolveSourceAsync(job.DataSource, running, token);
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
-            AnalystAnswer answer;
-            if (job.Sql is { } sql)
-            {
-                answer = await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token);
-            }
-            else
-            {
-                var history = await store.HistoryAsync(job.ThreadId, job.Sequence, token);
-                answer = await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
-            }
-            await store.SaveAnswerAsync(job.UserId, job.MessageId, answer, save);
+            var answer = job.Sql is { } sql
+                ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
+                : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
+            await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -146,7 +150,6 @@ public sealed partial class AnswerRunner(
             _running.TryRemove(job.MessageId, out _);
             running.Cancellation.Dispose();
         }
-        return await store.MessageAsync(job.UserId, job.MessageId, save);
     }
 
     private async Task<DataSource> ResolveSourceAsync(string name, RunningAnswer running, CancellationToken token)

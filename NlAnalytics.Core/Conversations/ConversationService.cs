@@ -103,10 +103,8 @@ public sealed class ConversationService(
     /// <summary>The thread, its messages (oldest first) and its totals, or null.</summary>
     public async Task<ThreadContents?> OpenAsync(string userId, Guid threadId, CancellationToken cancellationToken)
     {
-        var thread = await store.FindAsync(userId, threadId, cancellationToken);
-        if (thread is null)
+        if (await store.ThreadWithMessagesAsync(userId, threadId, cancellationToken) is not var (thread, messages))
             return null;
-        var messages = await store.MessagesAsync(userId, threadId, cancellationToken);
         var totals = new ThreadTotals(messages.Count, messages.Sum(m => m.InputTokens), messages.Sum(m => m.OutputTokens), messages.Sum(m => m.CostUsd));
         return new ThreadContents(thread, messages, totals);
     }
@@ -131,11 +129,8 @@ public sealed class ConversationService(
     public async Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
-        var (message, created) = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
-        if (!created)
-            return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
-        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, message.Question, command.Mode));
-        return new AskedQuestion(message.Id, threadId, running);
+        var added = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
+        return Start(userId, added, command.Mode, null, false);
     }
 
     /// <summary>
@@ -144,13 +139,18 @@ public sealed class ConversationService(
     /// </summary>
     public async Task<AskedQuestion> AskInNewThreadAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
     {
-        Validate(command);
+        var question = Validate(command);
         var source = RequireSource(dataSource);
-        if (await store.MessageByClientRequestAsync(userId, command.ClientRequestId, cancellationToken) is { } sent
-            && await store.ThreadOfAsync(userId, sent.Id, cancellationToken) is { } sentThread)
-            return new AskedQuestion(sent.Id, sentThread, Running(userId, sent.Id));
-        var thread = await store.CreateAsync(userId, source, null, cancellationToken);
-        return await AskAsync(userId, thread.Id, command, cancellationToken);
+        AddedQuestion added;
+        try
+        {
+            added = await store.CreateWithQuestionAsync(userId, source, question, command.ClientRequestId, MessageStatus.Running, cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            throw RequestIdUsed();
+        }
+        return Start(userId, added, command.Mode, null, false);
     }
 
     /// <summary>Stops the user's running answer. Not found: no such message; conflict: it is not running.</summary>
@@ -171,15 +171,14 @@ public sealed class ConversationService(
         ValidateMode(mode);
         if (Running(userId, messageId) is { } alreadyRunning)
             return new AskedQuestion(messageId, alreadyRunning.ThreadId, alreadyRunning);
-        var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var message = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         // A message answered successfully stays as the user saw it; asking again makes a new message.
         if (message.Status == MessageStatus.Succeeded)
             throw new ConversationException(ConversationProblem.Conflict, "This question was answered successfully; ask it again to get a new answer.");
-        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         var manual = message.Path == nameof(AnswerPath.Manual) && message.Sql is not null;
-        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
-            manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary));
-        return new AskedQuestion(message.Id, threadId, running);
+        var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.MessageId, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
+            message.DataSource, message.History, SavedAsRunning: false, manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary));
+        return new AskedQuestion(message.MessageId, message.ThreadId, running);
     }
 
     /// <summary>
@@ -195,16 +194,12 @@ public sealed class ConversationService(
             throw Invalid("sql", $"Keep the SQL under {MaxSqlLength:N0} characters.");
         if (clientRequestId == Guid.Empty)
             throw Invalid("clientRequestId", "Send a new GUID per run as clientRequestId; resending it makes a retry harmless.");
-        var source = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
-        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var source = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         var edited = source.Sql is null || Normalize(sql) != Normalize(source.Sql);
         var question = Trim(source.StandaloneQuestion ?? source.Question, MaxQuestionLength);
         var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
-        var (message, created) = await AddAsync(userId, threadId, question, clientRequestId, manual, cancellationToken);
-        if (!created)
-            return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
-        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, question, null, manual.Sql, edited));
-        return new AskedQuestion(message.Id, threadId, running);
+        var added = await AddAsync(userId, source.ThreadId, question, clientRequestId, manual, cancellationToken);
+        return Start(userId, added, null, manual.Sql, edited);
     }
 
     /// <summary>
@@ -216,28 +211,39 @@ public sealed class ConversationService(
         var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         if (correct && (message.Status != MessageStatus.Succeeded || message.Sql is null))
             throw new ConversationException(ConversationProblem.Conflict, $"Only an answered question can be marked correct; this one is {Describe(message.Status)}.");
-        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
-        var thread = await store.FindAsync(userId, threadId, cancellationToken) ?? throw MessageNotFound();
+        var context = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         if (!await store.SetVerifiedAsync(userId, messageId, correct, cancellationToken))
             throw MessageNotFound();
         var question = message.StandaloneQuestion ?? message.Question;
         if (message.Sql is { } sql)
         {
             if (correct)
-                await verifiedQueries.MarkCorrectAsync(thread.DataSource, question, sql, userName, cancellationToken);
+                await verifiedQueries.MarkCorrectAsync(context.DataSource, question, sql, userName, cancellationToken);
             else
-                await verifiedQueries.UnmarkAsync(thread.DataSource, question, sql, cancellationToken);
+                await verifiedQueries.UnmarkAsync(context.DataSource, question, sql, cancellationToken);
         }
         return message with { IsVerified = correct };
     }
 
     // ---- Rules ---------------------------------------------------------------------------------------
 
-    private async Task<(ChatMessage Message, bool Created)> AddAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? sql, CancellationToken cancellationToken)
+    private AskedQuestion Start(string userId, AddedQuestion added, AnalysisMode? mode, string? sql, bool edited)
+    {
+        var message = added.Message;
+        if (!added.Created)
+            return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
+        var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
+            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited));
+        return new AskedQuestion(message.Id, message.ThreadId, running);
+    }
+
+    private async Task<AddedQuestion> AddAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? sql, CancellationToken cancellationToken)
     {
         try
         {
-            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, cancellationToken);
+            // Saved as running when nothing else runs in the thread: the answer starts at once.
+            var status = runner.IsIdle(threadId) ? MessageStatus.Running : MessageStatus.Pending;
+            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, cancellationToken);
         }
         catch (KeyNotFoundException)
         {
@@ -245,9 +251,12 @@ public sealed class ConversationService(
         }
         catch (InvalidOperationException)
         {
-            throw new ConversationException(ConversationProblem.Conflict, "This clientRequestId was already used for another question. Send a new GUID for each question.");
+            throw RequestIdUsed();
         }
     }
+
+    private static ConversationException RequestIdUsed() =>
+        new(ConversationProblem.Conflict, "This clientRequestId was already used for another question. Send a new GUID for each question.");
 
     private string Validate(AskCommand command)
     {

@@ -13,6 +13,17 @@ public sealed record ThreadTotals(int Messages, long InputTokens, long OutputTok
 /// <summary>SQL an analyst wrote for a message, and how to describe it.</summary>
 public sealed record ManualSql(string Sql, Interpretation Interpretation);
 
+/// <summary>A saved question (or the one a resend found) and what answering it needs.</summary>
+public sealed record AddedQuestion(ChatMessage Message, bool Created, string DataSource, IReadOnlyList<ThreadTurn> History)
+{
+    public void Deconstruct(out ChatMessage message, out bool created) => (message, created) = (Message, Created);
+}
+
+/// <summary>A stored message and what answering it again needs.</summary>
+public sealed record RetryContext(
+    Guid MessageId, Guid ThreadId, int Sequence, string Question, string? StandaloneQuestion, MessageStatus Status,
+    string? Path, string? Sql, Interpretation? Interpretation, string DataSource, IReadOnlyList<ThreadTurn> History);
+
 /// <summary>
 /// Threads and messages of one user. Every method takes the user id and only ever touches that user's
 /// rows, so nobody sees another user's threads.
@@ -122,21 +133,116 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// Saves the question before any work starts. The same <paramref name="clientRequestId"/> sent twice
     /// (double click, resend after a reconnect) returns the existing message instead of a duplicate.
     /// </summary>
-    public Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken) =>
-        AddQuestionAsync(userId, threadId, question, clientRequestId, null, cancellationToken);
+    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken) =>
+        await AddQuestionAsync(userId, threadId, question, clientRequestId, null, MessageStatus.Pending, cancellationToken);
 
+    /// <summary>
+    /// Saves the question (one read, one write) and returns what answering it needs: the thread's data
+    /// source and its earlier answered turns.
+    /// </summary>
     /// <param name="manualSql">SQL the analyst wrote for this question: stored before it runs, so a retry runs it again.</param>
-    public async Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, CancellationToken cancellationToken)
+    /// <param name="status">Running when the answer starts at once; Pending when it waits for another.</param>
+    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var existing = await FindByRequestAsync(clientRequestId, cancellationToken);
-        if (existing is not null)
-            return (OwnedBy(existing, userId, threadId), false);
+        var thread = await context.Threads.AsNoTracking()
+            .Where(t => t.Id == threadId && t.UserId == userId)
+            .Select(t => new
+            {
+                t.Title,
+                t.DataSource,
+                t.CreatedAt,
+                Last = t.Messages.Max(m => (int?)m.Sequence),
+                History = t.Messages.Where(m => m.Status == MessageStatus.Succeeded).OrderByDescending(m => m.Sequence).Take(HistoryTurns)
+                    .Select(m => new TurnRow(m.Question, m.StandaloneQuestion, m.Sql, m.Narrative, m.ChartJson)).ToList(),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (thread is null)
+            return await ResentAsync(userId, threadId, clientRequestId, cancellationToken)
+                ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
 
-        var thread = await context.Threads.FirstOrDefaultAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken)
-            ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
         var now = clock.GetUtcNow();
-        var sequence = (await context.Messages.Where(m => m.ThreadId == threadId).MaxAsync(m => (int?)m.Sequence, cancellationToken) ?? 0) + 1;
+        var message = NewMessage(threadId, (thread.Last ?? 0) + 1, question, clientRequestId, manualSql, status, now);
+        context.Messages.Add(message);
+        // The thread is not read for tracking: only the columns that change are written.
+        var stub = new ChatThread { Id = threadId, UserId = userId, DataSource = thread.DataSource, Title = thread.Title, CreatedAt = thread.CreatedAt };
+        context.Threads.Attach(stub);
+        stub.UpdatedAt = now;
+        context.Entry(stub).Property(t => t.UpdatedAt).IsModified = true;
+        if (message.Sequence == 1 && thread.Title == "New thread")
+        {
+            stub.Title = TitleFrom(question);
+            context.Entry(stub).Property(t => t.Title).IsModified = true;
+        }
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+            return new AddedQuestion(message, true, thread.DataSource, Turns(thread.History));
+        }
+        catch (DbUpdateException)
+        {
+            // A resend (or two sends racing): the unique index on the request id kept the first.
+            if (await ResentAsync(userId, threadId, clientRequestId, cancellationToken) is { } resent)
+                return resent;
+            throw;
+        }
+    }
+
+    /// <summary>A new thread with its first question, in one write. A resend of the same request finds the first message and its thread.</summary>
+    public async Task<AddedQuestion> CreateWithQuestionAsync(string userId, string dataSource, string question, Guid clientRequestId, MessageStatus status, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var thread = new ChatThread { Id = Guid.CreateVersion7(now), UserId = userId, DataSource = dataSource, Title = TitleFrom(question), CreatedAt = now, UpdatedAt = now };
+        var message = NewMessage(thread.Id, 1, question, clientRequestId, null, status, now);
+        context.Threads.Add(thread);
+        context.Messages.Add(message);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+            return new AddedQuestion(message, true, dataSource, []);
+        }
+        catch (DbUpdateException)
+        {
+            var sent = await FindByRequestAsync(clientRequestId, cancellationToken);
+            if (sent is null)
+                throw;
+            if (sent.Thread?.UserId != userId)
+                throw new InvalidOperationException("This request id is already used by another question. Send the question again.");
+            return new AddedQuestion(sent, false, sent.Thread.DataSource, []);
+        }
+    }
+
+    /// <summary>A stored message and what answering it again needs (one read), or null when it is not the user's.</summary>
+    public async Task<RetryContext?> RetryContextAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var row = await context.Messages.AsNoTracking()
+            .Where(m => m.Id == messageId && m.Thread!.UserId == userId)
+            .Select(m => new
+            {
+                m.Id, m.ThreadId, m.Sequence, m.Question, m.StandaloneQuestion, m.Status, m.Path, m.Sql, m.InterpretationJson,
+                m.Thread!.DataSource,
+                History = m.Thread.Messages.Where(e => e.Sequence < m.Sequence && e.Status == MessageStatus.Succeeded).OrderByDescending(e => e.Sequence).Take(HistoryTurns)
+                    .Select(e => new TurnRow(e.Question, e.StandaloneQuestion, e.Sql, e.Narrative, e.ChartJson)).ToList(),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : new RetryContext(
+            row.Id, row.ThreadId, row.Sequence, row.Question, row.StandaloneQuestion, row.Status, row.Path, row.Sql,
+            AnswerJson.Deserialize<Interpretation>(row.InterpretationJson), row.DataSource, Turns(row.History));
+    }
+
+    /// <summary>How many earlier turns a follow-up sees.</summary>
+    public const int HistoryTurns = 10;
+
+    private async Task<AddedQuestion?> ResentAsync(string userId, Guid threadId, Guid clientRequestId, CancellationToken cancellationToken)
+    {
+        var existing = await FindByRequestAsync(clientRequestId, cancellationToken);
+        return existing is null ? null : new AddedQuestion(OwnedBy(existing, userId, threadId), false, existing.Thread!.DataSource, []);
+    }
+
+    private static ChatMessage NewMessage(Guid threadId, int sequence, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, DateTimeOffset now)
+    {
         var message = new ChatMessage
         {
             Id = Guid.CreateVersion7(now),
@@ -144,7 +250,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             Sequence = sequence,
             ClientRequestId = clientRequestId,
             Question = Trim(question, 4000),
-            Status = MessageStatus.Pending,
+            Status = status,
             CreatedAt = now,
         };
         if (manualSql is not null)
@@ -153,24 +259,15 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             message.Path = nameof(AnswerPath.Manual);
             message.InterpretationJson = AnswerJson.Serialize(manualSql.Interpretation);
         }
-        context.Messages.Add(message);
-        thread.UpdatedAt = now;
-        if (sequence == 1 && thread.Title == "New thread")
-            thread.Title = Trim(question.ReplaceLineEndings(" "), 80);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken);
-            return (message, true);
-        }
-        catch (DbUpdateException)
-        {
-            // Two sends raced past the check: the unique index kept one.
-            var racing = await FindByRequestAsync(clientRequestId, cancellationToken);
-            if (racing is null)
-                throw;
-            return (OwnedBy(racing, userId, threadId), false);
-        }
+        return message;
     }
+
+    private static string TitleFrom(string question) => Trim(question.ReplaceLineEndings(" "), 80);
+
+    private sealed record TurnRow(string Question, string? StandaloneQuestion, string? Sql, string? Narrative, string? ChartJson);
+
+    private static IReadOnlyList<ThreadTurn> Turns(IEnumerable<TurnRow> newestFirst) =>
+        [.. newestFirst.Reverse().Select(t => new ThreadTurn(t.Question, t.StandaloneQuestion ?? t.Question, t.Sql, t.Narrative, AnswerJson.Deserialize<ChartSpec>(t.ChartJson)?.Kind.ToString()))];
 
     public Task MarkRunningAsync(Guid messageId, CancellationToken cancellationToken) =>
         SetStatusAsync(messageId, MessageStatus.Running, null, cancellationToken);
@@ -179,14 +276,26 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     public Task MarkEndedAsync(Guid messageId, MessageStatus status, string? error, CancellationToken cancellationToken) =>
         SetStatusAsync(messageId, status, error, cancellationToken);
 
-    /// <summary>Stores the answer: SQL, a snapshot of the capped result, chart, transcript and every priced model call.</summary>
+    /// <summary>Stores the answer of a message of the user's (looked up first; tests and tools use this one).</summary>
     public async Task SaveAnswerAsync(string userId, Guid messageId, AnalystAnswer answer, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var message = await context.Messages.Include(m => m.Calls).Include(m => m.Thread)
-            .FirstOrDefaultAsync(m => m.Id == messageId && m.Thread!.UserId == userId, cancellationToken)
+        var known = await context.Messages.AsNoTracking().Where(m => m.Id == messageId && m.Thread!.UserId == userId)
+            .Select(m => new { m.ThreadId, m.Question }).FirstOrDefaultAsync(cancellationToken)
             ?? throw new KeyNotFoundException("The message no longer exists.");
+        await SaveAnswerAsync(userId, known.ThreadId, messageId, known.Question, answer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the answer in one write: SQL, a snapshot of the capped result, chart, transcript and every
+    /// priced model call, with the thread's time. The answer is never saved without its costs.
+    /// </summary>
+    public async Task SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
+        var message = new ChatMessage { Id = messageId, ThreadId = threadId, Question = question };
+        context.Messages.Attach(message);
         message.StandaloneQuestion = answer.StandaloneQuestion;
         message.Status = answer.Error is not null ? MessageStatus.Failed : answer.Sql is null ? MessageStatus.Declined : MessageStatus.Succeeded;
         message.Path = answer.Path.ToString();
@@ -203,12 +312,25 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.OutputTokens = answer.OutputTokens;
         message.CostUsd = answer.CostUsd;
         message.CompletedAt = now;
-        message.Calls.Clear();
-        // Stored with the answer in one transaction: an answer is never saved without its costs.
-        message.Calls.AddRange(CostLedger.CallRows(message.Id, message.ThreadId, userId, answer.Calls, now));
-        message.Thread!.UpdatedAt = now;
+        // Every answer column is written, also those that equal the stub's defaults (a retry clears an earlier error).
+        var entry = context.Entry(message);
+        foreach (var column in AnswerColumns)
+            entry.Property(column).IsModified = true;
+        context.LlmCalls.AddRange(CostLedger.CallRows(messageId, threadId, userId, answer.Calls, now));
+        var thread = new ChatThread { Id = threadId, UserId = userId, DataSource = "", Title = "" };
+        context.Threads.Attach(thread);
+        thread.UpdatedAt = now;
+        context.Entry(thread).Property(t => t.UpdatedAt).IsModified = true;
         await context.SaveChangesAsync(cancellationToken);
     }
+
+    private static readonly string[] AnswerColumns =
+    [
+        nameof(ChatMessage.StandaloneQuestion), nameof(ChatMessage.Status), nameof(ChatMessage.Path), nameof(ChatMessage.Sql),
+        nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.Narrative), nameof(ChatMessage.Error), nameof(ChatMessage.ResultJson),
+        nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson),
+        nameof(ChatMessage.InputTokens), nameof(ChatMessage.OutputTokens), nameof(ChatMessage.CostUsd), nameof(ChatMessage.CompletedAt),
+    ];
 
     public async Task<bool> SetVerifiedAsync(string userId, Guid messageId, bool verified, CancellationToken cancellationToken)
     {
@@ -223,11 +345,23 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var turns = await context.Messages.AsNoTracking()
             .Where(m => m.ThreadId == threadId && m.Sequence < beforeSequence && m.Status == MessageStatus.Succeeded)
-            .OrderByDescending(m => m.Sequence).Take(10)
-            .Select(m => new { m.Question, m.StandaloneQuestion, m.Sql, m.Narrative, m.ChartJson })
+            .OrderByDescending(m => m.Sequence).Take(HistoryTurns)
+            .Select(m => new TurnRow(m.Question, m.StandaloneQuestion, m.Sql, m.Narrative, m.ChartJson))
             .ToListAsync(cancellationToken);
-        return [.. turns.AsEnumerable().Reverse().Select(t => new ThreadTurn(
-            t.Question, t.StandaloneQuestion ?? t.Question, t.Sql, t.Narrative, AnswerJson.Deserialize<ChartSpec>(t.ChartJson)?.Kind.ToString()))];
+        return Turns(turns);
+    }
+
+    /// <summary>The thread with its messages and their calls, in one read; null when it is not the user's.</summary>
+    public async Task<(ChatThread Thread, IReadOnlyList<MessageView> Messages)?> ThreadWithMessagesAsync(string userId, Guid threadId, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var thread = await context.Threads.AsNoTracking().Include(t => t.Messages).ThenInclude(m => m.Calls).AsSingleQuery()
+            .FirstOrDefaultAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken);
+        if (thread is null)
+            return null;
+        var messages = thread.Messages.OrderBy(m => m.Sequence).Select(ToView).ToList();
+        thread.Messages = [];
+        return (thread, messages);
     }
 
     private async Task<ChatMessage?> FindByRequestAsync(Guid clientRequestId, CancellationToken cancellationToken)

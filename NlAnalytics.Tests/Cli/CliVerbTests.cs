@@ -25,6 +25,18 @@ public sealed class CliVerbTests(CliHost cli) : IClassFixture<CliHost>
     }
 
     [Fact]
+    public async Task A_question_a_follow_up_and_a_retry_each_take_at_most_six_app_database_round_trips()
+    {
+        var run = await cli.RunAsync(["bench-roundtrips"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var steps = JsonNode.Parse(run.Output)!["steps"]!.AsArray();
+        Assert.Equal(["question", "follow-up", "retry"], steps.Select(s => s!["step"]!.GetValue<string>()));
+        // Measured 6 each (down from 26, 25 and 22 before the conversation service).
+        Assert.All(steps, s => Assert.InRange(s!["roundTrips"]!.GetValue<int>(), 1, 6));
+    }
+
+    [Fact]
     public async Task Run_sql_refuses_a_drop_with_the_gates_message_and_exits_1()
     {
         var gateMessage = new SqlGate().Check("DROP TABLE x")!.UserMessage;

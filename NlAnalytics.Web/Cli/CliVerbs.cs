@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
@@ -21,7 +22,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -88,7 +89,11 @@ public static class CliVerbs
             return 0;
         }, token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval };
+        var showCommands = new Option<bool>("--commands") { Description = "Also print the SQL of every command" };
+        var benchRoundTrips = new Command("bench-roundtrips", "App-database round trips of a question, a follow-up and a retry, as the chat page makes them") { showCommands };
+        benchRoundTrips.SetAction((parse, token) => WithHost(builder, console, "demo", (services, _) => RoundTripsAsync(services, console, parse.GetValue(showCommands), token), token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval, benchRoundTrips };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -97,7 +102,6 @@ public static class CliVerbs
     {
         await using var app = builder.Build();
         var services = app.Services;
-        var databases = services.GetRequiredService<PlatformDatabases>();
         try
         {
             var needsDemo = sourceName is null || string.Equals(sourceName, "demo", StringComparison.OrdinalIgnoreCase);
@@ -120,10 +124,8 @@ public static class CliVerbs
             await console.Error.WriteLineAsync($"error: {ex.Message}");
             return 2;
         }
-        finally
-        {
-            await databases.StopAsync(CancellationToken.None);
-        }
+        // No explicit stop: disposing the host disposes the query pools first and then PlatformDatabases,
+        // which stops the embedded cluster only if this process started it and nobody else is connected.
     }
 
     private static async Task<int> AskAsync(IServiceProvider services, CliConsole console, DataSource? source, string question, string[] previous, string? mode, CancellationToken token)
@@ -193,6 +195,60 @@ public static class CliVerbs
             tables = report.Tables,
         });
         return 0;
+    }
+
+    /// <summary>
+    /// Counts the commands sent to the app database from Send to the finished answer on the page, for a first
+    /// question (new thread), a follow-up and a retry, making the calls the chat page makes: the service
+    /// action, the page's reads of the thread (and of the thread list for a new thread), the background answer.
+    /// </summary>
+    private static async Task<int> RoundTripsAsync(IServiceProvider services, CliConsole console, bool showCommands, CancellationToken token)
+    {
+        var conversations = services.GetRequiredService<ConversationService>();
+        var userId = await BenchUserAsync(services, token);
+        var steps = new List<object>();
+
+        async Task<Guid> MeasureAsync(string step, Func<Task<AskedQuestion>> act, bool newThread)
+        {
+            using var tally = AppDatabaseCommands.Measure();
+            var asked = await act();
+            if (newThread)
+                await conversations.ListThreadsAsync(userId, false, null, token);
+            await conversations.OpenAsync(userId, asked.ThreadId, token);
+            if (asked.Running is { } running)
+                await running.Completion.WaitAsync(token);
+            await conversations.OpenAsync(userId, asked.ThreadId, token);
+            steps.Add(new { step, roundTrips = tally.Count, commands = showCommands ? tally.Commands : null });
+            return asked.MessageId;
+        }
+
+        var mode = AnalysisMode.Offline;
+        Guid threadId = default;
+        await MeasureAsync("question", async () =>
+        {
+            var asked = await conversations.AskInNewThreadAsync(userId, "demo", new AskCommand("What were total sales by month last year?", Guid.NewGuid(), mode), token);
+            threadId = asked.ThreadId;
+            return asked;
+        }, newThread: true);
+        var followUp = await MeasureAsync("follow-up", () => conversations.AskAsync(userId, threadId, new AskCommand("and by region?", Guid.NewGuid(), mode), token), newThread: false);
+        // A failed answer to retry, made outside the measurement.
+        await services.GetRequiredService<ThreadStore>().MarkEndedAsync(followUp, MessageStatus.Failed, "Failed for the benchmark.", token);
+        await MeasureAsync("retry", () => conversations.RetryAsync(userId, followUp, mode, token), newThread: false);
+        await conversations.DeleteThreadAsync(userId, threadId, token);
+        await console.WriteJsonAsync(new { database = "app", counted = "EF Core commands (one per round trip; a batch counts once)", steps });
+        return 0;
+    }
+
+    private static async Task<string> BenchUserAsync(IServiceProvider services, CancellationToken token)
+    {
+        const string email = "roundtrips@bench.invalid";
+        await using var context = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync(token);
+        if (await context.Users.Where(u => u.Email == email).Select(u => u.Id).FirstOrDefaultAsync(token) is { } id)
+            return id;
+        var user = new AppUser { UserName = email, Email = email, NormalizedEmail = email.ToUpperInvariant(), NormalizedUserName = email.ToUpperInvariant() };
+        context.Users.Add(user);
+        await context.SaveChangesAsync(token);
+        return user.Id;
     }
 
     private static async Task<int> CatalogAsync(IServiceProvider services, CliConsole console, DataSource source, CancellationToken token)
