@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using NlAnalytics.Core.Data;
-using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Accounting;
 

@@ -2,7 +2,9 @@ using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Agents;
 
@@ -19,9 +21,6 @@ public sealed record AgentProgress(AgentStep Step, string Message, string? Narra
 
 /// <summary>One message in the agent transcript (system prompts included, secrets never).</summary>
 public sealed record TranscriptEntry(string Agent, string Role, string Content, DateTimeOffset At);
-
-/// <summary>A table the schema selector chose, with its score and why.</summary>
-public sealed record RetrievedTable(string QualifiedName, double Score, string Reason);
 
 /// <summary>An earlier turn of the thread, for follow-ups.</summary>
 public sealed record ThreadTurn(string Question, string StandaloneQuestion, string? Sql, string? Narrative, string? ChartKind = null);
@@ -93,4 +92,16 @@ public sealed record SqlDraft(
 public interface ISqlWriter
 {
     Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The verified-query memory as the team uses it (implemented by the offline analyst's matcher): a
+/// verified answer close enough to reuse, or the nearest verified pairs as examples for a writer.
+/// </summary>
+public interface IVerifiedMemory
+{
+    /// <summary>A draft reusing a verified answer (its literals adapted to the question), or null.</summary>
+    Task<SqlDraft?> ReuseAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<VerifiedExample>> ExamplesAsync(string dataSource, string question, int count, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Accounting;
 
 namespace NlAnalytics.Core.Agents;
 

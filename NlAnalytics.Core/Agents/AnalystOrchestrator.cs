@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
-using NlAnalytics.Core.Offline;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Agents;
 
@@ -30,7 +30,7 @@ public sealed partial class AnalystOrchestrator(
     TimeProvider timeProvider,
     ILogger<AnalystOrchestrator> logger,
     IConfiguration? configuration = null,
-    VerifiedQueryMatcher? verifiedMemory = null)
+    IVerifiedMemory? verifiedMemory = null)
 {
     /// <summary>How many verified question/SQL pairs the LLM writer sees as examples.</summary>
     public const int VerifiedExampleCount = 3;
@@ -214,8 +214,8 @@ public sealed partial class AnalystOrchestrator(
             return (null, request.Examples ?? []);
         try
         {
-            if (await verifiedMemory.MatchAsync(request.Source.Name, run.Standalone, schema.Catalog, cancellationToken) is { } match)
-                return (match.Draft, []);
+            if (await verifiedMemory.ReuseAsync(request.Source.Name, run.Standalone, schema.Catalog, cancellationToken) is { } reused)
+                return (reused, []);
             var examples = request.Examples
                 ?? (request.Mode == AnalysisMode.Offline ? [] : await verifiedMemory.ExamplesAsync(request.Source.Name, run.Standalone, VerifiedExampleCount, cancellationToken));
             return (null, examples);

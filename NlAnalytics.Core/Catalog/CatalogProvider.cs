@@ -49,6 +49,12 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
             {
                 return await reader.ReadAsync(source, token);
             }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                LogLoadFailed(logger, source.Name, ex);
+                // Callers (the schema browser, the agents) need not know the driver: they get one Core exception.
+                throw new CatalogUnavailableException($"Could not read the catalog of {source.DisplayName}: {ex.Message}", ex);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogLoadFailed(logger, source.Name, ex);
@@ -67,3 +73,6 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
             Source.CatalogConnectionString == other.CatalogConnectionString && Source.ExposedSchemas.SequenceEqual(other.ExposedSchemas);
     }
 }
+
+/// <summary>The data source could not be reached or read while loading its catalog; the message says which source.</summary>
+public sealed class CatalogUnavailableException(string message, Exception innerException) : Exception(message, innerException);

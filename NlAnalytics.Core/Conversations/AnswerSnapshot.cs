@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Conversations;
 

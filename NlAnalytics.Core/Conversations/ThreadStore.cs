@@ -3,6 +3,7 @@ using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Conversations;
 

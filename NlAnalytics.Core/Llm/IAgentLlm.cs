@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using NlAnalytics.Core.Accounting;
 
 namespace NlAnalytics.Core.Llm;
 

@@ -19,6 +19,7 @@ public static class OfflineServiceCollectionExtensions
         services.AddKeyedSingleton<ISqlWriter>(OfflineSqlWriter.ServiceKey, (sp, _) => sp.GetRequiredService<OfflineSqlWriter>());
         services.TryAddSingleton<VerifiedQueryStore>();
         services.TryAddSingleton<VerifiedQueryMatcher>();
+        services.TryAddSingleton<IVerifiedMemory>(sp => sp.GetRequiredService<VerifiedQueryMatcher>());
         return services;
     }
 }

@@ -14,10 +14,13 @@ public sealed record VerifiedMatch(SqlDraft Draft, VerifiedExample Source, IRead
 /// Gives nothing when the questions differ in anything but literals, or a literal cannot be found in the SQL.
 /// The caller answers with <see cref="AnswerPath.Verified"/>.
 /// </summary>
-public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeProvider time)
+public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeProvider time) : IVerifiedMemory
 {
     /// <summary>Template similarity (literals masked) needed to reuse a verified query.</summary>
     private const double ReuseThreshold = 0.85;
+
+    async Task<SqlDraft?> IVerifiedMemory.ReuseAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken) =>
+        (await MatchAsync(dataSource, question, catalog, cancellationToken))?.Draft;
 
     public async Task<VerifiedMatch?> MatchAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 
 namespace NlAnalytics.Core.Retrieval;

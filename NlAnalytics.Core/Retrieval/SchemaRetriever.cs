@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Llm;
 

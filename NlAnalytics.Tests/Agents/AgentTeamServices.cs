@@ -48,6 +48,7 @@ internal static class AgentTeamServices
             services.AddSingleton(appDatabase);
             services.AddSingleton<VerifiedQueryStore>();
             services.AddSingleton<VerifiedQueryMatcher>();
+            services.AddSingleton<IVerifiedMemory>(sp => sp.GetRequiredService<VerifiedQueryMatcher>());
         }
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -61,7 +61,9 @@ public sealed class CatalogProviderTests(LibraryDatabase database) : IClassFixtu
         using var provider = new CatalogProvider(LibraryDatabase.NewReader(), NullLogger<CatalogProvider>.Instance);
         var broken = database.Source("library") with { QueryConnectionString = database.ConnectionString + ";Database=no_such_database" };
 
-        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => provider.GetAsync(broken, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<CatalogUnavailableException>(() => provider.GetAsync(broken, CancellationToken.None));
+        Assert.IsType<Npgsql.PostgresException>(error.InnerException);
+        Assert.Contains("no_such_database", error.Message);
         var repaired = await provider.GetAsync(database.Source("library"), CancellationToken.None);
 
         Assert.NotNull(repaired.Find("library.books"));

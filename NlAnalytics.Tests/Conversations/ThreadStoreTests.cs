@@ -6,6 +6,8 @@ using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Tests.Conversations;
 

@@ -9,6 +9,8 @@ using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
 using Npgsql;
+using NlAnalytics.Core.Accounting;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Tests.Evaluation;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Core.Accounting;
 
 namespace NlAnalytics.Tests.Llm;
 

@@ -9,6 +9,7 @@ using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Core.Accounting;
 
 namespace NlAnalytics.Tests.Web.Api;
 

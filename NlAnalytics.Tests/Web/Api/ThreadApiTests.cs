@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Core.Accounting;
 
 namespace NlAnalytics.Tests.Web.Api;
 

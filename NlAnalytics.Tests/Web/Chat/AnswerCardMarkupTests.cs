@@ -7,6 +7,7 @@ using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Web.Components.Pages.Chat;
+using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Tests.Web.Chat;
 

@@ -163,11 +163,11 @@ public sealed class SchemaBrowserState(ICatalogProvider catalogs, ISqlExecutor e
             if (Selected is not null)
                 Selected = Catalog.Find(Selected.QualifiedName);
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is CatalogUnavailableException or InvalidOperationException)
         {
             Catalog = null;
             Tree = [];
-            CatalogError = $"Could not read the catalog of {Source.DisplayName}: {ex.Message}";
+            CatalogError = ex is CatalogUnavailableException ? ex.Message : $"Could not read the catalog of {Source.DisplayName}: {ex.Message}";
         }
         finally
         {

@@ -1,4 +1,4 @@
-namespace NlAnalytics.Core.Llm;
+namespace NlAnalytics.Core.Accounting;
 
 /// <summary>One model call: who made it, on which model, what it consumed and what it cost.</summary>
 public sealed record LlmCallRecord(

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Data;
 
-namespace NlAnalytics.Core.Data;
+namespace NlAnalytics.Core.Hosting;
 
 /// <summary>
 /// Builds contexts for the app database. The connection string is only known once the platform has
