@@ -86,7 +86,8 @@ public static partial class ChartAdvisor
             return TryBuild(ChartKind.Line, shape, title, question)!;
         if (categories.Count > 0)
         {
-            if (LooksLikeShare(shape, measures[0], question) && TryBuild(ChartKind.Donut, shape, title, question) is { } donut)
+            // A share split by a second category is stacked bars: a donut would drop the split.
+            if (LooksLikeShare(shape, measures[0], question) && SplitColumn(shape, categories[0]) is null && TryBuild(ChartKind.Donut, shape, title, question) is { } donut)
                 return donut;
             return TryBuild(ChartKind.Bar, shape, title, question)!;
         }
@@ -122,7 +123,7 @@ public static partial class ChartAdvisor
                 var ys = measures.Where(m => m != x).Take(4).ToList();
                 if (ys.Count == 0)
                     return null;
-                var series = shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries);
+                var series = SplitColumn(shape, x);
                 // With a series column the result is long: one measure split by series, not several lines per series.
                 if (series is not null)
                     ys = ys.Take(1).ToList();
@@ -139,7 +140,7 @@ public static partial class ChartAdvisor
                 var ys = measures.Where(m => m != x).Take(3).ToList();
                 if (ys.Count == 0)
                     return null;
-                var series = shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries);
+                var series = SplitColumn(shape, x);
                 if (series is not null)
                     ys = ys.Take(1).ToList();
                 // Time stays in order and complete; only categories are cut to the top ones.
@@ -173,6 +174,14 @@ public static partial class ChartAdvisor
                 return null;
         }
     }
+
+    /// <summary>
+    /// The category that splits each x value into parts (sex within each faculty), if any. A column that only
+    /// names the x value (a faculty's full name beside its code) takes one value per x: it is a label, not a split.
+    /// </summary>
+    private static ShapedColumn? SplitColumn(ResultShape shape, ShapedColumn x) =>
+        shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries
+            && shape.Result.Rows.GroupBy(r => r[x.Index]).Any(g => g.Select(r => r[c.Index]).Distinct().Skip(1).Any()));
 
     private static ChartSpec Table(ResultShape shape, string title) =>
         new(ChartKind.Table, title, null, Names(shape.Columns));
