@@ -168,14 +168,22 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.Context.CloseAsync();
     }
 
-    /// <summary>Opens the SQL of an answer for editing and replaces its text the way a user would (select all, type).</summary>
+    /// <summary>Opens the SQL of an answer for editing and replaces its text the way a user would: select all, paste.</summary>
     internal static async Task EditSqlAsync(IPage page, ILocator message, string sql)
     {
         await message.Locator("button.sql-edit").ClickAsync();
-        await message.Locator(".sql-panel[data-editing=true] .cm-content[contenteditable=true]").WaitForAsync();
-        await message.Locator(".sql-editor .cm-content").ClickAsync();
+        var content = message.Locator(".sql-panel[data-editing=true] .cm-content[contenteditable=true]");
+        await content.WaitForAsync();
+        await content.ClickAsync();
         await page.Keyboard.PressAsync("Control+a");
-        await page.Keyboard.InsertTextAsync(sql);
+        // A paste event carries line breaks intact (typed text would go through completion and auto-indent).
+        await content.EvaluateAsync("""
+            (element, text) => {
+                const data = new DataTransfer();
+                data.setData('text/plain', text);
+                element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """, sql);
         await Assertions.Expect(message.Locator(".sql-editor .cm-content")).ToContainTextAsync(sql.Split('\n')[^1].Trim());
     }
 

@@ -3,6 +3,12 @@ export function attach(box, dotNet) {
     const textarea = box?.querySelector('textarea');
     if (!textarea || textarea.dataset.composer) return;
     textarea.dataset.composer = '1';
+    // The box grows with its text up to a few lines, then scrolls.
+    const resize = () => {
+        textarea.style.height = 'auto';
+        textarea.style.height = Math.min(textarea.scrollHeight, 200) + 'px';
+    };
+    textarea.addEventListener('input', resize);
     // One send at a time from the keyboard: a second Enter before the first is taken does nothing, and the
     // box is cleared here as soon as the server took the question, so a late Enter cannot send it again.
     let sending = false;
@@ -13,7 +19,7 @@ export function attach(box, dotNet) {
         sending = true;
         try {
             const taken = await dotNet.invokeMethodAsync('SendFromKeyboard', textarea.value);
-            if (taken) textarea.value = '';
+            if (taken) { textarea.value = ''; resize(); }
         } catch {
             // The circuit is gone; Blazor shows its reconnect UI and the text stays in the box.
         } finally {
