@@ -54,7 +54,9 @@ public static class CoreServiceCollectionExtensions
         services.AddAgentTeam();
         services.AddEvaluation();
         services.AddSingleton<ThreadStore>();
+        services.AddSingleton<ManualQueryRunner>();
         services.AddSingleton<AnswerRunner>();
+        services.AddSingleton<ConversationService>();
         return builder;
     }
 }

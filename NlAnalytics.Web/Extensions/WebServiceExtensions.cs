@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Web.Components.Account;
-using NlAnalytics.Web.Components.Pages.Chat;
 using MudBlazor;
 using MudBlazor.Services;
 using NlAnalytics.Web.Components.Layout;
@@ -30,8 +29,6 @@ public static class WebServiceExtensions
             options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
         services.AddSingleton<ThemePreference>();
-
-        services.AddChatWorkspace();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
