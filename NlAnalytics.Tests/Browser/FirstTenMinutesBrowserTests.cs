@@ -71,6 +71,8 @@ public sealed class FirstTenMinutesBrowserTests(ChatBrowserFixture app, ITestOut
         await first.Locator("button.sql-run").ClickAsync();
         var manual = page.Locator("article.message").Nth(before);
         await manual.Locator(".answer-footer").WaitForAsync(new() { Timeout = 120_000 });
+        if (await manual.GetAttributeAsync("data-status") != "Succeeded")
+            output.WriteLine("edited SQL:\n" + edited + "\nanswer: " + await manual.InnerTextAsync());
         Assert.Equal("Succeeded", await manual.GetAttributeAsync("data-status"));
         Assert.Contains("Your SQL", await manual.Locator(".answer-path").InnerTextAsync());
 
