@@ -48,9 +48,11 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
 /// <summary>What a message is answered from: its question, or the SQL an analyst wrote for it.</summary>
 /// <param name="History">The thread's answered turns when the question was saved; read again if the answer has to wait for another.</param>
 /// <param name="SavedAsRunning">The message was saved as Running (nothing to mark before work starts).</param>
+/// <param name="SavedWhileAnotherRan">The message was saved as Pending behind another answer of its thread: its
+/// <paramref name="History"/> was read before that answer ended, so it is read again even if that answer has ended by the time this one starts.</param>
 public sealed record AnswerJob(
     string UserId, Guid ThreadId, Guid MessageId, int Sequence, string Question, AnalysisMode? Mode, string DataSource,
-    IReadOnlyList<ThreadTurn> History, bool SavedAsRunning, string? Sql = null, bool SqlEdited = false);
+    IReadOnlyList<ThreadTurn> History, bool SavedAsRunning, string? Sql = null, bool SqlEdited = false, bool SavedWhileAnotherRan = false);
 
 /// <summary>
 /// Runs answers in the background: the question is saved before any work starts (by the caller), the
@@ -120,7 +122,10 @@ public sealed partial class AnswerRunner(
             {
                 running.Report(new AgentProgress(AgentStep.Understanding, "Waiting for the previous answer of this thread"), clock.GetUtcNow());
                 await Task.WhenAll(before).WaitAsync(token);
-                // The answers it waited for are part of its history now.
+            }
+            if (before.Count > 0 || job.SavedWhileAnotherRan)
+            {
+                // The answers it waited for (or that ended between its save and its start) are part of its history now.
                 history = await store.HistoryAsync(job.ThreadId, job.Sequence, token);
             }
             if (!job.SavedAsRunning || before.Count > 0)

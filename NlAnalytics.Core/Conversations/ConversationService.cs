@@ -233,7 +233,7 @@ public sealed class ConversationService(
         if (!added.Created)
             return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
-            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited));
+            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending));
         return new AskedQuestion(message.Id, message.ThreadId, running);
     }
 

@@ -98,6 +98,18 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         get { lock (_gate) return _queue.Count; }
     }
 
+    /// <summary>Waits (polling, generously) until at least <paramref name="count"/> requests have arrived; a test cancels on that condition, not on a timer.</summary>
+    public async Task WaitForRequestsAsync(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (Requests.Count < count)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"ScriptedOpenAiServer received {Requests.Count} of the {count} requests expected.");
+            await Task.Delay(20);
+        }
+    }
+
     public static async Task<ScriptedOpenAiServer> StartAsync(CancellationToken cancellationToken = default)
     {
         // The empty builder reads no appsettings and watches no files: nothing but Kestrel on loopback.

@@ -195,12 +195,16 @@ public sealed class AgentLlmTests : IAsyncLifetime
     {
         _server.Enqueue(ScriptStep.Reply("too late").After(TimeSpan.FromSeconds(20)));
         await using var services = LlmTestServices.Create(_server);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancellation = new CancellationTokenSource();
+        var call = services.AgentLlm().CompleteAsync(AgentNames.SqlWriter, Question, null, cancellation.Token);
+        await _server.WaitForRequestsAsync(1);
         var clock = Stopwatch.StartNew();
+        cancellation.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.AgentLlm().CompleteAsync(AgentNames.SqlWriter, Question, null, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        // The scripted reply would come 20 s later: only the cancellation explains an end well before it.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         Assert.Single(_server.Requests);
     }
 
@@ -241,9 +245,12 @@ public sealed class AgentLlmTests : IAsyncLifetime
     {
         _server.Enqueue(ScriptStep.RateLimited(TimeSpan.FromSeconds(10)), ScriptStep.Reply("never sent"));
         await using var services = LlmTestServices.Create(_server);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cancellation = new CancellationTokenSource();
+        var call = services.AgentLlm().CompleteAsync(AgentNames.SqlWriter, Question, null, cancellation.Token);
+        await _server.WaitForRequestsAsync(1);
+        cancellation.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.AgentLlm().CompleteAsync(AgentNames.SqlWriter, Question, null, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
         Assert.Single(_server.Requests);
     }

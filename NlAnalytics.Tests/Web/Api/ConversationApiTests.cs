@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Tests.Web.Api;
@@ -104,6 +105,26 @@ public sealed class ConversationApiTests(ApiApp app)
         Assert.Contains("2021", sql);
         var firstAnswer = await ApiApp.ReadJsonAsync(await app.Alice.Http.GetAsync(first.Headers.Location));
         Assert.Equal("Succeeded", firstAnswer["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_question_saved_behind_an_answer_that_ended_before_it_started_still_sees_that_answer_as_history()
+    {
+        // The race the API test above can hit on a busy machine, made certain: the follow-up was saved as
+        // Pending (another answer ran) with the history of that moment, and that answer ended before it started.
+        var (threadId, _) = await AskAsync(Question);
+        var userId = await app.UserIdAsync(ApiApp.AliceEmail);
+        var added = await app.Store.AddQuestionAsync(userId, threadId, "and in 2021?", Guid.NewGuid(), null, NlAnalytics.Core.Data.MessageStatus.Pending, CancellationToken.None);
+        var runner = app.Factory.Services.GetRequiredService<AnswerRunner>();
+
+        var running = runner.Start(new AnswerJob(userId, threadId, added.Message.Id, added.Message.Sequence, "and in 2021?", NlAnalytics.Core.Agents.AnalysisMode.Offline,
+            added.DataSource, History: [], SavedAsRunning: false, SavedWhileAnotherRan: true));
+        await running.Completion.WaitAsync(TimeSpan.FromMinutes(2));
+        var followUp = await app.Store.MessageAsync(userId, added.Message.Id, CancellationToken.None);
+
+        Assert.Equal(NlAnalytics.Core.Data.MessageStatus.Succeeded, followUp!.Status);
+        Assert.Contains("HEC", followUp.Sql);
+        Assert.Contains("2021", followUp.Sql);
     }
 
     private async Task<(Guid ThreadId, JsonNode Answer)> AskAsync(string question)
