@@ -56,7 +56,9 @@ public static class CoreServiceCollectionExtensions
         services.AddEvaluation();
         services.AddSamples();
         services.AddSingleton<ThreadStore>();
+        services.AddSingleton<ManualQueryRunner>();
         services.AddSingleton<AnswerRunner>();
+        services.AddSingleton<ConversationService>();
         return builder;
     }
 }

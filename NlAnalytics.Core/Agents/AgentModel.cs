@@ -50,7 +50,7 @@ public sealed record AnalystAnswer(
     IReadOnlyList<TranscriptEntry> Transcript,
     IReadOnlyList<LlmCallRecord> Calls,
     AnswerPath Path,
-    string? Interpretation = null,
+    Interpretation? Interpretation = null,
     SqlFailure? Error = null,
     IReadOnlyList<string>? Suggestions = null,
     double Confidence = 1.0,
@@ -83,7 +83,7 @@ public sealed record SqlWritingContext(
 public sealed record SqlDraft(
     string? Sql,
     double Confidence,
-    string Interpretation,
+    Interpretation Interpretation,
     IReadOnlyList<LlmCallRecord> Calls,
     IReadOnlyList<string> Suggestions,
     IReadOnlyList<TranscriptEntry> Transcript,

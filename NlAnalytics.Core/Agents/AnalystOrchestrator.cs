@@ -235,9 +235,9 @@ public sealed partial class AnalystOrchestrator(
     {
         LogDeclined(logger, run.Standalone);
         // The offline writer explains its refusal itself (what it did not understand, what it can answer).
-        var narrative = string.IsNullOrWhiteSpace(draft.Interpretation)
+        var narrative = string.IsNullOrWhiteSpace(draft.Interpretation.Summary)
             ? "The built-in offline analyst cannot answer this question reliably. Try naming the measure and how to group it, for example \"total sales by region\"."
-            : draft.Interpretation.Trim();
+            : draft.Interpretation.Summary.Trim();
         if (llmReady && run.Request.Mode == AnalysisMode.Offline)
             narrative += " Switch to Hybrid or LLM mode to let the language model try.";
         run.Narrative = narrative;
@@ -283,7 +283,7 @@ public sealed partial class AnalystOrchestrator(
         public QueryResult? Result { get; set; }
         public ChartSpec? Chart { get; set; }
         public string Narrative { get; set; } = "";
-        public string? Interpretation { get; set; }
+        public Interpretation? Interpretation { get; set; }
         public IReadOnlyList<string> Suggestions { get; set; } = [];
         public double Confidence { get; set; }
 

@@ -10,13 +10,16 @@ namespace NlAnalytics.Core.Conversations;
 /// One answer in progress. It runs on the server independently of the browser that asked, so closing
 /// the tab neither cancels nor loses it; any page showing the thread can subscribe to its progress.
 /// </summary>
-public sealed class RunningAnswer(Guid messageId, Guid threadId, CancellationTokenSource cancellation)
+public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, CancellationTokenSource cancellation)
 {
     private readonly Lock _gate = new();
     private readonly System.Text.StringBuilder _narrative = new();
 
     public Guid MessageId { get; } = messageId;
     public Guid ThreadId { get; } = threadId;
+
+    /// <summary>Whose answer this is: only they may stop it.</summary>
+    public string UserId { get; } = userId;
     public AgentProgress? Latest { get; private set; }
     public DateTimeOffset? FirstProgressAt { get; private set; }
     public Task<MessageView?> Completion { get; internal set; } = Task.FromResult<MessageView?>(null);
@@ -41,19 +44,26 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, CancellationTok
     }
 }
 
+/// <summary>What a message is answered from: its question, or the SQL an analyst wrote for it.</summary>
+public sealed record AnswerJob(string UserId, Guid ThreadId, Guid MessageId, int Sequence, string Question, AnalysisMode? Mode, string? Sql = null, bool SqlEdited = false);
+
 /// <summary>
-/// Runs questions through the agent team: saves the question before any work starts, runs the team in
-/// the background, saves the answer (or a clear failure) when it ends, and lets a user stop it.
+/// Runs answers in the background: the question is saved before any work starts (by the caller), the
+/// team (or, for hand-written SQL, <see cref="ManualQueryRunner"/>) answers it, and the answer (or a
+/// clear failure) is saved when it ends. Answers of one thread run one after the other, each seeing the
+/// ones before it; a user can stop any of them.
 /// </summary>
 public sealed partial class AnswerRunner(
     ThreadStore store,
     AnalystOrchestrator orchestrator,
+    ManualQueryRunner manual,
     IDataSourceRegistry sources,
     DemoStatus demo,
     TimeProvider clock,
     ILogger<AnswerRunner> logger)
 {
     private readonly ConcurrentDictionary<Guid, RunningAnswer> _running = new();
+    private readonly Lock _starting = new();
 
     public AnalysisMode DefaultMode => orchestrator.DefaultMode;
 
@@ -65,31 +75,23 @@ public sealed partial class AnswerRunner(
     /// <summary>Answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> InThread(Guid threadId) => [.. _running.Values.Where(r => r.ThreadId == threadId)];
 
-    /// <summary>
-    /// Saves the question and starts answering it. Sending the same <paramref name="clientRequestId"/> again
-    /// returns the answer already running (or null when it has finished) instead of asking twice.
-    /// </summary>
-    public async Task<RunningAnswer?> AskAsync(string userId, Guid threadId, string question, Guid clientRequestId, AnalysisMode? mode, CancellationToken cancellationToken)
+    /// <summary>Starts answering a saved message; the answer already running for it when there is one.</summary>
+    public RunningAnswer Start(AnswerJob job)
     {
-        if (string.IsNullOrWhiteSpace(question))
-            throw new ArgumentException("Type a question first.", nameof(question));
-        var (message, created) = await store.AddQuestionAsync(userId, threadId, question.Trim(), clientRequestId, cancellationToken);
-        if (!created)
-            return Find(message.Id);
-        return Start(userId, threadId, message.Id, message.Sequence, message.Question, mode);
-    }
-
-    /// <summary>Answers a failed, stopped or interrupted message again, in place.</summary>
-    public async Task<RunningAnswer?> RetryAsync(string userId, Guid messageId, AnalysisMode? mode, CancellationToken cancellationToken)
-    {
-        if (Find(messageId) is { } running)
+        lock (_starting)
+        {
+            if (_running.TryGetValue(job.MessageId, out var existing))
+                return existing;
+            // A later question builds on the earlier answers of its thread: it waits for them to finish.
+            var before = InThread(job.ThreadId).Select(r => r.Completion).ToList();
+            var running = new RunningAnswer(job.MessageId, job.ThreadId, job.UserId, new CancellationTokenSource());
+            _running[job.MessageId] = running;
+            running.Completion = Task.Run(() => RunAsync(job, before, running));
             return running;
-        var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw new KeyNotFoundException("This message no longer exists.");
-        var threadId = (await store.ThreadOfAsync(userId, messageId, cancellationToken))!.Value;
-        return Start(userId, threadId, message.Id, message.Sequence, message.Question, mode);
+        }
     }
 
-    /// <summary>Stops an answer: cancels the model call and the database query in flight.</summary>
+    /// <summary>Stops an answer: cancels the model call and the database query in flight (or the wait for its turn).</summary>
     public bool Stop(Guid messageId)
     {
         if (!_running.TryGetValue(messageId, out var running))
@@ -98,49 +100,53 @@ public sealed partial class AnswerRunner(
         return true;
     }
 
-    private RunningAnswer Start(string userId, Guid threadId, Guid messageId, int sequence, string question, AnalysisMode? mode)
-    {
-        var running = new RunningAnswer(messageId, threadId, new CancellationTokenSource());
-        if (!_running.TryAdd(messageId, running))
-            return _running[messageId];
-        running.Completion = Task.Run(() => RunAsync(userId, threadId, sequence, question, mode, running));
-        return running;
-    }
-
-    private async Task<MessageView?> RunAsync(string userId, Guid threadId, int sequence, string question, AnalysisMode? mode, RunningAnswer running)
+    private async Task<MessageView?> RunAsync(AnswerJob job, IReadOnlyList<Task<MessageView?>> before, RunningAnswer running)
     {
         var token = running.Cancellation.Token;
         // Saving the outcome must not be cancelled by Stop, or a stopped answer would stay "running" forever.
         var save = CancellationToken.None;
         try
         {
-            await store.MarkRunningAsync(running.MessageId, save);
-            var thread = await store.FindAsync(userId, threadId, token) ?? throw new KeyNotFoundException("The thread was deleted.");
+            if (before.Count > 0)
+            {
+                running.Report(new AgentProgress(AgentStep.Understanding, "Waiting for the previous answer of this thread"), clock.GetUtcNow());
+                await Task.WhenAll(before).WaitAsync(token);
+            }
+            await store.MarkRunningAsync(job.MessageId, save);
+            var thread = await store.FindAsync(job.UserId, job.ThreadId, token) ?? throw new KeyNotFoundException("The thread was deleted.");
             var source = await ResolveSourceAsync(thread.DataSource, running, token);
-            var history = await store.HistoryAsync(threadId, sequence, token);
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
-            var answer = await orchestrator.AnswerAsync(new AnalystRequest(source, question, history, mode ?? orchestrator.DefaultMode), progress, token);
-            await store.SaveAnswerAsync(userId, running.MessageId, answer, save);
+            AnalystAnswer answer;
+            if (job.Sql is { } sql)
+            {
+                answer = await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token);
+            }
+            else
+            {
+                var history = await store.HistoryAsync(job.ThreadId, job.Sequence, token);
+                answer = await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
+            }
+            await store.SaveAnswerAsync(job.UserId, job.MessageId, answer, save);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            await store.MarkEndedAsync(running.MessageId, MessageStatus.Cancelled, "Stopped before it finished.", save);
+            await store.MarkEndedAsync(job.MessageId, MessageStatus.Cancelled, "Stopped before it finished.", save);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException)
         {
-            await store.MarkEndedAsync(running.MessageId, MessageStatus.Failed, ex.Message, save);
+            await store.MarkEndedAsync(job.MessageId, MessageStatus.Failed, ex.Message, save);
         }
         catch (Exception ex)
         {
-            LogFailed(logger, ex, running.MessageId);
-            await store.MarkEndedAsync(running.MessageId, MessageStatus.Failed, "Something went wrong while answering. Try again; the question is kept.", save);
+            LogFailed(logger, ex, job.MessageId);
+            await store.MarkEndedAsync(job.MessageId, MessageStatus.Failed, "Something went wrong while answering. Try again; the question is kept.", save);
         }
         finally
         {
-            _running.TryRemove(running.MessageId, out _);
+            _running.TryRemove(job.MessageId, out _);
             running.Cancellation.Dispose();
         }
-        return await store.MessageAsync(userId, running.MessageId, save);
+        return await store.MessageAsync(job.UserId, job.MessageId, save);
     }
 
     private async Task<DataSource> ResolveSourceAsync(string name, RunningAnswer running, CancellationToken token)

@@ -54,7 +54,7 @@ public sealed record MessageView(
     Data.MessageStatus Status,
     string? Path,
     string? Sql,
-    string? Interpretation,
+    Interpretation? Interpretation,
     string? Narrative,
     string? Error,
     ResultSnapshot? Result,

@@ -7,31 +7,20 @@ using NlAnalytics.Core.Execution;
 namespace NlAnalytics.Core.Conversations;
 
 /// <summary>
-/// Runs SQL an analyst edited (or asked to run again) as a new message of the thread, through the same
-/// gate and restricted executor as the agent team, and stores it with <see cref="AnswerPath.Manual"/>.
-/// No model is involved: the chart comes from <see cref="ChartAdvisor"/>, the narrative from the result.
+/// Answers a message with SQL an analyst wrote (or edited, or asked to run again), through the same gate
+/// and restricted executor as the agent team; the answer has <see cref="AnswerPath.Manual"/>. No model is
+/// involved: the chart comes from <see cref="ChartAdvisor"/>, the narrative from the result. A refused or
+/// failing query comes back as a failed answer that keeps the SQL, so it can be edited or run again.
 /// </summary>
-public sealed class ManualQueryRunner(
-    ThreadStore store,
-    IDataSourceRegistry sources,
-    ISqlGate gate,
-    ISqlExecutor executor,
-    IOptions<AnalystOptions> options,
-    TimeProvider clock)
+public sealed class ManualQueryRunner(ISqlGate gate, ISqlExecutor executor, IOptions<AnalystOptions> options, TimeProvider clock)
 {
-    /// <summary>
-    /// Saves <paramref name="question"/> as a new message and answers it with <paramref name="sql"/>. The same
-    /// <paramref name="clientRequestId"/> sent twice returns the first message instead of running again.
-    /// A refused or failing query is stored as a failed message that keeps the SQL, so it can be edited again.
-    /// </summary>
-    public async Task<MessageView> RunAsync(string userId, Guid threadId, string question, string sql, Guid clientRequestId, CancellationToken cancellationToken)
+    public const string EditedSummary = "SQL edited by hand, run as written";
+    public const string RerunSummary = "SQL run again as written";
+
+    /// <summary>Only cancellation throws; every other failure is in <see cref="AnalystAnswer.Error"/>.</summary>
+    public async Task<AnalystAnswer> AnswerAsync(DataSource source, string question, string sql, bool edited, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        var (message, created) = await store.AddQuestionAsync(userId, threadId, question, clientRequestId, cancellationToken);
-        if (!created)
-            return (await store.MessageAsync(userId, message.Id, cancellationToken))!;
-
-        var thread = await store.FindAsync(userId, threadId, cancellationToken) ?? throw new KeyNotFoundException("The thread was deleted.");
         var started = clock.GetTimestamp();
         var transcript = new List<TranscriptEntry> { new(AgentNames.Executor, AgentTranscript.Event, "SQL run by hand: " + sql.Trim(), clock.GetUtcNow()) };
         QueryResult? result = null;
@@ -40,38 +29,28 @@ public sealed class ManualQueryRunner(
         SqlFailure? failure;
         try
         {
-            var source = sources.Resolve(thread.DataSource);
+            progress?.Report(new AgentProgress(AgentStep.Reviewing, "Checking the query"));
             failure = gate.Check(sql);
             if (failure is null)
             {
+                progress?.Report(new AgentProgress(AgentStep.Running, "Running the query"));
                 result = await executor.ExecuteAsync(source, sql, options.Value.Limits, cancellationToken);
+                progress?.Report(new AgentProgress(AgentStep.Charting, "Choosing a chart"));
                 chart = ChartAdvisor.Advise(result, question);
                 narrative = ResultNarrative.Describe(result, chart);
             }
         }
-        catch (SqlExecutionException e)
+        catch (SqlExecutionException e) when (!cancellationToken.IsCancellationRequested)
         {
             failure = e.Failure;
-        }
-        catch (KeyNotFoundException e)
-        {
-            failure = new SqlFailure(SqlFailureKind.Connection, e.Message);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await store.MarkEndedAsync(message.Id, MessageStatus.Cancelled, "Stopped before it finished.", CancellationToken.None);
-            throw;
         }
         if (failure is not null)
         {
             narrative = failure.UserMessage;
             transcript.Add(new(AgentNames.Executor, AgentTranscript.Event, $"Refused or failed ({failure.Kind}): {failure.UserMessage}", clock.GetUtcNow()));
         }
-
-        var answer = new AnalystAnswer(question, question, sql.Trim(), result, chart, narrative, [], transcript, [], AnswerPath.Manual,
-            Interpretation: "SQL run as written by the analyst", Error: failure, Elapsed: clock.GetElapsedTime(started));
-        // The outcome is saved even when the caller went away: a message must never stay Pending.
-        await store.SaveAnswerAsync(userId, message.Id, answer, CancellationToken.None);
-        return (await store.MessageAsync(userId, message.Id, CancellationToken.None))!;
+        progress?.Report(new AgentProgress(failure is null ? AgentStep.Done : AgentStep.Failed, failure is null ? "Done" : failure.UserMessage));
+        return new AnalystAnswer(question, question, sql.Trim(), result, chart, narrative, [], transcript, [], AnswerPath.Manual,
+            Interpretation: new Interpretation(edited ? EditedSummary : RerunSummary), Error: failure, Elapsed: clock.GetElapsedTime(started));
     }
 }

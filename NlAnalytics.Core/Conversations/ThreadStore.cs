@@ -10,6 +10,9 @@ public sealed record ThreadSummary(Guid Id, string Title, string DataSource, boo
 
 public sealed record ThreadTotals(int Messages, long InputTokens, long OutputTokens, decimal CostUsd);
 
+/// <summary>SQL an analyst wrote for a message, and how to describe it.</summary>
+public sealed record ManualSql(string Sql, Interpretation Interpretation);
+
 /// <summary>
 /// Threads and messages of one user. Every method takes the user id and only ever touches that user's
 /// rows, so nobody sees another user's threads.
@@ -119,7 +122,11 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// Saves the question before any work starts. The same <paramref name="clientRequestId"/> sent twice
     /// (double click, resend after a reconnect) returns the existing message instead of a duplicate.
     /// </summary>
-    public async Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken)
+    public Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken) =>
+        AddQuestionAsync(userId, threadId, question, clientRequestId, null, cancellationToken);
+
+    /// <param name="manualSql">SQL the analyst wrote for this question: stored before it runs, so a retry runs it again.</param>
+    public async Task<(ChatMessage Message, bool Created)> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var existing = await FindByRequestAsync(clientRequestId, cancellationToken);
@@ -140,6 +147,12 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             Status = MessageStatus.Pending,
             CreatedAt = now,
         };
+        if (manualSql is not null)
+        {
+            message.Sql = manualSql.Sql.Trim();
+            message.Path = nameof(AnswerPath.Manual);
+            message.InterpretationJson = AnswerJson.Serialize(manualSql.Interpretation);
+        }
         context.Messages.Add(message);
         thread.UpdatedAt = now;
         if (sequence == 1 && thread.Title == "New thread")
@@ -178,7 +191,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.Status = answer.Error is not null ? MessageStatus.Failed : answer.Sql is null ? MessageStatus.Declined : MessageStatus.Succeeded;
         message.Path = answer.Path.ToString();
         message.Sql = answer.Sql;
-        message.Interpretation = answer.Interpretation;
+        message.InterpretationJson = answer.Interpretation is null ? null : AnswerJson.Serialize(answer.Interpretation);
         message.Narrative = answer.Narrative;
         message.Error = answer.Error?.UserMessage;
         message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result));
@@ -251,7 +264,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     }
 
     private static MessageView ToView(ChatMessage m) => new(
-        m.Id, m.Sequence, m.Question, m.StandaloneQuestion, m.Status, m.Path, m.Sql, m.Interpretation, m.Narrative, m.Error,
+        m.Id, m.Sequence, m.Question, m.StandaloneQuestion, m.Status, m.Path, m.Sql, AnswerJson.Deserialize<Interpretation>(m.InterpretationJson), m.Narrative, m.Error,
         AnswerJson.Deserialize<ResultSnapshot>(m.ResultJson),
         AnswerJson.Deserialize<ChartSpec>(m.ChartJson),
         AnswerJson.Deserialize<List<RetrievedTable>>(m.TablesJson) ?? [],

@@ -33,7 +33,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             message.HasIndex(m => m.ClientRequestId).IsUnique();
             message.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Path).HasMaxLength(20);
-            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson) })
+            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson) })
                 message.Property(json).HasColumnType("jsonb");
             message.Property(m => m.CostUsd).HasPrecision(18, 8);
             message.HasMany(m => m.Calls).WithOne().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);

@@ -12,5 +12,5 @@ internal sealed class AppDbContextFactory(PlatformDatabases databases) : IDbCont
     private DbContextOptions<AppDbContext>? _options;
 
     public AppDbContext CreateDbContext() =>
-        new(_options ??= new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(databases.AppConnectionString).Options);
+        new(_options ??= new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(databases.AppConnectionString).AddInterceptors(AppDatabaseCommands.Interceptor).Options);
 }

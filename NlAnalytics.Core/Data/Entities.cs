@@ -44,7 +44,8 @@ public sealed class ChatMessage
     public MessageStatus Status { get; set; }
     public string? Path { get; set; }
     public string? Sql { get; set; }
-    public string? Interpretation { get; set; }
+    /// <summary>jsonb: the writer's structured reading of the question (Agents.Interpretation).</summary>
+    public string? InterpretationJson { get; set; }
     public string? Narrative { get; set; }
     public string? Error { get; set; }
     /// <summary>jsonb: columns and rows up to the cap.</summary>

@@ -217,7 +217,7 @@ public sealed partial class EvaluationRunner(
         else if (answer is null)
             (outcome, detail) = (CaseOutcome.Invalid, analystError);
         else if (answer.Sql is null)
-            (outcome, detail) = (CaseOutcome.Declined, answer.Interpretation ?? FirstLine(answer.Narrative));
+            (outcome, detail) = (CaseOutcome.Declined, answer.Interpretation?.ToString() ?? FirstLine(answer.Narrative));
         else if (generated is null)
             (outcome, detail) = (CaseOutcome.Invalid, generatedError ?? "the analyst returned SQL without a result or an error");
         else

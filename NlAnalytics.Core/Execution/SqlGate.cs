@@ -14,6 +14,17 @@ public sealed class SqlGate : ISqlGate
 
     private static readonly FrozenSet<string> QueryStarts = FrozenSet.Create("select", "with", "values", "table");
 
+    /// <summary>
+    /// Every statement PostgreSQL knows starts with one of these (its SQL Commands reference). A first word
+    /// outside them is a typo ("SELEC"): the database's own syntax error says where, better than a refusal.
+    /// </summary>
+    private static readonly FrozenSet<string> StatementWords = FrozenSet.Create(
+        "abort", "alter", "analyze", "analyse", "begin", "call", "checkpoint", "close", "cluster", "comment", "commit", "copy", "create",
+        "deallocate", "declare", "delete", "discard", "do", "drop", "end", "execute", "explain", "fetch", "grant", "import", "insert",
+        "listen", "load", "lock", "merge", "move", "notify", "prepare", "reassign", "refresh", "reindex", "release", "reset", "revoke",
+        "rollback", "savepoint", "security", "select", "set", "show", "start", "table", "truncate", "unlisten", "update", "vacuum",
+        "values", "with");
+
     private static readonly FrozenSet<string> DataModifyingWords = FrozenSet.Create("insert", "update", "delete", "merge", "truncate");
 
     private static readonly FrozenSet<string> LockingStrengthWords = FrozenSet.Create("update", "share", "no", "key");
@@ -92,7 +103,8 @@ public sealed class SqlGate : ISqlGate
     private static SqlFailure? CheckStatement(List<SqlToken> tokens)
     {
         var first = tokens.FirstOrDefault(t => !t.IsPunctuation('('));
-        if (first.Kind != SqlTokenKind.Word || !QueryStarts.Contains(first.Text))
+        var misspelt = first.Kind == SqlTokenKind.Word && !StatementWords.Contains(first.Text);
+        if (!misspelt && (first.Kind != SqlTokenKind.Word || !QueryStarts.Contains(first.Text)))
         {
             var starter = first.Kind == SqlTokenKind.Word ? first.Text : null;
             if (starter is not null && StarterMessages.TryGetValue(starter, out var message))

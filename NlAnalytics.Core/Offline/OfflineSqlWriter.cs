@@ -22,7 +22,7 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
     {
         cancellationToken.ThrowIfCancellationRequested();
         var draft = Write(context);
-        LogDraft(logger, draft.Sql is not null, draft.Confidence, draft.Interpretation);
+        LogDraft(logger, draft.Sql is not null, draft.Confidence, draft.Interpretation.ToString());
         return Task.FromResult(draft);
     }
 

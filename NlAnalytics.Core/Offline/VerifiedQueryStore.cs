@@ -37,6 +37,14 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
         return await db.VerifiedQueries.Where(v => v.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
     }
 
+    /// <summary>Removes the pair of exactly this question and SQL (an answer no longer marked correct); other pairs stay.</summary>
+    public async Task<int> UnmarkAsync(string dataSource, string question, string sql, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var (q, s) = (question.Trim(), sql.Trim());
+        return await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.Question == q && v.Sql == s).ExecuteDeleteAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<VerifiedQuery>> ListAsync(string dataSource, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -78,7 +78,8 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await first.Locator("button.sql-run").ClickAsync();
         var manual = page.Locator("article.message").Nth(1);
         await manual.Locator(".answer-footer").WaitForAsync();
-        Assert.Contains("(SQL edited by hand)", await manual.Locator(".question-bubble").InnerTextAsync());
+        // Under the question it answers, not a new question for the analyst.
+        Assert.Equal("What were total sales by month last year?", (await manual.Locator(".question-bubble").InnerTextAsync()).Trim());
         Assert.Contains("Your SQL", await manual.Locator(".answer-path").InnerTextAsync());
         Assert.Equal("Succeeded", await manual.GetAttributeAsync("data-status"));
 

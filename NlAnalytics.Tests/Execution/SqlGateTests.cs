@@ -105,4 +105,18 @@ public sealed class SqlGateTests
         Assert.Equal(SqlFailureKind.Syntax, failure.Kind);
         Assert.Contains("at character 11", failure.UserMessage);
     }
+
+    [Theory]
+    [InlineData("SELEC * FROM t")]
+    [InlineData("SLECT count(*) FROM t")]
+    [InlineData("selct 1")]
+    public void A_misspelt_first_word_is_left_to_the_database_whose_syntax_error_says_where(string sql) => Assert.Null(_gate.Check(sql));
+
+    [Theory]
+    [InlineData("SELEC 1; DROP TABLE t", "Only one statement")]
+    [InlineData("SELEC pg_sleep(600)", "pg_sleep() is not allowed")]
+    [InlineData("VACUUM t", "VACUUM is not allowed")]
+    [InlineData("DISCARD ALL", "DISCARD is not allowed")]
+    public void A_misspelt_first_word_still_meets_every_other_check_and_real_statements_stay_refused(string sql, string message) =>
+        Assert.Contains(message, _gate.Check(sql)!.UserMessage);
 }

@@ -359,7 +359,7 @@ internal sealed record AnswerDocument(
     string StandaloneQuestion,
     string Path,
     string? Sql,
-    string? Interpretation,
+    Interpretation? Interpretation,
     ResultSnapshot? Result,
     Core.Charts.ChartSpec? Chart,
     string Narrative,

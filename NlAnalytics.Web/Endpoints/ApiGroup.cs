@@ -42,6 +42,14 @@ internal static class ApiGroup
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 
+    /// <summary>A refusal of the conversation service that is not about a request field: 404 or 409.</summary>
+    public static ProblemHttpResult Refused(NlAnalytics.Core.Conversations.ConversationException refusal) => refusal.Problem switch
+    {
+        NlAnalytics.Core.Conversations.ConversationProblem.NotFound => NotFound(refusal.Message),
+        NlAnalytics.Core.Conversations.ConversationProblem.Conflict => Conflict(refusal.Message),
+        _ => TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid"),
+    };
+
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid");
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using NlAnalytics.Core.Catalog;
+using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Web.Extensions;
@@ -15,7 +16,7 @@ public sealed record CatalogRefreshed(string DataSource, int Tables, int Columns
 /// <summary>/api/data-sources: what threads can be about, and (administrators) re-reading a source's catalog.</summary>
 public static class DataSourceEndpoints
 {
-    public const string DemoName = "demo";
+    public const string DemoName = ConversationService.DemoSourceName;
 
     public static IEndpointRouteBuilder MapDataSourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -23,17 +24,6 @@ public static class DataSourceEndpoints
         group.MapGet("/", List);
         group.MapPost("/{name}/catalog/refresh", RefreshCatalogAsync).RequireAuthorization(WebServiceExtensions.AdminRole);
         return endpoints;
-    }
-
-    /// <summary>
-    /// The configured name matching <paramref name="name"/> (case-insensitive), or null. The demo counts while
-    /// it is still being prepared: a thread can be opened and its first answer waits for the demo.
-    /// </summary>
-    public static string? KnownName(string name, IDataSourceRegistry sources, DemoStatus demo)
-    {
-        if (string.Equals(name, DemoName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
-            return DemoName;
-        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
     }
 
     private static Ok<IReadOnlyList<DataSourceView>> List(IDataSourceRegistry sources, DemoStatus demo)

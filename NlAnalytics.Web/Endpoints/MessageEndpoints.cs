@@ -12,6 +12,9 @@ namespace NlAnalytics.Web.Endpoints;
 
 public sealed record VerifyRequest(bool? Verified);
 
+/// <summary>SQL to run under a message's question (an edit of its SQL, or the same again), as a new message of its thread.</summary>
+public sealed record RunSqlRequest(string? Sql, Guid? ClientRequestId);
+
 /// <summary>
 /// /api/messages: one question and its answer: read it, stop or retry its answer, export its result as
 /// CSV, mark it verified. Another user's message answers 404, exactly like one that does not exist.
@@ -31,53 +34,81 @@ public static class MessageEndpoints
         group.MapPost("/{messageId:guid}/retry", RetryAsync);
         group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
         group.MapPut("/{messageId:guid}/verified", SetVerifiedAsync);
+        group.MapPost("/{messageId:guid}/sql", RunSqlAsync);
         return endpoints;
     }
 
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetAsync(
-        ClaimsPrincipal user, Guid messageId, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid messageId, ConversationService conversations, CancellationToken cancellationToken)
     {
-        var message = await store.MessageAsync(user.UserId(), messageId, cancellationToken);
+        var message = await conversations.MessageAsync(user.UserId(), messageId, cancellationToken);
         return message is null ? MessageNotFound() : TypedResults.Ok(message);
     }
 
     /// <summary>Stops a running answer (the model call and the query in flight); 202, as the stopped state is saved a moment later.</summary>
     private static async Task<Results<Accepted<AskAccepted>, ProblemHttpResult>> StopAsync(
-        ClaimsPrincipal user, Guid messageId, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid messageId, ConversationService conversations, CancellationToken cancellationToken)
     {
-        var userId = user.UserId();
-        var message = await store.MessageAsync(userId, messageId, cancellationToken);
-        if (message is null)
-            return MessageNotFound();
-        var threadId = (await store.ThreadOfAsync(userId, messageId, cancellationToken))!.Value;
-        if (!runner.Stop(messageId))
-            return ApiGroup.Conflict($"This answer is not running (it is {Describe(message.Status)}), so there is nothing to stop.");
-        return TypedResults.Accepted($"/api/messages/{messageId}", new AskAccepted(messageId, threadId, message.Status));
-    }
-
-    /// <summary>Answers a failed, stopped, declined or interrupted message again, in place; <c>mode</c> and <c>wait</c> as for asking.</summary>
-    private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> RetryAsync(
-        ClaimsPrincipal user, Guid messageId, string? mode, bool? wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
-    {
-        if (!ThreadEndpoints.TryParseMode(mode, runner, out var analysisMode, out var modeError))
-            return ApiGroup.Invalid("mode", modeError);
-        var userId = user.UserId();
-        var message = await store.MessageAsync(userId, messageId, cancellationToken);
-        if (message is null)
-            return MessageNotFound();
-        var threadId = (await store.ThreadOfAsync(userId, messageId, cancellationToken))!.Value;
-        // A message already answered stays as the user saw it; asking again makes a new message.
-        if (message.Status == MessageStatus.Succeeded && runner.Find(messageId) is null)
-            return ApiGroup.Conflict("This question was answered successfully; ask it again to get a new answer.");
         try
         {
-            await runner.RetryAsync(userId, messageId, analysisMode, cancellationToken);
+            var (message, threadId) = await conversations.StopAsync(user.UserId(), messageId, cancellationToken);
+            return TypedResults.Accepted($"/api/messages/{messageId}", new AskAccepted(messageId, threadId, message.Status));
         }
-        catch (KeyNotFoundException)
+        catch (ConversationException e)
         {
-            return MessageNotFound();
+            return ApiGroup.Refused(e);
         }
-        return await ThreadEndpoints.AcceptedOrFinishedAsync(userId, threadId, messageId, wait ?? false, store, runner, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers a failed, stopped, declined or interrupted message again, in place (a message answered from
+    /// hand-written SQL runs its SQL again); <c>mode</c> and <c>wait</c> as for asking.
+    /// </summary>
+    private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> RetryAsync(
+        ClaimsPrincipal user, Guid messageId, string? mode, bool? wait, ConversationService conversations, CancellationToken cancellationToken)
+    {
+        if (!ThreadEndpoints.TryParseMode(mode, out var analysisMode, out var modeError))
+            return ApiGroup.Invalid("mode", modeError);
+        var userId = user.UserId();
+        try
+        {
+            var asked = await conversations.RetryAsync(userId, messageId, analysisMode, cancellationToken);
+            return await ThreadEndpoints.AcceptedOrFinishedAsync(userId, asked, wait ?? false, conversations, cancellationToken);
+        }
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
+    }
+
+    /// <summary>
+    /// Runs SQL under the message's question as a new message of its thread, through the same gate and
+    /// read-only role as every answer. The SQL is stored before it runs, so a retry of the new message
+    /// runs it again. 202 (or with <c>wait=true</c> the finished message), as for asking.
+    /// </summary>
+    private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> RunSqlAsync(
+        ClaimsPrincipal user, Guid messageId, JsonBody<RunSqlRequest> body, bool? wait, ConversationService conversations, CancellationToken cancellationToken)
+    {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
+        var userId = user.UserId();
+        try
+        {
+            var asked = await conversations.RunSqlAsync(userId, messageId, request.Sql, request.ClientRequestId ?? Guid.Empty, cancellationToken);
+            return await ThreadEndpoints.AcceptedOrFinishedAsync(userId, asked, wait ?? false, conversations, cancellationToken);
+        }
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
     }
 
     /// <summary>
@@ -85,9 +116,9 @@ public static class MessageEndpoints
     /// <c>X-Result-Truncated: true</c> says the query had more rows than the cap.
     /// </summary>
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ResultCsvAsync(
-        ClaimsPrincipal user, Guid messageId, ThreadStore store, HttpResponse response, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid messageId, ConversationService conversations, HttpResponse response, CancellationToken cancellationToken)
     {
-        var message = await store.MessageAsync(user.UserId(), messageId, cancellationToken);
+        var message = await conversations.MessageAsync(user.UserId(), messageId, cancellationToken);
         if (message is null)
             return MessageNotFound();
         if (message.Result is not { } result)
@@ -99,23 +130,25 @@ public static class MessageEndpoints
         return TypedResults.Stream(stream => WriteCsvAsync(stream, result, cancellationToken), CsvContentType, FileName(message));
     }
 
-    /// <summary>Marks an answer correct (or not). Only answered messages can be verified.</summary>
+    /// <summary>
+    /// Marks an answer correct (or not), as the chat page does: a correct answer's question and SQL join the
+    /// verified-query memory. Only answered messages can be marked correct.
+    /// </summary>
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult, ValidationProblem>> SetVerifiedAsync(
-        ClaimsPrincipal user, Guid messageId, JsonBody<VerifyRequest> body, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid messageId, JsonBody<VerifyRequest> body, ConversationService conversations, CancellationToken cancellationToken)
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
         if (request.Verified is not { } verified)
             return ApiGroup.Invalid("verified", "Send verified: true to mark the answer correct, or false to unmark it.");
-        var userId = user.UserId();
-        var message = await store.MessageAsync(userId, messageId, cancellationToken);
-        if (message is null)
-            return MessageNotFound();
-        if (verified && message.Status != MessageStatus.Succeeded)
-            return ApiGroup.Conflict($"Only an answered question can be marked verified; this one is {Describe(message.Status)}.");
-        if (!await store.SetVerifiedAsync(userId, messageId, verified, cancellationToken))
-            return MessageNotFound();
-        return TypedResults.Ok(message with { IsVerified = verified });
+        try
+        {
+            return TypedResults.Ok(await conversations.MarkCorrectAsync(user.UserId(), user.Identity?.Name, messageId, verified, cancellationToken));
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
     }
 
     internal static async Task WriteCsvAsync(Stream stream, ResultSnapshot result, CancellationToken cancellationToken)
@@ -163,17 +196,6 @@ public static class MessageEndpoints
         var stem = name.ToString().Trim('-');
         return (stem.Length == 0 ? "result" : stem) + ".csv";
     }
-
-    private static string Describe(MessageStatus status) => status switch
-    {
-        MessageStatus.Pending => "waiting to start",
-        MessageStatus.Running => "running",
-        MessageStatus.Succeeded => "answered",
-        MessageStatus.Failed => "failed",
-        MessageStatus.Cancelled => "stopped",
-        MessageStatus.Declined => "declined",
-        _ => status.ToString().ToLowerInvariant(),
-    };
 
     private static ProblemHttpResult MessageNotFound() => ApiGroup.NotFound("There is no such message.");
 }

@@ -4,7 +4,6 @@ using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
-using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -35,8 +34,8 @@ public sealed record ThreadTotalsView(Guid ThreadId, int Messages, int Calls, lo
 /// </summary>
 public static class ThreadEndpoints
 {
-    public const int MaxQuestionLength = 4000;
-    public const int MaxTitleLength = 200;
+    public const int MaxQuestionLength = ConversationService.MaxQuestionLength;
+    public const int MaxTitleLength = ConversationService.MaxTitleLength;
 
     public static IEndpointRouteBuilder MapThreadEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -54,78 +53,70 @@ public static class ThreadEndpoints
 
     /// <summary>Active threads, or with <c>archived=true</c> the archived ones; <c>q</c> searches titles and message text.</summary>
     private static async Task<Ok<IReadOnlyList<ThreadSummary>>> ListAsync(
-        ClaimsPrincipal user, ThreadStore store, bool? archived, string? q, CancellationToken cancellationToken)
+        ClaimsPrincipal user, ConversationService conversations, bool? archived, string? q, CancellationToken cancellationToken)
     {
         var wantArchived = archived ?? false;
-        var threads = await store.ListAsync(user.UserId(), includeArchived: wantArchived, q, cancellationToken);
+        var threads = await conversations.ListThreadsAsync(user.UserId(), includeArchived: wantArchived, q, cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ThreadSummary>>(wantArchived ? [.. threads.Where(t => t.IsArchived)] : threads);
     }
 
-    private static async Task<Results<Created<ThreadView>, ValidationProblem>> CreateAsync(
-        ClaimsPrincipal user, JsonBody<CreateThreadRequest> body, ThreadStore store, IDataSourceRegistry sources, DemoStatus demo, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ThreadView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
+        ClaimsPrincipal user, JsonBody<CreateThreadRequest> body, ConversationService conversations, CancellationToken cancellationToken)
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
-        if (string.IsNullOrWhiteSpace(request.DataSource))
-            return ApiGroup.Invalid("dataSource", "Choose a data source (GET /api/data-sources lists them).");
-        // Only configured names: a thread must never point at a connection string a user typed.
-        var name = DataSourceEndpoints.KnownName(request.DataSource.Trim(), sources, demo);
-        if (name is null)
-            return ApiGroup.Invalid("dataSource", $"There is no data source named '{request.DataSource.Trim()}'. GET /api/data-sources lists them.");
-        if (request.Title is { Length: > MaxTitleLength })
-            return ApiGroup.Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
-        var thread = await store.CreateAsync(user.UserId(), name, request.Title, cancellationToken);
-        return TypedResults.Created($"/api/threads/{thread.Id}", ThreadView.From(thread));
+        try
+        {
+            var thread = await conversations.CreateThreadAsync(user.UserId(), request.DataSource, request.Title, cancellationToken);
+            return TypedResults.Created($"/api/threads/{thread.Id}", ThreadView.From(thread));
+        }
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
     }
 
     private static async Task<Results<Ok<ThreadView>, ProblemHttpResult>> GetAsync(
-        ClaimsPrincipal user, Guid threadId, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, ConversationService conversations, CancellationToken cancellationToken)
     {
-        var thread = await store.FindAsync(user.UserId(), threadId, cancellationToken);
+        var thread = await conversations.FindThreadAsync(user.UserId(), threadId, cancellationToken);
         return thread is null ? ThreadNotFound() : TypedResults.Ok(ThreadView.From(thread));
     }
 
     /// <summary>Renames and/or archives (archived=true) or unarchives (archived=false) a thread.</summary>
     private static async Task<Results<Ok<ThreadView>, ProblemHttpResult, ValidationProblem>> UpdateAsync(
-        ClaimsPrincipal user, Guid threadId, JsonBody<UpdateThreadRequest> body, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, JsonBody<UpdateThreadRequest> body, ConversationService conversations, CancellationToken cancellationToken)
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
-        if (request.Title is null && request.Archived is null)
-            return ApiGroup.Invalid("title", "Send a new title, archived (true or false), or both.");
-        if (request.Title is not null && string.IsNullOrWhiteSpace(request.Title))
-            return ApiGroup.Invalid("title", "The title cannot be empty.");
-        if (request.Title is { Length: > MaxTitleLength })
-            return ApiGroup.Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
-        var userId = user.UserId();
-        if (request.Title is not null && !await store.RenameAsync(userId, threadId, request.Title, cancellationToken))
-            return ThreadNotFound();
-        if (request.Archived is { } archived && !await store.SetArchivedAsync(userId, threadId, archived, cancellationToken))
-            return ThreadNotFound();
-        var thread = await store.FindAsync(userId, threadId, cancellationToken);
-        return thread is null ? ThreadNotFound() : TypedResults.Ok(ThreadView.From(thread));
+        try
+        {
+            return TypedResults.Ok(ThreadView.From(await conversations.UpdateThreadAsync(user.UserId(), threadId, request.Title, request.Archived, cancellationToken)));
+        }
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
     }
 
-    /// <summary>Deletes the thread with its messages and their results.</summary>
+    /// <summary>Deletes the thread with its messages and their results; answers still running in it are stopped.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        ClaimsPrincipal user, Guid threadId, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
-    {
-        var userId = user.UserId();
-        if (await store.FindAsync(userId, threadId, cancellationToken) is null)
-            return ThreadNotFound();
-        // Answers still running would otherwise keep spending tokens for a thread nobody can see any more.
-        foreach (var running in runner.InThread(threadId))
-            runner.Stop(running.MessageId);
-        return await store.DeleteAsync(userId, threadId, cancellationToken) ? TypedResults.NoContent() : ThreadNotFound();
-    }
+        ClaimsPrincipal user, Guid threadId, ConversationService conversations, CancellationToken cancellationToken) =>
+        await conversations.DeleteThreadAsync(user.UserId(), threadId, cancellationToken) ? TypedResults.NoContent() : ThreadNotFound();
 
     private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult>> MessagesAsync(
-        ClaimsPrincipal user, Guid threadId, ThreadStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, ConversationService conversations, CancellationToken cancellationToken)
     {
-        var userId = user.UserId();
-        if (await store.FindAsync(userId, threadId, cancellationToken) is null)
-            return ThreadNotFound();
-        return TypedResults.Ok(await store.MessagesAsync(userId, threadId, cancellationToken));
+        var contents = await conversations.OpenAsync(user.UserId(), threadId, cancellationToken);
+        return contents is null ? ThreadNotFound() : TypedResults.Ok(contents.Messages);
     }
 
     /// <summary>
@@ -134,105 +125,75 @@ public static class ThreadEndpoints
     /// the same clientRequestId again returns the message already stored rather than asking twice.
     /// </summary>
     private static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> AskAsync(
-        ClaimsPrincipal user, Guid threadId, JsonBody<AskRequest> body, bool? wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, JsonBody<AskRequest> body, bool? wait, ConversationService conversations, CancellationToken cancellationToken)
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
-        if (string.IsNullOrWhiteSpace(request.Question))
-            return ApiGroup.Invalid("question", "Type a question first.");
-        if (request.Question.Length > MaxQuestionLength)
-            return ApiGroup.Invalid("question", $"Keep the question under {MaxQuestionLength} characters.");
-        if (request.ClientRequestId is not { } clientRequestId || clientRequestId == Guid.Empty)
-            return ApiGroup.Invalid("clientRequestId", "Send a new GUID per question as clientRequestId; resending it makes a retry harmless.");
-        if (!TryParseMode(request.Mode, runner, out var mode, out var modeError))
+        if (!TryParseMode(request.Mode, out var mode, out var modeError))
             return ApiGroup.Invalid("mode", modeError);
-
         var userId = user.UserId();
-        // Checked first: the store finds a resent clientRequestId before it looks at the thread.
-        if (await store.FindAsync(userId, threadId, cancellationToken) is null)
-            return ThreadNotFound();
-
-        RunningAnswer? running;
         try
         {
-            running = await runner.AskAsync(userId, threadId, request.Question, clientRequestId, mode, cancellationToken);
-        }
-        catch (KeyNotFoundException)
-        {
-            return ThreadNotFound();
-        }
-        catch (InvalidOperationException)
-        {
-            return ApiGroup.Conflict("This clientRequestId was already used for another question. Send a new GUID for each question.");
-        }
-
-        Guid messageId;
-        if (running is not null && running.ThreadId == threadId)
-        {
-            messageId = running.MessageId;
-        }
-        else
-        {
-            // A resend whose answer has finished, or an id used before elsewhere (possibly by someone else).
-            var existing = await store.MessageByClientRequestAsync(userId, clientRequestId, cancellationToken);
-            if (existing is null || await store.ThreadOfAsync(userId, existing.Id, cancellationToken) != threadId)
+            // Checked first: a resent clientRequestId must not reveal a message of another thread.
+            if (await conversations.FindThreadAsync(userId, threadId, cancellationToken) is null)
+                return ThreadNotFound();
+            var asked = await conversations.AskAsync(userId, threadId, new AskCommand(request.Question, request.ClientRequestId ?? Guid.Empty, mode), cancellationToken);
+            if (asked.ThreadId != threadId)
                 return ApiGroup.Conflict("This clientRequestId was already used for another question. Send a new GUID for each question.");
-            messageId = existing.Id;
+            return await AcceptedOrFinishedAsync(userId, asked, wait ?? false, conversations, cancellationToken);
         }
-        return await AcceptedOrFinishedAsync(userId, threadId, messageId, wait ?? false, store, runner, cancellationToken);
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
+        catch (ConversationException e)
+        {
+            return ApiGroup.Refused(e);
+        }
     }
 
     private static async Task<Results<Ok<ThreadTotalsView>, ProblemHttpResult>> TotalsAsync(
-        ClaimsPrincipal user, Guid threadId, ThreadStore store, CostLedger ledger, CancellationToken cancellationToken)
+        ClaimsPrincipal user, Guid threadId, ConversationService conversations, CostLedger ledger, CancellationToken cancellationToken)
     {
-        var userId = user.UserId();
-        if (await store.FindAsync(userId, threadId, cancellationToken) is null)
+        var contents = await conversations.OpenAsync(user.UserId(), threadId, cancellationToken);
+        if (contents is null)
             return ThreadNotFound();
-        var messages = await store.TotalsAsync(userId, threadId, cancellationToken);
         var cost = await ledger.ForThreadAsync(threadId, cancellationToken);
-        return TypedResults.Ok(new ThreadTotalsView(threadId, messages.Messages, cost.Calls, cost.InputTokens, cost.CachedInputTokens, cost.OutputTokens, cost.CostUsd));
+        return TypedResults.Ok(new ThreadTotalsView(threadId, contents.Totals.Messages, cost.Calls, cost.InputTokens, cost.CachedInputTokens, cost.OutputTokens, cost.CostUsd));
     }
 
     /// <summary>202 pointing at the message, or with <paramref name="wait"/> the message once its answer has finished.</summary>
     internal static async Task<Results<Ok<MessageView>, Accepted<AskAccepted>, ProblemHttpResult, ValidationProblem>> AcceptedOrFinishedAsync(
-        string userId, Guid threadId, Guid messageId, bool wait, ThreadStore store, AnswerRunner runner, CancellationToken cancellationToken)
+        string userId, AskedQuestion asked, bool wait, ConversationService conversations, CancellationToken cancellationToken)
     {
-        if (wait && runner.Find(messageId) is { } running)
+        if (wait && asked.Running is { } running)
             // Leaving (client gone) stops the wait, not the answer: it keeps running and is saved.
             await running.Completion.WaitAsync(cancellationToken);
-        var message = await store.MessageAsync(userId, messageId, cancellationToken);
+        var message = await conversations.MessageAsync(userId, asked.MessageId, cancellationToken);
         if (message is null)
             return ApiGroup.NotFound("The message no longer exists (its thread was deleted).");
         return wait
             ? TypedResults.Ok(message)
-            : TypedResults.Accepted($"/api/messages/{messageId}", new AskAccepted(messageId, threadId, message.Status));
+            : TypedResults.Accepted($"/api/messages/{asked.MessageId}", new AskAccepted(asked.MessageId, asked.ThreadId, message.Status));
     }
 
-    internal static bool TryParseMode(string? text, AnswerRunner runner, out AnalysisMode? mode, out string error)
+    /// <summary>offline, llm or hybrid; whether the mode can be used is the conversation service's call.</summary>
+    internal static bool TryParseMode(string? text, out AnalysisMode? mode, out string error)
     {
         mode = null;
         error = "";
         if (string.IsNullOrWhiteSpace(text))
             return true;
-        AnalysisMode? parsed = text.Trim().ToLowerInvariant() switch
+        mode = text.Trim().ToLowerInvariant() switch
         {
             "offline" => AnalysisMode.Offline,
             "llm" => AnalysisMode.Llm,
             "hybrid" => AnalysisMode.Hybrid,
             _ => null,
         };
-        if (parsed is null)
-        {
+        if (mode is null)
             error = $"Unknown mode '{text}'. Use offline, llm or hybrid, or leave it out for the default.";
-            return false;
-        }
-        if (parsed == AnalysisMode.Llm && !runner.LlmAvailable)
-        {
-            error = "LLM mode needs a language model, and none is configured. Use offline mode, or leave the mode out.";
-            return false;
-        }
-        mode = parsed;
-        return true;
+        return mode is not null;
     }
 
     private static ProblemHttpResult ThreadNotFound() => ApiGroup.NotFound("There is no such thread.");

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Web.Components.Account;
-using NlAnalytics.Web.Components.Pages.Chat;
 using Radzen;
 
 namespace NlAnalytics.Web.Extensions;
@@ -31,8 +30,6 @@ public static class WebServiceExtensions
             options.Name = ThemeCookieName;
             options.Duration = TimeSpan.FromDays(365);
         });
-
-        services.AddChatWorkspace();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();

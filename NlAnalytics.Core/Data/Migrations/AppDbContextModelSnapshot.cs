@@ -17,7 +17,7 @@ namespace NlAnalytics.Core.Data.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -246,8 +246,8 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.Property<long>("InputTokens")
                         .HasColumnType("bigint");
 
-                    b.Property<string>("Interpretation")
-                        .HasColumnType("text");
+                    b.Property<string>("InterpretationJson")
+                        .HasColumnType("jsonb");
 
                     b.Property<bool>("IsVerified")
                         .HasColumnType("boolean");

@@ -170,7 +170,8 @@ public sealed class MessageApiTests(ApiApp app)
     {
         var threadId = await ApiApp.CreateThreadAsync(app.Alice);
         var userId = await app.UserIdAsync(ApiApp.AliceEmail);
-        var (failed, _) = await app.Store.AddQuestionAsync(userId, threadId, HecQuestion, Guid.NewGuid(), CancellationToken.None);
+        // A question of its own: marking it correct puts it in the verified memory, which other tests must not meet.
+        var (failed, _) = await app.Store.AddQuestionAsync(userId, threadId, "How many students were enrolled in HEC in 2019?", Guid.NewGuid(), CancellationToken.None);
         await app.Store.MarkEndedAsync(failed.Id, MessageStatus.Failed, "The data source could not be reached.", CancellationToken.None);
         using var verifyFailed = await app.Alice.Http.PutAsJsonAsync($"/api/messages/{failed.Id}/verified", new { verified = true });
         using var stopIdle = await PostWithHeaderAsync($"/api/messages/{failed.Id}/stop");
@@ -192,6 +193,9 @@ public sealed class MessageApiTests(ApiApp app)
         var stored = await ApiApp.ReadJsonAsync(await app.Alice.Http.GetAsync($"/api/messages/{failed.Id}"));
         Assert.True(stored["isVerified"]!.GetValue<bool>());
         Assert.Single((await ApiApp.ReadJsonAsync(await app.Alice.Http.GetAsync($"/api/threads/{threadId}/messages"))).AsArray());
+        // Marked correct, the pair is in the verified memory, which would answer the other tests' HEC questions.
+        using var unmarked = await app.Alice.Http.PutAsJsonAsync($"/api/messages/{failed.Id}/verified", new { verified = false });
+        Assert.Equal(HttpStatusCode.OK, unmarked.StatusCode);
     }
 
     private Task<HttpResponseMessage> PostWithHeaderAsync(string path)

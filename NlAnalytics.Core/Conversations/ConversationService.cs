@@ -1,0 +1,299 @@
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Offline;
+
+namespace NlAnalytics.Core.Conversations;
+
+/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409 or 400.</summary>
+public enum ConversationProblem { NotFound, Conflict, Invalid }
+
+/// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
+public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
+{
+    public ConversationProblem Problem { get; } = problem;
+
+    /// <summary>The request field at fault, for <see cref="ConversationProblem.Invalid"/>.</summary>
+    public string? Field { get; } = field;
+}
+
+/// <summary>A question to ask. Sending the same <see cref="ClientRequestId"/> again is harmless: the first message is returned.</summary>
+public sealed record AskCommand(string? Question, Guid ClientRequestId, AnalysisMode? Mode = null);
+
+/// <summary>A message that is being (or was already) answered; <see cref="Running"/> is null once its answer has finished.</summary>
+public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer? Running);
+
+/// <summary>A thread with its messages, as a page or a client shows it.</summary>
+public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
+
+/// <summary>
+/// Everything a user can do in a conversation, for the chat page and the API alike: threads, asking
+/// (a new thread or a follow-up), stopping, retrying, running hand-edited SQL and marking an answer
+/// correct. The rules live here; callers hold only view state. Every method takes the user id and only
+/// touches that user's threads: another user's thread or message is reported as not found.
+/// </summary>
+public sealed class ConversationService(
+    ThreadStore store,
+    AnswerRunner runner,
+    VerifiedQueryStore verifiedQueries,
+    IDataSourceRegistry sources,
+    DemoStatus demo)
+{
+    public const int MaxQuestionLength = 4000;
+    public const int MaxTitleLength = 200;
+    public const int MaxSqlLength = 100_000;
+    public const string DemoSourceName = "demo";
+
+    public AnalysisMode DefaultMode => runner.DefaultMode;
+
+    public bool LlmAvailable => runner.LlmAvailable;
+
+    // ---- Threads -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The configured data source name matching <paramref name="name"/> (case-insensitive), or null. The demo
+    /// counts while it is still being prepared: a thread can be opened and its first answer waits for it.
+    /// </summary>
+    public string? KnownSource(string name)
+    {
+        if (string.Equals(name, DemoSourceName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
+            return DemoSourceName;
+        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
+    }
+
+    public Task<IReadOnlyList<ThreadSummary>> ListThreadsAsync(string userId, bool includeArchived, string? search, CancellationToken cancellationToken) =>
+        store.ListAsync(userId, includeArchived, search, cancellationToken);
+
+    public Task<ChatThread?> FindThreadAsync(string userId, Guid threadId, CancellationToken cancellationToken) =>
+        store.FindAsync(userId, threadId, cancellationToken);
+
+    /// <summary>A new thread about a configured data source (never a connection string a user typed).</summary>
+    public async Task<ChatThread> CreateThreadAsync(string userId, string? dataSource, string? title, CancellationToken cancellationToken)
+    {
+        var source = RequireSource(dataSource);
+        if (title is { Length: > MaxTitleLength })
+            throw Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
+        return await store.CreateAsync(userId, source, title, cancellationToken);
+    }
+
+    /// <summary>Renames and/or archives (true) or restores (false) a thread; fields left null stay as they are.</summary>
+    public async Task<ChatThread> UpdateThreadAsync(string userId, Guid threadId, string? title, bool? archived, CancellationToken cancellationToken)
+    {
+        if (title is null && archived is null)
+            throw Invalid("title", "Send a new title, archived (true or false), or both.");
+        if (title is not null && string.IsNullOrWhiteSpace(title))
+            throw Invalid("title", "The title cannot be empty.");
+        if (title is { Length: > MaxTitleLength })
+            throw Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
+        if (title is not null && !await store.RenameAsync(userId, threadId, title, cancellationToken))
+            throw ThreadNotFound();
+        if (archived is { } value && !await store.SetArchivedAsync(userId, threadId, value, cancellationToken))
+            throw ThreadNotFound();
+        return await store.FindAsync(userId, threadId, cancellationToken) ?? throw ThreadNotFound();
+    }
+
+    /// <summary>Deletes the thread with its messages; answers still running in it are stopped first, so they spend nothing more.</summary>
+    public async Task<bool> DeleteThreadAsync(string userId, Guid threadId, CancellationToken cancellationToken)
+    {
+        foreach (var running in runner.InThread(threadId).Where(r => r.UserId == userId))
+            runner.Stop(running.MessageId);
+        return await store.DeleteAsync(userId, threadId, cancellationToken);
+    }
+
+    /// <summary>The thread, its messages (oldest first) and its totals, or null.</summary>
+    public async Task<ThreadContents?> OpenAsync(string userId, Guid threadId, CancellationToken cancellationToken)
+    {
+        var thread = await store.FindAsync(userId, threadId, cancellationToken);
+        if (thread is null)
+            return null;
+        var messages = await store.MessagesAsync(userId, threadId, cancellationToken);
+        var totals = new ThreadTotals(messages.Count, messages.Sum(m => m.InputTokens), messages.Sum(m => m.OutputTokens), messages.Sum(m => m.CostUsd));
+        return new ThreadContents(thread, messages, totals);
+    }
+
+    public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        store.MessageAsync(userId, messageId, cancellationToken);
+
+    // ---- Answers running on this instance ------------------------------------------------------------
+
+    /// <summary>The user's answer in progress for a message, if it runs on this instance.</summary>
+    public RunningAnswer? Running(string userId, Guid messageId) => runner.Find(messageId) is { } running && running.UserId == userId ? running : null;
+
+    /// <summary>The user's answers in progress in a thread.</summary>
+    public IReadOnlyList<RunningAnswer> RunningIn(string userId, Guid threadId) => [.. runner.InThread(threadId).Where(r => r.UserId == userId)];
+
+    // ---- Asking --------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Saves the question in the thread (a follow-up when the thread has answers) and starts answering it.
+    /// An answer still running in the thread finishes first: the new one builds on it.
+    /// </summary>
+    public async Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
+    {
+        var question = Validate(command);
+        var (message, created) = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
+        if (!created)
+            return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
+        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, message.Question, command.Mode));
+        return new AskedQuestion(message.Id, threadId, running);
+    }
+
+    /// <summary>
+    /// Creates a thread on <paramref name="dataSource"/> for the first question and asks it. Sending the same
+    /// request again (a double click, a resend after a reconnect) finds the first message and its thread.
+    /// </summary>
+    public async Task<AskedQuestion> AskInNewThreadAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
+    {
+        Validate(command);
+        var source = RequireSource(dataSource);
+        if (await store.MessageByClientRequestAsync(userId, command.ClientRequestId, cancellationToken) is { } sent
+            && await store.ThreadOfAsync(userId, sent.Id, cancellationToken) is { } sentThread)
+            return new AskedQuestion(sent.Id, sentThread, Running(userId, sent.Id));
+        var thread = await store.CreateAsync(userId, source, null, cancellationToken);
+        return await AskAsync(userId, thread.Id, command, cancellationToken);
+    }
+
+    /// <summary>Stops the user's running answer. Not found: no such message; conflict: it is not running.</summary>
+    public async Task<(MessageView Message, Guid ThreadId)> StopAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        if (Running(userId, messageId) is not { } running || !runner.Stop(messageId))
+            throw new ConversationException(ConversationProblem.Conflict, $"This answer is not running (it is {Describe(message.Status)}), so there is nothing to stop.");
+        return (message, running.ThreadId);
+    }
+
+    /// <summary>
+    /// Answers a failed, stopped, declined or interrupted message again, in place. A message answered
+    /// from hand-written SQL runs that SQL again; it never becomes a question for the analyst.
+    /// </summary>
+    public async Task<AskedQuestion> RetryAsync(string userId, Guid messageId, AnalysisMode? mode, CancellationToken cancellationToken)
+    {
+        ValidateMode(mode);
+        if (Running(userId, messageId) is { } alreadyRunning)
+            return new AskedQuestion(messageId, alreadyRunning.ThreadId, alreadyRunning);
+        var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        // A message answered successfully stays as the user saw it; asking again makes a new message.
+        if (message.Status == MessageStatus.Succeeded)
+            throw new ConversationException(ConversationProblem.Conflict, "This question was answered successfully; ask it again to get a new answer.");
+        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var manual = message.Path == nameof(AnswerPath.Manual) && message.Sql is not null;
+        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
+            manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary));
+        return new AskedQuestion(message.Id, threadId, running);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (the analyst's edit of the answer to <paramref name="messageId"/>, or the same
+    /// SQL again) as a new message of the thread, under that message's question. The SQL is stored with the
+    /// message before it runs, so a retry runs the SQL again.
+    /// </summary>
+    public async Task<AskedQuestion> RunSqlAsync(string userId, Guid messageId, string? sql, Guid clientRequestId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(sql))
+            throw Invalid("sql", "Write the SQL to run first.");
+        if (sql.Length > MaxSqlLength)
+            throw Invalid("sql", $"Keep the SQL under {MaxSqlLength:N0} characters.");
+        if (clientRequestId == Guid.Empty)
+            throw Invalid("clientRequestId", "Send a new GUID per run as clientRequestId; resending it makes a retry harmless.");
+        var source = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var edited = source.Sql is null || Normalize(sql) != Normalize(source.Sql);
+        var question = Trim(source.StandaloneQuestion ?? source.Question, MaxQuestionLength);
+        var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
+        var (message, created) = await AddAsync(userId, threadId, question, clientRequestId, manual, cancellationToken);
+        if (!created)
+            return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
+        var running = runner.Start(new AnswerJob(userId, threadId, message.Id, message.Sequence, question, null, manual.Sql, edited));
+        return new AskedQuestion(message.Id, threadId, running);
+    }
+
+    /// <summary>
+    /// Marks an answer correct (or no longer correct). A correct answer's question and SQL go to the
+    /// verified-query memory that the offline analyst reuses and the model sees as examples.
+    /// </summary>
+    public async Task<MessageView> MarkCorrectAsync(string userId, string? userName, Guid messageId, bool correct, CancellationToken cancellationToken)
+    {
+        var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        if (correct && (message.Status != MessageStatus.Succeeded || message.Sql is null))
+            throw new ConversationException(ConversationProblem.Conflict, $"Only an answered question can be marked correct; this one is {Describe(message.Status)}.");
+        var threadId = await store.ThreadOfAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        var thread = await store.FindAsync(userId, threadId, cancellationToken) ?? throw MessageNotFound();
+        if (!await store.SetVerifiedAsync(userId, messageId, correct, cancellationToken))
+            throw MessageNotFound();
+        var question = message.StandaloneQuestion ?? message.Question;
+        if (message.Sql is { } sql)
+        {
+            if (correct)
+                await verifiedQueries.MarkCorrectAsync(thread.DataSource, question, sql, userName, cancellationToken);
+            else
+                await verifiedQueries.UnmarkAsync(thread.DataSource, question, sql, cancellationToken);
+        }
+        return message with { IsVerified = correct };
+    }
+
+    // ---- Rules ---------------------------------------------------------------------------------------
+
+    private async Task<(ChatMessage Message, bool Created)> AddAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            throw ThreadNotFound();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ConversationException(ConversationProblem.Conflict, "This clientRequestId was already used for another question. Send a new GUID for each question.");
+        }
+    }
+
+    private string Validate(AskCommand command)
+    {
+        if (string.IsNullOrWhiteSpace(command.Question))
+            throw Invalid("question", "Type a question first.");
+        if (command.Question.Length > MaxQuestionLength)
+            throw Invalid("question", $"Keep the question under {MaxQuestionLength} characters.");
+        if (command.ClientRequestId == Guid.Empty)
+            throw Invalid("clientRequestId", "Send a new GUID per question as clientRequestId; resending it makes a retry harmless.");
+        ValidateMode(command.Mode);
+        return command.Question.Trim();
+    }
+
+    private void ValidateMode(AnalysisMode? mode)
+    {
+        if (mode == AnalysisMode.Llm && !LlmAvailable)
+            throw Invalid("mode", "LLM mode needs a language model, and none is configured. Use offline mode, or leave the mode out.");
+    }
+
+    private string RequireSource(string? dataSource)
+    {
+        if (string.IsNullOrWhiteSpace(dataSource))
+            throw Invalid("dataSource", "Choose a data source (GET /api/data-sources lists them).");
+        return KnownSource(dataSource.Trim())
+            ?? throw Invalid("dataSource", $"There is no data source named '{dataSource.Trim()}'. GET /api/data-sources lists them.");
+    }
+
+    /// <summary>Whitespace and a trailing semicolon do not make an edit.</summary>
+    private static string Normalize(string sql) => string.Join(' ', sql.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd(';', ' ');
+
+    private static string Trim(string text, int max) => text.Length <= max ? text : text[..max];
+
+    internal static string Describe(MessageStatus status) => status switch
+    {
+        MessageStatus.Pending => "waiting to start",
+        MessageStatus.Running => "running",
+        MessageStatus.Succeeded => "answered",
+        MessageStatus.Failed => "failed",
+        MessageStatus.Cancelled => "stopped",
+        MessageStatus.Declined => "declined",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static ConversationException Invalid(string field, string message) => new(ConversationProblem.Invalid, message, field);
+
+    private static ConversationException ThreadNotFound() => new(ConversationProblem.NotFound, "There is no such thread.");
+
+    private static ConversationException MessageNotFound() => new(ConversationProblem.NotFound, "There is no such message.");
+}
