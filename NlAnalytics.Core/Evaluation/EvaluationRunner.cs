@@ -210,7 +210,7 @@ public sealed partial class EvaluationRunner(
         string? detail;
         if (!item.Answerable)
             (outcome, detail) = answer?.Sql is null && answer is not null
-                ? (CaseOutcome.DeclinedCorrectly, answer.Interpretation ?? FirstLine(answer.Narrative))
+                ? (CaseOutcome.DeclinedCorrectly, answer.Interpretation?.ToString() ?? FirstLine(answer.Narrative))
                 : (CaseOutcome.AnsweredUnanswerable, answer is null ? analystError : "the data cannot answer this question, but the analyst wrote SQL for it");
         else if (gold is null)
             (outcome, detail) = (CaseOutcome.GoldFailed, goldError);
