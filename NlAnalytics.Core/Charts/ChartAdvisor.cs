@@ -25,7 +25,7 @@ public static partial class ChartAdvisor
     {
         var shape = ResultShape.Of(result);
         var requested = RequestedKind(question) ?? ParseKind(preferredChart);
-        if (requested is { } kind && TryBuild(kind, shape, title) is { } honoured)
+        if (requested is { } kind && TryBuild(kind, shape, title, question) is { } honoured)
             return honoured;
         return Automatic(shape, title, question);
     }
@@ -83,19 +83,20 @@ public static partial class ChartAdvisor
         if (shape.RowCount == 1 && categories.Count == 0 && temporal is null)
             return new ChartSpec(ChartKind.Kpi, title, null, Names(measures), YTitle: measures[0].Label);
         if (temporal is not null && shape.RowCount > 1)
-            return TryBuild(ChartKind.Line, shape, title)!;
+            return TryBuild(ChartKind.Line, shape, title, question)!;
         if (categories.Count > 0)
         {
-            if (LooksLikeShare(shape, measures[0], question) && TryBuild(ChartKind.Donut, shape, title) is { } donut)
+            // A share split by a second category is stacked bars: a donut would drop the split.
+            if (LooksLikeShare(shape, measures[0], question) && SplitColumn(shape, categories[0]) is null && TryBuild(ChartKind.Donut, shape, title, question) is { } donut)
                 return donut;
-            return TryBuild(ChartKind.Bar, shape, title)!;
+            return TryBuild(ChartKind.Bar, shape, title, question)!;
         }
         if (measures.Count >= 2)
-            return TryBuild(ChartKind.Scatter, shape, title)!;
+            return TryBuild(ChartKind.Scatter, shape, title, question)!;
         return Table(shape, title);
     }
 
-    private static ChartSpec? TryBuild(ChartKind kind, ResultShape shape, string title)
+    private static ChartSpec? TryBuild(ChartKind kind, ResultShape shape, string title, string? question)
     {
         var measures = shape.Measures.ToList();
         var temporal = shape.Temporal.FirstOrDefault();
@@ -122,7 +123,7 @@ public static partial class ChartAdvisor
                 var ys = measures.Where(m => m != x).Take(4).ToList();
                 if (ys.Count == 0)
                     return null;
-                var series = shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries);
+                var series = SplitColumn(shape, x);
                 // With a series column the result is long: one measure split by series, not several lines per series.
                 if (series is not null)
                     ys = ys.Take(1).ToList();
@@ -139,12 +140,14 @@ public static partial class ChartAdvisor
                 var ys = measures.Where(m => m != x).Take(3).ToList();
                 if (ys.Count == 0)
                     return null;
-                var series = shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries);
+                var series = SplitColumn(shape, x);
                 if (series is not null)
                     ys = ys.Take(1).ToList();
                 // Time stays in order and complete; only categories are cut to the top ones.
                 int? top = x.Role == ColumnRole.Category && series is null && shape.RowCount > MaxBars ? MaxBars : null;
-                return new ChartSpec(ChartKind.Bar, title, x.Name, Names(ys), series?.Name, x.Label, ys[0].Label, top);
+                // Split bars stand side by side to compare the parts; stacked when the question is about how a whole divides.
+                var bars = series is not null && question is not null && ShareQuestion().IsMatch(question) ? BarLayout.Stacked : BarLayout.Grouped;
+                return new ChartSpec(ChartKind.Bar, title, x.Name, Names(ys), series?.Name, x.Label, ys[0].Label, top, bars);
             }
 
             case ChartKind.Donut:
@@ -171,6 +174,14 @@ public static partial class ChartAdvisor
                 return null;
         }
     }
+
+    /// <summary>
+    /// The category that splits each x value into parts (sex within each faculty), if any. A column that only
+    /// names the x value (a faculty's full name beside its code) takes one value per x: it is a label, not a split.
+    /// </summary>
+    private static ShapedColumn? SplitColumn(ResultShape shape, ShapedColumn x) =>
+        shape.Categories.FirstOrDefault(c => c != x && shape.DistinctCount(c) <= MaxSeries
+            && shape.Result.Rows.GroupBy(r => r[x.Index]).Any(g => g.Select(r => r[c.Index]).Distinct().Skip(1).Any()));
 
     private static ChartSpec Table(ResultShape shape, string title) =>
         new(ChartKind.Table, title, null, Names(shape.Columns));

@@ -11,6 +11,9 @@ public sealed class ChatBrowserFixture : IAsyncLifetime
 {
     public const string Password = "correct horse battery staple";
 
+    /// <summary>The composer's text box once the circuit runs (its Enter handler is attached).</summary>
+    public const string ComposerSelector = ".composer textarea[data-composer]";
+
     /// <summary>The demo ends here, so "last year" (relative to today) has data whatever day the tests run.</summary>
     public static readonly string DemoEndDate = DateTime.UtcNow.ToString("yyyy-MM-01", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -72,7 +75,7 @@ public sealed class ChatBrowserFixture : IAsyncLifetime
         if (register)
             await page.FillAsync("#confirm-password", Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("textarea.composer-input");
+        await page.WaitForSelectorAsync(ComposerSelector);
         return page;
     }
 

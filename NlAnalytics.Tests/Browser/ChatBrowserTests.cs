@@ -15,7 +15,7 @@ namespace NlAnalytics.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper output) : IClassFixture<ChatBrowserFixture>
 {
-    private const string Composer = "textarea.composer-input[data-composer]";
+    private const string Composer = ChatBrowserFixture.ComposerSelector;
 
     [Fact]
     public async Task An_analyst_asks_follows_up_renames_archives_and_finds_everything_after_a_reload()
@@ -42,7 +42,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         Assert.True(await first.Locator(".result-grid tbody tr").CountAsync() > 0, "the grid shows rows");
         Assert.Contains("0 - answered offline", await first.Locator(".cost-badge").InnerTextAsync());
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
-        var sql = await first.Locator("pre.sql-code").InnerTextAsync();
+        var sql = await first.Locator(".sql-editor .cm-content").InnerTextAsync();
         Assert.Contains("SELECT", sql, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("\n", sql);
 
@@ -57,9 +57,9 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
 
         // The cost badge opens the transcript: an offline answer called no model.
         await first.Locator("button.cost-badge").ClickAsync();
-        await page.Locator(".rz-dialog .transcript-note", new() { HasText = "No language model was called" }).WaitForAsync();
-        await page.Locator(".rz-dialog .rz-dialog-titlebar-close").ClickAsync();
-        await page.Locator(".rz-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await page.Locator(".mud-dialog .transcript-note", new() { HasText = "No language model was called" }).WaitForAsync();
+        await page.Locator(".mud-dialog button.transcript-close").ClickAsync();
+        await page.Locator(".mud-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
 
         // Mark as correct: the message is verified and the pair goes to the verified-query memory the offline analyst reuses.
         await first.Locator("button.verify-toggle").ClickAsync();
@@ -69,12 +69,11 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
 
         // Edit the SQL and run it: a new message answered by the analyst's own SQL, through the same checks.
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
-        await first.Locator("button.sql-edit").ClickAsync();
-        var original = await first.Locator("textarea.sql-editor").InputValueAsync();
+        var original = await first.Locator(".sql-editor .cm-content").InnerTextAsync();
         var edited = original.Contains("ORDER BY", StringComparison.OrdinalIgnoreCase)
             ? original.Replace("ORDER BY", "ORDER BY 2 DESC,", StringComparison.OrdinalIgnoreCase)
             : original.TrimEnd().TrimEnd(';') + "\nORDER BY 2 DESC";
-        await first.Locator("textarea.sql-editor").FillAsync(edited);
+        await EditSqlAsync(page, first, edited);
         await first.Locator("button.sql-run").ClickAsync();
         var manual = page.Locator("article.message").Nth(1);
         await manual.Locator(".answer-footer").WaitForAsync();
@@ -96,8 +95,8 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         var item = page.Locator(".thread-item.selected");
         await item.HoverAsync();
         await item.Locator(".thread-rename-button").ClickAsync();
-        await page.FillAsync("input.thread-rename", "Monthly sales review");
-        await page.PressAsync("input.thread-rename", "Enter");
+        await page.FillAsync("[data-testid=thread-rename]", "Monthly sales review");
+        await page.PressAsync("[data-testid=thread-rename]", "Enter");
         await page.Locator("h1.thread-heading", new() { HasText = "Monthly sales review" }).WaitForAsync();
         await page.Locator(".thread-item.selected").HoverAsync();
         await page.Locator(".thread-item.selected .thread-archive-button").ClickAsync();
@@ -115,9 +114,9 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
 
         // Archived threads are hidden until the toggle shows them; search finds the thread by message text.
         Assert.Equal(0, await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).CountAsync());
-        await page.Locator(".threads-archived .rz-switch").ClickAsync();
+        await page.Locator(".threads-archived").ClickAsync();
         await page.Locator(".thread-item.archived", new() { HasText = "Monthly sales review" }).WaitForAsync();
-        await page.FillAsync(".threads-search", "top 5 stores");
+        await page.FillAsync("[data-testid=thread-search]", "top 5 stores");
         await page.Locator(".thread-item", new() { HasText = "Monthly sales review" }).WaitForAsync();
         await page.Context.CloseAsync();
     }
@@ -147,7 +146,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         var page = await app.SignedInPageAsync(output.WriteLine);
         await page.GotoAsync("chat");
         await page.WaitForSelectorAsync(Composer);
-        await page.SelectOptionAsync("select.mode-select", "Llm");
+        await ChooseModeAsync(page, "Language model");
 
         await page.FillAsync(Composer, "Which carriers deliver late most often?");
         await page.PressAsync(Composer, "Enter");
@@ -170,7 +169,34 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.Context.CloseAsync();
     }
 
-    private static string ScreenshotFolder
+    /// <summary>Opens the SQL of an answer for editing and replaces its text the way a user would: select all, paste.</summary>
+    internal static async Task EditSqlAsync(IPage page, ILocator message, string sql)
+    {
+        await message.Locator("button.sql-edit").ClickAsync();
+        var content = message.Locator(".sql-panel[data-editing=true] .cm-content[contenteditable=true]");
+        await content.WaitForAsync();
+        await content.ClickAsync();
+        await page.Keyboard.PressAsync("Control+a");
+        // A paste event carries line breaks intact (typed text would go through completion and auto-indent).
+        await content.EvaluateAsync("""
+            (element, text) => {
+                const data = new DataTransfer();
+                data.setData('text/plain', text);
+                element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """, sql);
+        await Assertions.Expect(message.Locator(".sql-editor .cm-content")).ToContainTextAsync(sql.Split('\n')[^1].Trim());
+    }
+
+    /// <summary>Picks how questions are answered in the composer's mode menu.</summary>
+    internal static async Task ChooseModeAsync(IPage page, string mode)
+    {
+        await page.Locator(".mode-select").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = mode }).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+    }
+
+    internal static string ScreenshotFolder
     {
         get
         {
@@ -198,7 +224,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await page.EvaluateAsync("""
             (before) => {
                 const t = window.__chatTiming = { sent: 0, progress: 0, done: 0 };
-                document.querySelector('textarea.composer-input').addEventListener('keydown', e => { if (e.key === 'Enter' && !t.sent) t.sent = performance.now(); }, { capture: true, once: true });
+                document.querySelector('.composer textarea').addEventListener('keydown', e => { if (e.key === 'Enter' && !t.sent) t.sent = performance.now(); }, { capture: true, once: true });
                 const check = () => {
                     const messages = document.querySelectorAll('article.message');
                     const last = messages.length > before ? messages[messages.length - 1] : null;

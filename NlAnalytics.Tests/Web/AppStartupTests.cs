@@ -59,6 +59,9 @@ public sealed class AppStartupTests
         Assert.Contains("Sign in", await response.Content.ReadAsStringAsync());
         // The static assets a browser needs are served too.
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/_framework/blazor.web.js")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/_content/Radzen.Blazor/Radzen.Blazor.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/_content/MudBlazor/MudBlazor.min.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/_content/Plotly.Blazor/plotly-basic-3.7.0.min.js")).StatusCode);
+        // The SQL editor bundle the build made from wwwroot-assets.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/lib/sql-editor/sql-editor.js")).StatusCode);
     }
 }

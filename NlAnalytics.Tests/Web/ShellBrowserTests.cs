@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Components.Layout;
 using NlAnalytics.Tests.Infrastructure;
 
 namespace NlAnalytics.Tests.Web;
@@ -49,22 +53,29 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await WaitForCircuitAsync(page);
 
         // In-circuit navigation through the sidebar (no page load) reaches the admin page.
-        await page.ClickAsync(".rz-sidebar >> text=Schema");
+        await page.ClickAsync(".app-drawer >> text=Schema");
         await page.WaitForURLAsync("**/admin/schema");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Schema", Exact = true })).ToBeVisibleAsync();
         await WaitForCircuitAsync(page);
 
-        await page.ClickAsync(".rz-header button[title='Light or dark theme']");
-        await Assertions.Expect(page.Locator("link[href*='material-dark']")).ToHaveCountAsync(1);
-        await page.ReloadAsync();
-        // Read from the cookie on the server: the dark theme is there before the circuit starts.
-        await Assertions.Expect(page.Locator("link[href*='material-dark']")).ToHaveCountAsync(1);
-        await WaitForCircuitAsync(page);
-        var themeCookie = (await context.CookiesAsync()).SingleOrDefault(c => c.Name == "NlAnalytics.Theme");
-        Assert.Equal("material-dark", themeCookie?.Value);
+        // The schema browser's tree lists the demo's tables (loaded with the app) and opens one.
+        await page.Locator(".schema-table-node").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#schema-table-name")).Not.ToBeEmptyAsync();
 
-        await page.ClickAsync(".rz-profile-menu");
-        await page.ClickAsync("text=Sign out");
+        await page.ClickAsync("button.theme-toggle");
+        await Assertions.Expect(page.Locator(".app-layout[data-theme='dark']")).ToHaveCountAsync(1);
+        // The choice is the user's, kept with the account: read on the server, so the first paint after a reload is dark.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ThemeClaimAsync("owner@example.test") != "dark" && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Equal("dark", await ThemeClaimAsync("owner@example.test"));
+        var response = await page.ReloadAsync();
+        var html = await response!.TextAsync();
+        Assert.Contains("data-theme=\"dark\"", html);
+        await WaitForCircuitAsync(page);
+        Assert.Equal("rgb(22, 23, 27)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+
+        await page.ClickAsync("button[aria-label='Sign out']");
         await page.WaitForURLAsync("**/account/login**");
         await page.GotoAsync("/");
         await page.WaitForURLAsync("**/account/login**");
@@ -82,7 +93,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.ClickAsync("button[type=submit]");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ask a question about your data" })).ToBeVisibleAsync();
 
-        var chatLink = page.Locator(".rz-sidebar .rz-navigation-item-text").Filter(new() { HasText = "Chat" });
+        var chatLink = page.Locator(".app-drawer .mud-nav-link").Filter(new() { HasText = "Chat" });
         await Assertions.Expect(chatLink).Not.ToBeInViewportAsync();
         await WaitForCircuitAsync(page);
 
@@ -90,9 +101,17 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await Assertions.Expect(chatLink).ToBeInViewportAsync();
 
         // Choosing a destination closes the sidebar again, which on a phone covers the page.
-        await page.ClickAsync(".rz-sidebar >> text=Schema");
+        await page.ClickAsync(".app-drawer >> text=Schema");
         await page.WaitForURLAsync("**/admin/schema");
         await Assertions.Expect(chatLink).Not.ToBeInViewportAsync();
+    }
+
+    private async Task<string?> ThemeClaimAsync(string email)
+    {
+        using var scope = _factory.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByEmailAsync(email);
+        return user is null ? null : (await users.GetClaimsAsync(user)).SingleOrDefault(c => c.Type == ThemePreference.ClaimType)?.Value;
     }
 
     private static Task WaitForCircuitAsync(IPage page) =>

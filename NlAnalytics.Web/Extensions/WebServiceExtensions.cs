@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Web.Components.Account;
-using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
+using NlAnalytics.Web.Components.Layout;
 
 namespace NlAnalytics.Web.Extensions;
 
@@ -12,24 +14,21 @@ public static class WebServiceExtensions
     public const string AdminRole = "Admin";
     public const string AnalystRole = "Analyst";
 
-    /// <summary>Name of the cookie that remembers the light/dark theme (read on the server so the first paint is right).</summary>
-    public const string ThemeCookieName = "NlAnalytics.Theme";
-
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
         // `dotnet run` without a launch profile is the Production environment, where static assets of packages
-        // (_content/Radzen.Blazor) are only served after publish. Reading the build's manifest in every
+        // (_content/MudBlazor, _content/Plotly.Blazor) are only served after publish. Reading the build's manifest in every
         // environment fixes that; a published app has no such manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddRadzenComponents();
-        services.AddRadzenCookieThemeService(options =>
+        services.AddMudServices(options =>
         {
-            options.Name = ThemeCookieName;
-            options.Duration = TimeSpan.FromDays(365);
+            options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
+        services.AddSingleton<ThemePreference>();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();

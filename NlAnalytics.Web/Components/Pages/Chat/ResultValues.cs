@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using NlAnalytics.Core.Charts;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Execution;
 
 namespace NlAnalytics.Web.Components.Pages.Chat;
 
-/// <summary>How a result column is shown: numbers right-aligned with separators, dates as dates, the rest as text.</summary>
-public enum CellKind { Text, Number, Date, Boolean }
+/// <summary>
+/// How a result column is shown: numbers right-aligned with separators, dates as dates, the rest as text.
+/// <see cref="Code"/> is a number that names something (a year, an id, a code): right-aligned, but "2011", never "2,011".
+/// </summary>
+public enum CellKind { Text, Number, Date, Boolean, Code }
 
 /// <summary>Reads stored result values (JSON) back into typed values for the grid, the chart advisor and the CSV.</summary>
 public static class ResultValues
@@ -33,6 +37,22 @@ public static class ResultValues
             kind = cell;
         }
         return kind ?? (IsNumericType(result.Columns[column].DataType) ? CellKind.Number : CellKind.Text);
+    }
+
+    /// <summary>
+    /// The kind of every column: <see cref="KindOf"/>, with numeric columns that the chart advisor reads as time
+    /// (an integer "year") or as identifiers ("store_id") shown as codes.
+    /// </summary>
+    public static CellKind[] KindsOf(ResultSnapshot result)
+    {
+        var kinds = Enumerable.Range(0, result.Columns.Count).Select(i => KindOf(result, i)).ToArray();
+        if (!kinds.Contains(CellKind.Number))
+            return kinds;
+        var shape = ResultShape.Of(ToQueryResult(result, kinds));
+        for (var i = 0; i < kinds.Length; i++)
+            if (kinds[i] == CellKind.Number && shape.Columns[i] is { } column && (column.Role == ColumnRole.Temporal || column.IsIdentifier))
+                kinds[i] = CellKind.Code;
+        return kinds;
     }
 
     /// <summary>The CLR value of a stored cell: long or decimal for numbers, DateTime for dates, string otherwise.</summary>
@@ -62,6 +82,8 @@ public static class ResultValues
         {
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return "";
+            case JsonValueKind.Number when kind == CellKind.Code:
+                return value.GetRawText();
             case JsonValueKind.Number when value.TryGetInt64(out var whole):
                 return whole.ToString("N0", culture);
             case JsonValueKind.Number:
@@ -83,9 +105,11 @@ public static class ResultValues
     }
 
     /// <summary>The stored snapshot as a <see cref="QueryResult"/>, for the chart advisor (type switcher).</summary>
-    public static QueryResult ToQueryResult(ResultSnapshot snapshot)
+    public static QueryResult ToQueryResult(ResultSnapshot snapshot) =>
+        ToQueryResult(snapshot, [.. Enumerable.Range(0, snapshot.Columns.Count).Select(i => KindOf(snapshot, i))]);
+
+    private static QueryResult ToQueryResult(ResultSnapshot snapshot, CellKind[] kinds)
     {
-        var kinds = Enumerable.Range(0, snapshot.Columns.Count).Select(i => KindOf(snapshot, i)).ToArray();
         var rows = snapshot.Rows.Select(row => row.Select((v, i) => ToValue(v, kinds[i])).ToArray()).ToList();
         return new QueryResult(snapshot.Columns, rows, snapshot.Truncated, TimeSpan.FromMilliseconds(snapshot.ElapsedMs));
     }
