@@ -15,6 +15,7 @@ using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
+using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Core;
@@ -53,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOfflineAnalyst();
         services.AddAgentTeam();
         services.AddEvaluation();
+        services.AddSamples();
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<ManualQueryRunner>();
         services.AddSingleton<AnswerRunner>();

@@ -17,9 +17,17 @@ public enum CaseOutcome
     Declined,
     /// <summary>The gold SQL itself failed: a benchmark bug, left out of the rates.</summary>
     GoldFailed,
+    /// <summary>An unanswerable question, and the analyst produced no SQL: the right outcome.</summary>
+    DeclinedCorrectly,
+    /// <summary>An unanswerable question, and the analyst produced SQL anyway (whether it ran or not).</summary>
+    AnsweredUnanswerable,
 }
 
-/// <summary>How one question went.</summary>
+/// <summary>
+/// How one question went. <see cref="GenerationMs"/> is the analyst's own time (the query excluded),
+/// <see cref="AnswerMs"/> the whole answer as the user waits for it; <see cref="Confidence"/> is what the
+/// analyst reported (0..1). <see cref="GoldSql"/> is null for an unanswerable question.
+/// </summary>
 public sealed record CaseResult(
     string Id,
     string Question,
@@ -27,7 +35,7 @@ public sealed record CaseResult(
     IReadOnlyList<string> Tags,
     string? FollowupOf,
     int HistoryTurns,
-    string GoldSql,
+    string? GoldSql,
     string? GeneratedSql,
     string? StandaloneQuestion,
     CaseOutcome Outcome,
@@ -39,19 +47,28 @@ public sealed record CaseResult(
     string? Path,
     IReadOnlyList<string> GoldTables,
     IReadOnlyList<string> RetrievedTables,
-    double? RetrievalRecall)
+    double? RetrievalRecall,
+    double Confidence = 1.0,
+    double AnswerMs = 0)
 {
+    public bool Answerable => GoldSql is not null;
+
     /// <summary>The generated SQL ran without error.</summary>
     public bool Valid => Outcome is CaseOutcome.Correct or CaseOutcome.Incorrect;
 
-    public bool Declined => Outcome == CaseOutcome.Declined;
+    public bool Declined => Outcome is CaseOutcome.Declined or CaseOutcome.DeclinedCorrectly;
 
     public bool ExecutionMatch => Outcome == CaseOutcome.Correct;
+
+    /// <summary>The analyst produced SQL: an answer the user would see, right or wrong.</summary>
+    public bool Answered => Outcome is CaseOutcome.Correct or CaseOutcome.Incorrect or CaseOutcome.Invalid or CaseOutcome.AnsweredUnanswerable;
 }
 
 /// <summary>
-/// Counts and rates over a group of questions. Rates are percentages of the scored questions (all but
-/// <see cref="GoldFailed"/>), so Valid + Invalid + Declined = Scored.
+/// Counts and rates over the answerable questions of a group (unanswerable ones are in
+/// <see cref="UnanswerableTotals"/>). Rates are percentages of the scored questions (all but
+/// <see cref="GoldFailed"/>), so Valid + Invalid + Declined = Scored and Correct + Declined + AnsweredWrong = Scored:
+/// an answer is wrong when its result does not match or its SQL did not run.
 /// </summary>
 public sealed record EvaluationTotals(
     int Questions,
@@ -64,33 +81,85 @@ public sealed record EvaluationTotals(
     double ValidSqlPercent,
     double ExecutionAccuracyPercent,
     double DeclinedPercent,
-    double? MeanRetrievalRecall)
+    double? MeanRetrievalRecall,
+    int AnsweredWrong = 0,
+    double AnsweredWrongPercent = 0)
 {
     public static EvaluationTotals Of(IReadOnlyCollection<CaseResult> cases)
     {
-        var scored = cases.Where(c => c.Outcome != CaseOutcome.GoldFailed).ToList();
+        var answerable = cases.Where(c => c.Answerable).ToList();
+        var scored = answerable.Where(c => c.Outcome != CaseOutcome.GoldFailed).ToList();
         var valid = scored.Count(c => c.Valid);
         var correct = scored.Count(c => c.ExecutionMatch);
         var declined = scored.Count(c => c.Declined);
+        var wrong = scored.Count - correct - declined;
         var recalls = scored.Where(c => c.RetrievalRecall is not null).Select(c => c.RetrievalRecall!.Value).ToList();
         return new EvaluationTotals(
-            cases.Count,
+            answerable.Count,
             scored.Count,
             valid,
             correct,
             scored.Count - valid - declined,
             declined,
-            cases.Count - scored.Count,
-            Percent(valid, scored.Count),
-            Percent(correct, scored.Count),
-            Percent(declined, scored.Count),
-            recalls.Count == 0 ? null : Math.Round(recalls.Average(), 4));
+            answerable.Count - scored.Count,
+            Rates.Percent(valid, scored.Count),
+            Rates.Percent(correct, scored.Count),
+            Rates.Percent(declined, scored.Count),
+            recalls.Count == 0 ? null : Math.Round(recalls.Average(), 4),
+            wrong,
+            Rates.Percent(wrong, scored.Count));
     }
-
-    private static double Percent(int part, int whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2);
 }
 
-/// <summary>The headline figures of a run, also returned to the CLI.</summary>
+/// <summary>How the analyst did on questions the data cannot answer: declining is right, any SQL is not.</summary>
+public sealed record UnanswerableTotals(int Questions, int DeclinedCorrectly, int Answered, double DeclinedCorrectlyPercent, double AnsweredPercent)
+{
+    public static UnanswerableTotals Of(IReadOnlyCollection<CaseResult> cases)
+    {
+        var unanswerable = cases.Where(c => !c.Answerable).ToList();
+        var declined = unanswerable.Count(c => c.Outcome == CaseOutcome.DeclinedCorrectly);
+        var answered = unanswerable.Count - declined;
+        return new UnanswerableTotals(unanswerable.Count, declined, answered,
+            Rates.Percent(declined, unanswerable.Count), Rates.Percent(answered, unanswerable.Count));
+    }
+}
+
+/// <summary>
+/// One row of the reliability table: the answers (SQL produced, for answerable and unanswerable questions
+/// alike) whose confidence falls in [From, To), and how many of them were right. A calibrated analyst's
+/// share right sits inside its bucket.
+/// </summary>
+public sealed record ReliabilityBucket(double From, double To, int Answers, int Right, double? RightPercent)
+{
+    public static readonly IReadOnlyList<double> Edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+
+    /// <summary>Five buckets of width 0.2; the last one includes 1.0.</summary>
+    public static IReadOnlyList<ReliabilityBucket> Of(IReadOnlyCollection<CaseResult> cases)
+    {
+        var answers = cases.Where(c => c.Answered && c.Outcome != CaseOutcome.GoldFailed).ToList();
+        var buckets = new List<ReliabilityBucket>(Edges.Count - 1);
+        for (var i = 0; i < Edges.Count - 1; i++)
+        {
+            var (from, to) = (Edges[i], Edges[i + 1]);
+            var last = i == Edges.Count - 2;
+            var inBucket = answers.Where(c => c.Confidence >= from && (c.Confidence < to || (last && c.Confidence <= to))).ToList();
+            var right = inBucket.Count(c => c.ExecutionMatch);
+            buckets.Add(new ReliabilityBucket(from, to, inBucket.Count, right, inBucket.Count == 0 ? null : Rates.Percent(right, inBucket.Count)));
+        }
+        return buckets;
+    }
+}
+
+internal static class Rates
+{
+    public static double Percent(int part, int whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2);
+}
+
+/// <summary>
+/// The headline figures of a run, also returned to the CLI. Latency is the analyst's generation time
+/// (LatencyP50Ms/P95Ms, the query excluded) and the whole answer (AnswerP50Ms/P95Ms). <see cref="Today"/>
+/// is the date the run pinned "today" to, when it did.
+/// </summary>
 public sealed record EvaluationSummary(
     string Set,
     string DataSource,
@@ -106,6 +175,11 @@ public sealed record EvaluationSummary(
     long InputTokens,
     long OutputTokens,
     decimal TotalCostUsd,
+    UnanswerableTotals Unanswerable,
+    IReadOnlyList<ReliabilityBucket> Reliability,
+    double AnswerP50Ms,
+    double AnswerP95Ms,
+    DateOnly? Today = null,
     string? ReportJsonPath = null,
     string? ReportMarkdownPath = null);
 

@@ -35,10 +35,22 @@ public sealed partial class EvaluationRunner(
         Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
         CancellationToken cancellationToken)
     {
+        ParseMode(mode);
+        return await RunAsync(setPath, sources.Resolve(source), mode, outputDirectory, analyst, cancellationToken);
+    }
+
+    /// <summary>The same against a data source already resolved (a sample the caller loaded, for instance).</summary>
+    public async Task<EvaluationSummary> RunAsync(
+        string setPath,
+        DataSource source,
+        string mode,
+        string outputDirectory,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken)
+    {
         var analysisMode = ParseMode(mode);
         var set = await EvaluationSet.LoadAsync(setPath, cancellationToken);
-        var dataSource = sources.Resolve(source);
-        var report = await RunAsync(set, dataSource, analysisMode, analyst, cancellationToken);
+        var report = await RunAsync(set, source, analysisMode, analyst, cancellationToken);
         var (json, markdown) = await EvaluationReportWriter.WriteAsync(report, outputDirectory, cancellationToken);
         return report.Summary with { ReportJsonPath = json, ReportMarkdownPath = markdown };
     }
@@ -83,9 +95,41 @@ public sealed partial class EvaluationRunner(
             LogCase(logger, results.Count, set.Cases.Count, item.Id, result.Outcome, result.Detail);
         }
 
-        var summary = Summarise(set.Name, source.Name, mode, startedAt, time.GetElapsedTime(started), results);
+        var summary = Summarise(set.Name, source.Name, mode, startedAt, time.GetElapsedTime(started), results)
+            with { Today = (executor as PinnedDateSqlExecutor)?.Today };
         LogRun(logger, set.Name, summary.Totals.ExecutionAccuracyPercent, summary.Totals.ValidSqlPercent, summary.Totals.Scored);
         return new EvaluationReport(summary, results);
+    }
+
+    /// <summary>
+    /// Runs every set of <paramref name="suite"/> against each of its sources, which
+    /// <paramref name="resolveSource"/> turns from names into data sources (loading samples as needed).
+    /// A suite that pins "today" must run on an executor pinned to the same day (services.PinToday).
+    /// </summary>
+    public async Task<EvaluationSuiteReport> RunSuiteAsync(
+        EvaluationSuite suite,
+        AnalysisMode mode,
+        Func<string, CancellationToken, Task<DataSource>> resolveSource,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken)
+    {
+        var pinned = (executor as PinnedDateSqlExecutor)?.Today;
+        if (suite.Today != pinned)
+            throw new InvalidOperationException(suite.Today is { } day
+                ? $"The suite {suite.Name} pins today to {day:yyyy-MM-dd}, but its queries would run with today {(pinned is { } p ? p.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "unpinned")}: register the services with PinToday({day:yyyy-MM-dd})."
+                : $"The suite {suite.Name} does not pin today, but the executor is pinned to {pinned:yyyy-MM-dd}.");
+        var runs = new List<EvaluationSuiteRun>();
+        foreach (var entry in suite.Entries)
+        {
+            var set = await EvaluationSet.LoadAsync(entry.SetPath, cancellationToken);
+            foreach (var name in entry.Sources)
+            {
+                var source = await resolveSource(name, cancellationToken);
+                var report = await RunAsync(set, source, mode, analyst, cancellationToken);
+                runs.Add(new EvaluationSuiteRun(set.Name, name, report));
+            }
+        }
+        return new EvaluationSuiteReport(suite.Name, mode, suite.Today, runs);
     }
 
     public static AnalysisMode ParseMode(string mode) => mode.Trim().ToLowerInvariant() switch
@@ -107,25 +151,28 @@ public sealed partial class EvaluationRunner(
     {
         QueryResult? gold = null;
         string? goldError = null;
-        try
-        {
-            gold = await executor.ExecuteAsync(source, item.Sql, limits, cancellationToken);
-        }
-        catch (SqlExecutionException e) when (e.Failure.Kind != SqlFailureKind.Cancelled || !cancellationToken.IsCancellationRequested)
-        {
-            goldError = $"gold SQL failed: {e.Failure.UserMessage}";
-        }
-
         IReadOnlyList<string> goldTables = [];
-        if (gold is not null)
+        if (item.Sql is { } goldSql)
         {
             try
             {
-                goldTables = await PlanRelations.ReadAsync(source, item.Sql, limits, cancellationToken);
+                gold = await executor.ExecuteAsync(source, goldSql, limits, cancellationToken);
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (SqlExecutionException e) when (e.Failure.Kind != SqlFailureKind.Cancelled || !cancellationToken.IsCancellationRequested)
             {
-                LogPlanFailed(logger, item.Id, e.Message);
+                goldError = $"gold SQL failed: {e.Failure.UserMessage}";
+            }
+
+            if (gold is not null)
+            {
+                try
+                {
+                    goldTables = await PlanRelations.ReadAsync(source, goldSql, limits, cancellationToken);
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or System.Text.Json.JsonException)
+                {
+                    LogPlanFailed(logger, item.Id, e.Message);
+                }
             }
         }
 
@@ -161,7 +208,11 @@ public sealed partial class EvaluationRunner(
 
         CaseOutcome outcome;
         string? detail;
-        if (gold is null)
+        if (!item.Answerable)
+            (outcome, detail) = answer?.Sql is null && answer is not null
+                ? (CaseOutcome.DeclinedCorrectly, answer.Interpretation?.ToString() ?? FirstLine(answer.Narrative))
+                : (CaseOutcome.AnsweredUnanswerable, answer is null ? analystError : "the data cannot answer this question, but the analyst wrote SQL for it");
+        else if (gold is null)
             (outcome, detail) = (CaseOutcome.GoldFailed, goldError);
         else if (answer is null)
             (outcome, detail) = (CaseOutcome.Invalid, analystError);
@@ -170,7 +221,7 @@ public sealed partial class EvaluationRunner(
         else if (generated is null)
             (outcome, detail) = (CaseOutcome.Invalid, generatedError ?? "the analyst returned SQL without a result or an error");
         else
-            (outcome, detail) = Score(gold, generated, item.Sql);
+            (outcome, detail) = Score(gold, generated, item.Sql!);
 
         var retrieved = answer?.Tables.Select(t => t.QualifiedName).ToList() ?? [];
         double? recall = goldTables.Count == 0 || answer is null
@@ -188,7 +239,9 @@ public sealed partial class EvaluationRunner(
             Math.Round(Math.Max(0, generation.TotalMilliseconds), 1),
             answer?.InputTokens ?? 0, answer?.OutputTokens ?? 0, answer?.CostUsd ?? 0m,
             answer?.Path.ToString().ToLowerInvariant(),
-            goldTables, retrieved, recall is null ? null : Math.Round(recall.Value, 4));
+            goldTables, retrieved, recall is null ? null : Math.Round(recall.Value, 4),
+            answer?.Confidence ?? 0,
+            Math.Round(wallTime.TotalMilliseconds, 1));
         return (result, answer);
     }
 
@@ -204,11 +257,11 @@ public sealed partial class EvaluationRunner(
     internal static EvaluationSummary Summarise(
         string set, string source, AnalysisMode mode, DateTimeOffset startedAt, TimeSpan duration, IReadOnlyList<CaseResult> results)
     {
-        var byTier = results.Where(r => r.Tier is not null)
+        var byTier = results.Where(r => r.Tier is not null && r.Answerable)
             .GroupBy(r => r.Tier!)
             .OrderBy(g => EvaluationSet.Tiers.ToList().IndexOf(g.Key))
             .ToDictionary(g => g.Key, g => EvaluationTotals.Of(g.ToList()));
-        var byTag = results.SelectMany(r => r.Tags.Select(tag => (tag, r)))
+        var byTag = results.Where(r => r.Answerable).SelectMany(r => r.Tags.Select(tag => (tag, r)))
             .GroupBy(x => x.tag, x => x.r)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => EvaluationTotals.Of(g.ToList()));
@@ -216,12 +269,16 @@ public sealed partial class EvaluationRunner(
             .GroupBy(r => r.Path!)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
-        var latencies = results.Where(r => r.Outcome != CaseOutcome.GoldFailed).Select(r => r.GenerationMs).Order().ToList();
+        var timed = results.Where(r => r.Outcome != CaseOutcome.GoldFailed).ToList();
+        var latencies = timed.Select(r => r.GenerationMs).Order().ToList();
+        var answers = timed.Select(r => r.AnswerMs).Order().ToList();
         return new EvaluationSummary(
             set, source, mode, startedAt, Math.Round(duration.TotalSeconds, 2),
             EvaluationTotals.Of(results), byTier, byTag, byPath,
             Percentile(latencies, 0.50), Percentile(latencies, 0.95),
-            results.Sum(r => r.InputTokens), results.Sum(r => r.OutputTokens), results.Sum(r => r.CostUsd));
+            results.Sum(r => r.InputTokens), results.Sum(r => r.OutputTokens), results.Sum(r => r.CostUsd),
+            UnanswerableTotals.Of(results), ReliabilityBucket.Of(results),
+            Percentile(answers, 0.50), Percentile(answers, 0.95));
     }
 
     /// <summary>Linear interpolation between closest ranks (numpy's default), over sorted values.</summary>

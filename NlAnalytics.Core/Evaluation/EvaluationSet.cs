@@ -2,15 +2,22 @@ using System.Text.Json;
 
 namespace NlAnalytics.Core.Evaluation;
 
-/// <summary>One benchmark question with its gold SQL. <see cref="FollowupOf"/> names the previous question of a conversation chain.</summary>
+/// <summary>
+/// One benchmark question with its gold SQL. <see cref="FollowupOf"/> names the previous question of a
+/// conversation chain. An unanswerable question (the data does not hold what it asks) has no gold SQL:
+/// the right outcome for it is a decline.
+/// </summary>
 public sealed record EvaluationCase(
     string Id,
     string Question,
-    string Sql,
+    string? Sql,
     string? Tier,
     IReadOnlyList<string> Tags,
     string? FollowupOf,
-    int LineNumber);
+    int LineNumber)
+{
+    public bool Answerable => Sql is not null;
+}
 
 /// <summary>A benchmark file that could not be read; the message names the file, line and problem.</summary>
 public sealed class EvaluationSetFormatException(string message, Exception? inner = null) : Exception(message, inner);
@@ -18,6 +25,7 @@ public sealed class EvaluationSetFormatException(string message, Exception? inne
 /// <summary>
 /// A question set in JSONL: one object per line with <c>id</c>, <c>question</c>, <c>sql</c> and optional
 /// <c>tier</c> (easy|medium|hard), <c>tags</c> (array of strings) and <c>followup_of</c> (an earlier id).
+/// <c>"answerable": false</c> marks a question the data cannot answer; it has no <c>sql</c> (or null).
 /// Blank lines are ignored.
 /// </summary>
 public sealed record EvaluationSet(string Name, IReadOnlyList<EvaluationCase> Cases)
@@ -95,7 +103,24 @@ public sealed record EvaluationSet(string Name, IReadOnlyList<EvaluationCase> Ca
 
             var id = Required("id");
             var question = Required("question");
-            var sql = Required("sql");
+            var answerable = true;
+            if (root.TryGetProperty("answerable", out var answerableElement) && answerableElement.ValueKind != JsonValueKind.Null)
+            {
+                if (answerableElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    throw new EvaluationSetFormatException($"{name}:{lineNumber}: \"answerable\" must be true or false.");
+                answerable = answerableElement.GetBoolean();
+            }
+            string? sql;
+            if (answerable)
+            {
+                sql = Required("sql");
+            }
+            else
+            {
+                if (Optional("sql") is not null)
+                    throw new EvaluationSetFormatException($"{name}:{lineNumber}: an unanswerable question has no gold \"sql\" (leave it out or null).");
+                sql = null;
+            }
             var tier = Optional("tier")?.ToLowerInvariant();
             if (tier is not null && !Tiers.Contains(tier))
                 throw new EvaluationSetFormatException($"{name}:{lineNumber}: tier \"{tier}\" is not one of {string.Join(", ", Tiers)}.");

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -79,7 +78,7 @@ public sealed partial class DemoWarehouseStartup(
             if (report is not null)
                 LogGenerated(logger, report.TotalRows, report.Elapsed.TotalSeconds, report.RowsPerSecond);
 
-            var role = await provisioner.ProvisionAsync(admin, options.Value.ReaderRole, Schemas, password: ReaderPassword(), cancellationToken: stoppingToken);
+            var role = await provisioner.ProvisionAsync(admin, options.Value.ReaderRole, Schemas, password: databases.StoredSecret("reader.password"), cancellationToken: stoppingToken);
             holder.Source = new DataSource("demo", "Demo warehouse", role.ConnectionString, admin, Schemas);
             status.Report(DemoState.Ready, "The demo warehouse is ready.", 100);
         }
@@ -91,22 +90,6 @@ public sealed partial class DemoWarehouseStartup(
             LogFailed(logger, ex);
             status.Report(DemoState.Failed, $"The demo warehouse could not be prepared: {ex.Message}");
         }
-    }
-
-    /// <summary>The reader's password is kept next to the embedded cluster so restarts reuse it; otherwise a fresh one per start.</summary>
-    private string ReaderPassword()
-    {
-        var directory = databases.SecretsDirectory;
-        var fresh = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        if (directory is null)
-            return fresh;
-        var file = Path.Combine(directory, "reader.password");
-        if (File.Exists(file))
-            return File.ReadAllText(file).Trim();
-        File.WriteAllText(file, fresh);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return fresh;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo warehouse: loading {Table} ({RowsDone}/{RowsExpected})")]

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,24 @@ public sealed partial class PlatformDatabases(
 
     /// <summary>Folder for small secrets the embedded platform generates (e.g. the demo reader password).</summary>
     public string? SecretsDirectory => _cluster is null ? null : Path.GetFullPath(embeddedOptions.Value.DataDirectory);
+
+    /// <summary>
+    /// A generated secret (a role's password) kept in <see cref="SecretsDirectory"/> so restarts reuse it; a
+    /// fresh one per call when the platform runs on configured servers and has no folder of its own.
+    /// </summary>
+    public string StoredSecret(string fileName)
+    {
+        var fresh = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        if (SecretsDirectory is not { } directory)
+            return fresh;
+        var file = Path.Combine(directory, fileName);
+        if (File.Exists(file))
+            return File.ReadAllText(file).Trim();
+        File.WriteAllText(file, fresh);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return fresh;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -68,18 +68,7 @@ public sealed class AgentTeamDatabase : IAsyncLifetime
         Source = new DataSource($"agents-{_suffix}", "Agent test shop", Role.ConnectionString, SuperuserConnectionString, ["shop"]);
     }
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        var database = new NpgsqlConnectionStringBuilder(SuperuserConnectionString).Database;
-        await using var connection = new NpgsqlConnection(await TestPostgres.SuperuserConnectionStringAsync());
-        await connection.OpenAsync();
-        foreach (var sql in new[] { $"DROP DATABASE \"{database}\" WITH (FORCE)", $"DROP ROLE IF EXISTS {Role.RoleName}" })
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
+    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(SuperuserConnectionString, Role.RoleName);
 
     public Task ExecuteAsync(string sql) => Sql.ExecuteAsync(SuperuserConnectionString, sql);
 

@@ -22,7 +22,11 @@ internal static class AgentTeamServices
         Create(llm, null, overrides);
 
     /// <param name="appDatabase">When given, the verified-query memory is registered over this app database.</param>
-    public static ServiceProvider Create(ScriptedOpenAiServer? llm, IDbContextFactory<AppDbContext>? appDatabase, params (string Key, string? Value)[] overrides)
+    public static ServiceProvider Create(ScriptedOpenAiServer? llm, IDbContextFactory<AppDbContext>? appDatabase, params (string Key, string? Value)[] overrides) =>
+        Create(llm, appDatabase, configure: null, overrides);
+
+    /// <param name="configure">Runs last, on the finished registrations (evaluation tests pin "today" with it).</param>
+    public static ServiceProvider Create(ScriptedOpenAiServer? llm, IDbContextFactory<AppDbContext>? appDatabase, Action<IServiceCollection>? configure, params (string Key, string? Value)[] overrides)
     {
         var settings = llm?.LlmSettings(ApiKey) ?? new Dictionary<string, string?>();
         LlmTestServices.AddModelsAndPrices(settings);
@@ -50,6 +54,7 @@ internal static class AgentTeamServices
             services.AddSingleton<VerifiedQueryMatcher>();
             services.AddSingleton<IVerifiedMemory>(sp => sp.GetRequiredService<VerifiedQueryMatcher>());
         }
+        configure?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -42,7 +42,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         Assert.True(await first.Locator(".result-grid tbody tr").CountAsync() > 0, "the grid shows rows");
         Assert.Contains("0 - answered offline", await first.Locator(".cost-badge").InnerTextAsync());
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
-        var sql = await first.Locator(".sql-editor .cm-content").InnerTextAsync();
+        var sql = await SqlTextAsync(first);
         Assert.Contains("SELECT", sql, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("\n", sql);
 
@@ -69,7 +69,7 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
 
         // Edit the SQL and run it: a new message answered by the analyst's own SQL, through the same checks.
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
-        var original = await first.Locator(".sql-editor .cm-content").InnerTextAsync();
+        var original = await SqlTextAsync(first);
         var edited = original.Contains("ORDER BY", StringComparison.OrdinalIgnoreCase)
             ? original.Replace("ORDER BY", "ORDER BY 2 DESC,", StringComparison.OrdinalIgnoreCase)
             : original.TrimEnd().TrimEnd(';') + "\nORDER BY 2 DESC";
@@ -77,6 +77,8 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await first.Locator("button.sql-run").ClickAsync();
         var manual = page.Locator("article.message").Nth(1);
         await manual.Locator(".answer-footer").WaitForAsync();
+        if (await manual.GetAttributeAsync("data-status") != "Succeeded")
+            output.WriteLine("edited SQL:\n" + edited + "\nanswer: " + await manual.InnerTextAsync());
         // Under the question it answers, not a new question for the analyst.
         Assert.Equal("What were total sales by month last year?", (await manual.Locator(".question-bubble").InnerTextAsync()).Trim());
         Assert.Contains("Your SQL", await manual.Locator(".answer-path").InnerTextAsync());
@@ -175,18 +177,36 @@ public sealed class ChatBrowserTests(ChatBrowserFixture app, ITestOutputHelper o
         await message.Locator("button.sql-edit").ClickAsync();
         var content = message.Locator(".sql-panel[data-editing=true] .cm-content[contenteditable=true]");
         await content.WaitForAsync();
-        await content.ClickAsync();
-        await page.Keyboard.PressAsync("Control+a");
-        // A paste event carries line breaks intact (typed text would go through completion and auto-indent).
-        await content.EvaluateAsync("""
-            (element, text) => {
-                const data = new DataTransfer();
-                data.setData('text/plain', text);
-                element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-            }
-            """, sql);
-        await Assertions.Expect(message.Locator(".sql-editor .cm-content")).ToContainTextAsync(sql.Split('\n')[^1].Trim());
+        // On a busy machine the focus can land after the key press: select and paste again until the editor holds exactly the new text.
+        for (var attempt = 0; attempt < 5 && Lines(string.Join('\n', await message.Locator(".sql-editor .cm-line").AllTextContentsAsync())) != Lines(sql); attempt++)
+        {
+            await content.ClickAsync();
+            await content.FocusAsync();
+            await page.Keyboard.PressAsync("Control+a");
+            // A paste event carries line breaks intact (typed text would go through completion and auto-indent).
+            await content.EvaluateAsync("""
+                (element, text) => {
+                    const data = new DataTransfer();
+                    data.setData('text/plain', text);
+                    element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+                }
+                """, sql);
+        }
+        Assert.Equal(Lines(sql), Lines(string.Join('\n', await message.Locator(".sql-editor .cm-line").AllTextContentsAsync())));
     }
+
+    /// <summary>
+    /// The SQL in an answer's editor, line by line. Read from the editor's lines once they are visible: the text of a
+    /// hidden element (a tab still opening) has no line breaks.
+    /// </summary>
+    internal static async Task<string> SqlTextAsync(ILocator message)
+    {
+        var lines = message.Locator(".sql-editor .cm-line");
+        await lines.First.WaitForAsync(new() { State = WaitForSelectorState.Visible });
+        return string.Join('\n', await lines.AllTextContentsAsync());
+    }
+
+    private static string Lines(string text) => string.Join('\n', text.ReplaceLineEndings("\n").Trim().Split('\n').Select(l => l.TrimEnd()));
 
     /// <summary>Picks how questions are answered in the composer's mode menu.</summary>
     internal static async Task ChooseModeAsync(IPage page, string mode)

@@ -62,8 +62,20 @@ public sealed class FirstTenMinutesBrowserTests(ChatBrowserFixture app, ITestOut
 
         // Edit the SQL in the editor and run it: a new answer from the user's own SQL.
         await first.GetByRole(AriaRole.Tab, new() { Name = "SQL" }).ClickAsync();
-        var sql = await first.Locator(".sql-editor .cm-content").InnerTextAsync();
+        var sql = await ChatBrowserTests.SqlTextAsync(first);
         Assert.Contains("SELECT", sql, StringComparison.OrdinalIgnoreCase);
+        // The editor completes the data source's table names.
+        await first.Locator("button.sql-edit").ClickAsync();
+        var editor = first.Locator(".sql-panel[data-editing=true] .cm-content[contenteditable=true]");
+        await editor.ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" university.facu");
+        await page.Locator(".cm-tooltip-autocomplete li", new() { HasText = "faculties" }).First.WaitForAsync();
+        await Shot("05a-sql-completion.png");
+        await page.Keyboard.PressAsync("Escape");
+        await first.Locator("button.sql-cancel").ClickAsync();
+        await Assertions.Expect(first.Locator(".sql-panel[data-editing=false]")).ToHaveCountAsync(1);
+        Assert.Equal(sql, await ChatBrowserTests.SqlTextAsync(first));
         var edited = sql.TrimEnd().TrimEnd(';') + "\nLIMIT 3";
         await ChatBrowserTests.EditSqlAsync(page, first, edited);
         await Shot("05-edit-sql.png");

@@ -9,12 +9,13 @@ namespace NlAnalytics.Tests.Evaluation;
 /// <summary>Finds the committed question sets and runs gold SQL the way the harness does.</summary>
 internal static class BenchmarkSets
 {
+    /// <summary>A file or folder under benchmarks/ ("demo.jsonl", "locked", "locked/demo.jsonl").</summary>
     public static string PathOf(string fileName)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             var candidate = Path.Combine(directory.FullName, "benchmarks", fileName);
-            if (File.Exists(candidate))
+            if (File.Exists(candidate) || Directory.Exists(candidate))
                 return candidate;
         }
         throw new FileNotFoundException($"benchmarks/{fileName} not found above {AppContext.BaseDirectory}");
@@ -25,17 +26,21 @@ internal static class BenchmarkSets
     /// <summary>
     /// Runs every gold query and lists the ones that fail, return no rows, only nulls or a lone zero (a gold
     /// answer of nothing cannot tell a right analyst from a wrong one). Absolute-date questions may be
-    /// null once the demo's three years no longer include their period.
+    /// null once the demo's three years no longer include their period. With <paramref name="today"/> the
+    /// gold SQL runs with "today" pinned, as the harness runs it. Unanswerable questions have no gold SQL.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> GoldProblemsAsync(EvaluationSet set, DataSource source)
+    public static async Task<IReadOnlyList<string>> GoldProblemsAsync(EvaluationSet set, DataSource source, DateOnly? today = null)
     {
         var problems = new List<string>();
-        await using var executor = new SqlExecutor(new SqlGate(), TimeProvider.System, NullLogger<SqlExecutor>.Instance);
+        await using var sqlExecutor = new SqlExecutor(new SqlGate(), TimeProvider.System, NullLogger<SqlExecutor>.Instance);
+        ISqlExecutor executor = today is { } day ? new PinnedDateSqlExecutor(sqlExecutor, day) : sqlExecutor;
         foreach (var item in set.Cases)
         {
+            if (item.Sql is not { } sql)
+                continue;
             try
             {
-                var result = await executor.ExecuteAsync(source, item.Sql, new QueryLimits(5000, TimeSpan.FromSeconds(30)), CancellationToken.None);
+                var result = await executor.ExecuteAsync(source, sql, new QueryLimits(5000, TimeSpan.FromSeconds(30)), CancellationToken.None);
                 if (result.Rows.Count == 0)
                     problems.Add($"{item.Id} ({item.Question}): no rows");
                 else if (result.Rows.All(row => row.All(v => v is null)) && !item.Tags.Contains("absolute-date"))
@@ -45,7 +50,7 @@ internal static class BenchmarkSets
                     problems.Add($"{item.Id} ({item.Question}): zero, which usually means a filter value that does not exist");
                 else
                 {
-                    var tables = await PlanRelations.ReadAsync(source, item.Sql, new QueryLimits(), CancellationToken.None);
+                    var tables = await PlanRelations.ReadAsync(source, sql, new QueryLimits(), CancellationToken.None);
                     if (tables.Count == 0)
                         problems.Add($"{item.Id} ({item.Question}): reads no table");
                 }

@@ -63,7 +63,7 @@ public sealed class DemoBenchmarkTests(DemoBenchmarkDatabase database) : IClassF
         var set = await BenchmarkSets.LoadAsync("demo.jsonl");
         await using var executor = new SqlExecutor(new SqlGate(), TimeProvider.System, NullLogger<SqlExecutor>.Instance);
         async Task<QueryResult> Gold(string id) =>
-            await executor.ExecuteAsync(database.Source, set.Cases.Single(c => c.Id == id).Sql, new QueryLimits(), CancellationToken.None);
+            await executor.ExecuteAsync(database.Source, set.Cases.Single(c => c.Id == id).Sql!, new QueryLimits(), CancellationToken.None);
 
         var fbm = await Gold("m61");
         Assert.Equal([2604L, 2725L, 2854L, 2969L, 3023L, 3220L, 3368L, 3481L, 3688L, 3983L, 4108L], fbm.Rows.Select(r => Convert.ToInt64(r[1])));

@@ -218,9 +218,9 @@ public sealed class EvaluationRunnerTests(ShopDatabase database) : IClassFixture
             Assert.Equal(5, json.RootElement.GetProperty("cases").GetArrayLength());
             Assert.Equal("incorrect", json.RootElement.GetProperty("cases")[3].GetProperty("outcome").GetString());
             var markdown = await File.ReadAllTextAsync(summary.ReportMarkdownPath!);
-            Assert.Contains("| execution accuracy | 80.0% (4) |", markdown);
+            Assert.Contains("| right (execution accuracy) | 80.0% (4) |", markdown);
             Assert.Contains("## Not correct (1)", markdown);
-            Assert.Contains("| by-city-2021-paris | medium | incorrect | only Paris |", markdown);
+            Assert.Contains("| by-city-2021-paris | medium | incorrect | 1.00 | only Paris |", markdown);
         }
         finally
         {

@@ -102,15 +102,7 @@ public sealed class ExecutionDatabase : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Executor.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        var database = new NpgsqlConnectionStringBuilder(SuperuserConnectionString).Database;
-        await using var connection = new NpgsqlConnection(await TestPostgres.SuperuserConnectionStringAsync());
-        await connection.OpenAsync();
-        foreach (var sql in new[] { $"DROP DATABASE \"{database}\" WITH (FORCE)", $"DROP ROLE IF EXISTS {Role.RoleName}", $"DROP ROLE IF EXISTS {WeakRoleName}" })
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await TestPostgres.DropDatabaseAsync(SuperuserConnectionString, Role.RoleName, WeakRoleName);
     }
 
     public Task ExecuteAsync(string sql) => Sql.ExecuteAsync(SuperuserConnectionString, sql);

@@ -17,14 +17,7 @@ public sealed class ExecutionRoleProvisionerTests : IAsyncLifetime
         await Sql.ExecuteAsync(_admin, "CREATE SCHEMA shop; CREATE TABLE shop.t (id int); INSERT INTO shop.t VALUES (1); CREATE SEQUENCE shop.s; CREATE SCHEMA app; CREATE TABLE app.secrets (v text)");
     }
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        var database = new NpgsqlConnectionStringBuilder(_admin).Database;
-        var postgres = await TestPostgres.SuperuserConnectionStringAsync();
-        await Sql.ExecuteAsync(postgres, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-        await Sql.ExecuteAsync(postgres, $"DROP ROLE IF EXISTS {_role}");
-    }
+    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(_admin, _role);
 
     [Fact]
     public async Task The_role_can_log_in_and_read_the_exposed_schema_and_nothing_else()

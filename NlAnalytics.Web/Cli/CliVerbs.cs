@@ -12,6 +12,8 @@ using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Retrieval;
+using NlAnalytics.Core.Samples;
+using NlAnalytics.Web.Extensions;
 
 namespace NlAnalytics.Web.Cli;
 
@@ -22,7 +24,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -37,7 +39,11 @@ public static class CliVerbs
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("NlAnalytics.Core.Hosting", LogLevel.Information);
 
-        var source = new Option<string>("--source") { Description = "\"demo\", a configured data source name, or a PostgreSQL connection string", DefaultValueFactory = _ => "demo" };
+        var source = new Option<string>("--source")
+        {
+            Description = $"\"demo\", a sample ({string.Join(", ", SampleSources.Names)}; loaded on first use), a configured data source name, or a PostgreSQL connection string",
+            DefaultValueFactory = _ => "demo",
+        };
         var mode = new Option<string?>("--mode") { Description = "offline | llm | hybrid (default: hybrid with an LLM configured, else offline)" };
 
         var question = new Argument<string>("question") { Description = "The question in plain language" };
@@ -49,10 +55,16 @@ public static class CliVerbs
         var runSql = new Command("run-sql", "Run SQL through the gate and the read-only executor and print rows or the error as JSON") { sql, source };
         runSql.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => RunSqlAsync(services, console, ds, parse.GetValue(sql)!, token), token));
 
-        var set = new Option<string>("--set") { Description = "JSONL question set", Required = true };
-        var reportFolder = new Option<string>("--out") { Description = "Folder for report.json and report.md", DefaultValueFactory = _ => "artifacts/eval" };
-        var eval = new Command("eval", "Run a question set through the analyst and score it by execution match") { set, source, mode, reportFolder };
-        eval.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(source)!, (services, ds) => EvalAsync(services, console, parse.GetValue(set)!, parse.GetValue(source)!, parse.GetValue(mode), parse.GetValue(reportFolder)!, token), token));
+        var set = new Option<string>("--set") { Description = "JSONL question set, or a folder of sets with a manifest.json naming their sources (e.g. benchmarks/locked)", Required = true };
+        var reportFolder = new Option<string>("--out") { Description = "Folder for report.json and report.md (a folder's sets: one subfolder per run and summary.md)", DefaultValueFactory = _ => "artifacts/eval" };
+        var today = new Option<string?>("--today") { Description = "Pin \"today\" (yyyy-MM-dd) for the analyst and for CURRENT_DATE/now() in gold and generated SQL; a folder's manifest may set it" };
+        var eval = new Command("eval", "Run a question set (or a folder of them) through the analyst and score it by execution match") { set, source, mode, reportFolder, today };
+        eval.SetAction((parse, token) => EvalAsync(builder, console, FromRoot(builder, parse.GetValue(set)!), parse.GetValue(source)!, parse.GetValue(mode),
+            FromRoot(builder, parse.GetValue(reportFolder)!, mustExist: false), parse.GetValue(today), token));
+
+        var sampleName = new Option<string>("--name") { Description = string.Join(" | ", SampleSources.Names), Required = true };
+        var sampleLoad = new Command("sample-load", "Load a sample database (Chinook, Northwind...) into a database of its own, unless it is loaded already, and print what it took") { sampleName };
+        sampleLoad.SetAction((parse, token) => WithHost(builder, console, null, (services, _) => SampleLoadAsync(services, console, parse.GetValue(sampleName)!, token), token, startDemo: false));
 
         var scale = new Option<double>("--scale") { Description = "Demo size (1.0: at least a million order lines)", DefaultValueFactory = _ => 1.0 };
         var demoLoad = new Command("demo-load", "Generate the demo warehouse into a scratch database and print load time and rows per second") { scale };
@@ -93,18 +105,36 @@ public static class CliVerbs
         var benchRoundTrips = new Command("bench-roundtrips", "App-database round trips of a question, a follow-up and a retry, as the chat page makes them") { showCommands };
         benchRoundTrips.SetAction((parse, token) => WithHost(builder, console, "demo", (services, _) => RoundTripsAsync(services, console, parse.GetValue(showCommands), token), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, catalog, roleScript, benchRetrieval, benchRoundTrips };
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    /// <summary>Builds the host without starting the web server, brings up what the verb needs, runs it, and shuts down cleanly.</summary>
-    internal static async Task<int> WithHost(WebApplicationBuilder builder, CliConsole console, string? sourceName, Func<IServiceProvider, DataSource?, Task<int>> action, CancellationToken token)
+    /// <summary>
+    /// A relative path as the user meant it: from the current folder when it exists there, otherwise from the
+    /// repository root (<c>dotnet run --project</c> runs the app in the project's folder, not the caller's).
+    /// Paths that need not exist yet (report folders) are taken from the root.
+    /// </summary>
+    private static string FromRoot(WebApplicationBuilder builder, string path, bool mustExist = true)
+    {
+        if (Path.IsPathRooted(path) || (mustExist && (File.Exists(path) || Directory.Exists(path))))
+            return path;
+        return SharedDefaults.RepositoryRoot(builder.Environment) is { } root ? Path.Combine(root, path) : path;
+    }
+
+    /// <summary>
+    /// Builds the host without starting the web server, brings up what the verb needs (the demo, or a sample
+    /// source, loaded on first use), runs it, and shuts down cleanly.
+    /// </summary>
+    internal static async Task<int> WithHost(
+        WebApplicationBuilder builder, CliConsole console, string? sourceName, Func<IServiceProvider, DataSource?, Task<int>> action, CancellationToken token,
+        bool startDemo = true, DateOnly? benchmarkDemoEndDate = null)
     {
         await using var app = builder.Build();
         var services = app.Services;
         try
         {
-            var needsDemo = sourceName is null || string.Equals(sourceName, "demo", StringComparison.OrdinalIgnoreCase);
+            var isSample = sourceName is not null && SampleSources.IsSample(sourceName);
+            var needsDemo = startDemo && !isSample && (sourceName is null || string.Equals(sourceName, "demo", StringComparison.OrdinalIgnoreCase));
             await services.GetServices<IHostedService>().OfType<PlatformStartup>().Single().StartAsync(token);
             DataSource? source = null;
             if (needsDemo)
@@ -114,12 +144,15 @@ public static class CliVerbs
                 await services.GetRequiredService<DemoStatus>().WhenReady.WaitAsync(token);
                 await demoStartup.StopAsync(token);
             }
-            if (sourceName is not null)
+            if (isSample)
+                source = await services.GetRequiredService<SampleSources>().EnsureAsync(sourceName!, benchmarkDemoEndDate, token);
+            else if (sourceName is not null)
                 source = services.GetRequiredService<IDataSourceRegistry>().Resolve(sourceName);
             return await action(services, source);
         }
         catch (Exception ex) when (ex is PlatformConfigurationException or EmbeddedPostgresException or KeyNotFoundException or ArgumentException
-                                       or InvalidOperationException or EvaluationSetFormatException or FileNotFoundException or OptionsValidationException)
+                                       or InvalidOperationException or EvaluationSetFormatException or FileNotFoundException or OptionsValidationException
+                                       or ExecutionRoleProvisioningException)
         {
             await console.Error.WriteLineAsync($"error: {ex.Message}");
             return 2;
@@ -162,12 +195,102 @@ public static class CliVerbs
         }
     }
 
-    private static async Task<int> EvalAsync(IServiceProvider services, CliConsole console, string set, string source, string? mode, string output, CancellationToken token)
+    /// <summary>
+    /// One set against --source (a JSON summary on stdout), or a folder of sets against the sources its
+    /// manifest names (the totals, reliability and time tables on stdout). A pinned "today" (--today, the
+    /// manifest's, or the benchmark demo's end date) is registered before the host is built.
+    /// </summary>
+    private static async Task<int> EvalAsync(WebApplicationBuilder builder, CliConsole console, string set, string source, string? mode, string output, string? todayText, CancellationToken token)
     {
-        var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
-        var runner = services.GetRequiredService<EvaluationRunner>();
-        var summary = await runner.RunAsync(set, source, mode ?? orchestrator.DefaultMode.ToString(), output, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
-        await console.WriteJsonAsync(summary);
+        DateOnly? today = null;
+        if (todayText is not null)
+        {
+            if (!DateOnly.TryParseExact(todayText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+            {
+                await console.Error.WriteLineAsync($"error: --today must be a date written yyyy-MM-dd, not \"{todayText}\".");
+                return 2;
+            }
+            today = day;
+        }
+
+        EvaluationSuite? suite = null;
+        if (EvaluationSuite.IsSuite(set))
+        {
+            try
+            {
+                suite = await EvaluationSuite.LoadAsync(set, token);
+            }
+            catch (EvaluationSetFormatException ex)
+            {
+                await console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
+            today ??= suite.Today;
+            suite = suite with { Today = today };
+        }
+        else if (string.Equals(source, SampleSources.BenchmarkDemo, StringComparison.OrdinalIgnoreCase))
+        {
+            today ??= SampleSources.DefaultBenchmarkDemoEndDate;
+        }
+        if (today is { } pinned)
+            builder.Services.PinToday(pinned);
+
+        if (suite is null)
+        {
+            return await WithHost(builder, console, source, async (services, resolved) =>
+            {
+                var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
+                var runner = services.GetRequiredService<EvaluationRunner>();
+                var summary = await runner.RunAsync(set, resolved!, mode ?? orchestrator.DefaultMode.ToString(), output, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
+                await console.WriteJsonAsync(summary);
+                return 0;
+            }, token, benchmarkDemoEndDate: today);
+        }
+
+        return await WithHost(builder, console, null, async (services, _) =>
+        {
+            var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
+            var runner = services.GetRequiredService<EvaluationRunner>();
+            var samples = services.GetRequiredService<SampleSources>();
+            var registry = services.GetRequiredService<IDataSourceRegistry>();
+            var resolved = new Dictionary<string, DataSource>(StringComparer.OrdinalIgnoreCase);
+            async Task<DataSource> Resolve(string name, CancellationToken ct)
+            {
+                if (!resolved.TryGetValue(name, out var found))
+                    resolved[name] = found = SampleSources.IsSample(name) ? await samples.EnsureAsync(name, today, ct) : registry.Resolve(name);
+                return found;
+            }
+            var analysisMode = mode is null ? orchestrator.DefaultMode : EvaluationRunner.ParseMode(mode);
+            var report = await runner.RunSuiteAsync(suite, analysisMode, Resolve, (request, ct) => orchestrator.AnswerAsync(request, null, ct), token);
+            var summaryPath = await EvaluationReportWriter.WriteSuiteAsync(report, output, token);
+            await console.Out.WriteLineAsync(report.ToText());
+            await console.Error.WriteLineAsync($"Reports: {summaryPath} and one folder per run under {Path.GetFullPath(output)}");
+            return 0;
+        }, token, startDemo: false, benchmarkDemoEndDate: today);
+    }
+
+    private static async Task<int> SampleLoadAsync(IServiceProvider services, CliConsole console, string name, CancellationToken token)
+    {
+        var samples = services.GetRequiredService<SampleSources>();
+        var watch = Stopwatch.StartNew();
+        if (SampleDatabase.Find(name) is null)
+        {
+            var demo = await samples.EnsureAsync(name, null, token);
+            await console.WriteJsonAsync(new { name = demo.Name, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2) });
+            return 0;
+        }
+        var (database, report) = await samples.LoadAsync(name, token);
+        await samples.EnsureAsync(name, null, token);
+        await console.WriteJsonAsync(new
+        {
+            name,
+            database,
+            alreadyLoaded = report is null,
+            seconds = Math.Round((report?.Elapsed ?? watch.Elapsed).TotalSeconds, 2),
+            tables = report?.Tables,
+            rows = report?.Rows,
+            foreignKeysDropped = report?.ForeignKeysDropped,
+        });
         return 0;
     }
 

@@ -25,6 +25,14 @@ public static class SharedDefaults
         return builder;
     }
 
+    /// <summary>
+    /// The repository root (the folder with NlAnalytics.sln) when running from a checkout, else null. The CLI
+    /// resolves relative paths against it: <c>dotnet run --project</c> starts the app in the project folder.
+    /// </summary>
+    public static string? RepositoryRoot(IHostEnvironment environment) =>
+        Path.GetDirectoryName(FindUpwards(environment.ContentRootPath, "appsettings.Development.json")
+                              ?? FindUpwards(AppContext.BaseDirectory, "appsettings.Development.json") ?? "") is { Length: > 0 } root ? root : null;
+
     private static string? FindUpwards(string start, string fileName)
     {
         for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)

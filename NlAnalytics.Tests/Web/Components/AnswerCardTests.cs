@@ -62,19 +62,23 @@ public sealed class AnswerCardTests : MudTestContext
     public void A_succeeded_answer_offers_the_cost_mark_as_correct_and_retry()
     {
         var verified = new List<bool>();
-        var retried = 0;
-        var message = Message(MessageStatus.Succeeded) with { Sql = "SELECT 1 AS n", Result = Snapshot(["n"], [1]) };
+        var asked = new List<string>();
+        var message = Message(MessageStatus.Succeeded) with
+        {
+            Question = "and in 2020?", StandaloneQuestion = "Students by faculty in 2020", Sql = "SELECT 1 AS n", Result = Snapshot(["n"], [1]),
+        };
 
         var card = Render<AnswerCard>(p => p
             .Add(c => c.Message, message)
             .Add(c => c.OnVerify, (bool v) => verified.Add(v))
-            .Add(c => c.OnRetry, () => retried++));
+            .Add(c => c.OnAsk, (string q) => asked.Add(q)));
 
         Assert.Contains("0 - answered offline", card.Find(".cost-badge").TextContent);
         card.Find("button.verify-toggle").Click();
+        // Retrying a succeeded answer asks it again, as it was understood, instead of changing the answer shown.
         card.Find("button.answer-rerun").Click();
         Assert.Equal([true], verified);
-        Assert.Equal(1, retried);
+        Assert.Equal(["Students by faculty in 2020"], asked);
     }
 
     [Fact]

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Evaluation;
+using NlAnalytics.Core.Execution;
+using NlAnalytics.Tests.Agents;
+using NlAnalytics.Tests.Samples;
+using Xunit.Abstractions;
+
+namespace NlAnalytics.Tests.Evaluation;
+
+/// <summary>
+/// The offline analyst on the issue-9 sets, through the whole agent team, "today" pinned as the manifests
+/// say, on the test cluster's samples (the benchmark demo at a small scale: rates on it are within a few
+/// points of scale 1.0, see benchmarks/README.md). The development sets assert floors just below what was
+/// measured; the locked sets only assert the current floor and print their totals, never their misses.
+/// </summary>
+public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_offline_analyst_stays_at_or_above_its_measured_figures_on_the_development_sets()
+    {
+        var report = await RunAsync("dev");
+
+        foreach (var run in report.Runs)
+            output.WriteLine(Describe(run));
+        var overall = report.Overall;
+        Assert.True(overall.Totals.ExecutionAccuracyPercent >= DevFloor.Right, $"right {overall.Totals.ExecutionAccuracyPercent}%");
+        Assert.True(overall.Totals.AnsweredWrongPercent <= DevFloor.AnsweredWrongAtMost, $"answered wrong {overall.Totals.AnsweredWrongPercent}%");
+        Assert.True(overall.Unanswerable.DeclinedCorrectlyPercent >= DevFloor.UnanswerableDeclined, $"unanswerable declined {overall.Unanswerable.DeclinedCorrectlyPercent}%");
+        Assert.True(Run(report, "demo.jsonl").Totals.ExecutionAccuracyPercent >= DevFloor.DemoRight);
+        Assert.True(Run(report, "chinook.jsonl").Totals.ExecutionAccuracyPercent >= DevFloor.ChinookRight);
+        Assert.Equal(0, overall.Totals.GoldFailed);
+    }
+
+    [Fact]
+    public async Task The_locked_sets_are_reported_and_hold_the_current_floor()
+    {
+        var report = await RunAsync("locked");
+
+        var overall = report.Overall;
+        Assert.True(overall.Totals.ExecutionAccuracyPercent >= LockedFloor.Right, $"right {overall.Totals.ExecutionAccuracyPercent}%");
+        Assert.True(overall.Unanswerable.DeclinedCorrectlyPercent >= LockedFloor.UnanswerableDeclined, $"unanswerable declined {overall.Unanswerable.DeclinedCorrectlyPercent}%");
+        Assert.Equal(0, overall.Totals.GoldFailed);
+    }
+
+    /// <summary>
+    /// About one question below what was measured on 2026-12-01 (right 37.9%, answered wrong 31.8%,
+    /// unanswerable declined 81.8%, demo 45.2%, Chinook 25.0%); raise them as the analyst improves.
+    /// </summary>
+    private static class DevFloor
+    {
+        public const double Right = 36.0, AnsweredWrongAtMost = 34.0, UnanswerableDeclined = 77.0, DemoRight = 43.0, ChinookRight = 22.0;
+    }
+
+    /// <summary>
+    /// The locked sets' floor, about one question below the baseline of 2026-12-01 (right 30.1%, unanswerable
+    /// declined 73.9%): whoever improves the analyst raises it from the totals, never from the misses.
+    /// </summary>
+    private static class LockedFloor
+    {
+        public const double Right = 29.0, UnanswerableDeclined = 71.0;
+    }
+
+    private static EvaluationSummary Run(EvaluationSuiteReport report, string set) => report.Runs.Single(r => r.Set == set).Report.Summary;
+
+    private async Task<EvaluationSuiteReport> RunAsync(string suiteName)
+    {
+        var suite = await EvaluationSuite.LoadAsync(BenchmarkSets.PathOf(suiteName), CancellationToken.None);
+        await using var services = AgentTeamServices.Create(llm: null, appDatabase: null, configure: s => s.PinToday(suite.Today!.Value));
+        var orchestrator = services.Orchestrator();
+        var runner = new EvaluationRunner(
+            services.GetRequiredService<ISqlExecutor>(), new SingleSourceRegistry(await SampleDatabases.SourceAsync("chinook")),
+            Options.Create(new EvaluationOptions()), services.GetRequiredService<TimeProvider>(), NullLogger<EvaluationRunner>.Instance);
+        var report = await runner.RunSuiteAsync(suite, AnalysisMode.Offline, (name, _) => SampleDatabases.SourceAsync(name),
+            (request, token) => orchestrator.AnswerAsync(request, null, token), CancellationToken.None);
+        output.WriteLine(report.ToText());
+        return report;
+    }
+
+    private static string Describe(EvaluationSuiteRun run)
+    {
+        var t = run.Report.Summary.Totals;
+        return $"{run.Set}@{run.Source}: right {t.ExecutionAccuracyPercent:F1}%, declined {t.DeclinedPercent:F1}%, answered wrong {t.AnsweredWrongPercent:F1}% of {t.Scored}";
+    }
+}
