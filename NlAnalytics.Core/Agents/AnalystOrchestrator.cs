@@ -196,6 +196,8 @@ public sealed partial class AnalystOrchestrator(
         run.Narrative = await narrator.NarrateAsync(run.Standalone, draft.Sql!, result, run.Chart, useLlm: run.Path == AnswerPath.Llm,
             progress is null ? null : delta => progress.Report(new AgentProgress(AgentStep.Explaining, "Explaining the result", delta)),
             run.Transcript, cancellationToken);
+        if (run.Path == AnswerPath.Offline && Caveat(draft) is { } caveat)
+            run.Narrative = caveat + "\n" + run.Narrative;
 
         run.Report(AgentStep.Done, "Done");
         // Each correction round lowers confidence: the SQL answers the question only as well as the writer finally understood it.
@@ -239,6 +241,21 @@ public sealed partial class AnalystOrchestrator(
             run.Transcript.Add(AgentNames.SqlWriter, AgentTranscript.Event, string.Create(CultureInfo.InvariantCulture,
                 $"{path} draft (confidence {draft.Confidence:0.00}): {draft.Sql}"));
         return draft;
+    }
+
+    /// <summary>
+    /// The first line of an offline answer that left words out or is unsure, so nobody takes it for a sure figure:
+    /// what was left out, and how likely the answer is to be right when that is under the Hybrid threshold.
+    /// </summary>
+    private string? Caveat(SqlDraft draft)
+    {
+        var parts = new List<string>();
+        var ignored = draft.Interpretation.Ignored;
+        if (ignored.Count > 0)
+            parts.Add($"Left out: {string.Join(", ", ignored.Select(w => $"'{w}'"))} (not found in this database); the figures below do not take {(ignored.Count == 1 ? "it" : "them")} into account.");
+        if (draft.Confidence < options.Value.HybridThreshold)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Unsure: about {Math.Round(draft.Confidence * 100):0}% likely right; check how the question was read."));
+        return parts.Count == 0 ? null : string.Join(" ", parts);
     }
 
     private AnalystAnswer Declined(Run run, SqlDraft draft, bool llmReady)

@@ -127,9 +127,9 @@ public sealed record UnanswerableTotals(int Questions, int DeclinedCorrectly, in
 /// <summary>
 /// One row of the reliability table: the answers (SQL produced, for answerable and unanswerable questions
 /// alike) whose confidence falls in [From, To), and how many of them were right. A calibrated analyst's
-/// share right sits inside its bucket.
+/// share right sits inside its bucket, near its <see cref="MeanConfidencePercent"/> (the confidence stated, on average).
 /// </summary>
-public sealed record ReliabilityBucket(double From, double To, int Answers, int Right, double? RightPercent)
+public sealed record ReliabilityBucket(double From, double To, int Answers, int Right, double? RightPercent, double? MeanConfidencePercent = null)
 {
     public static readonly IReadOnlyList<double> Edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
 
@@ -144,9 +144,21 @@ public sealed record ReliabilityBucket(double From, double To, int Answers, int 
             var last = i == Edges.Count - 2;
             var inBucket = answers.Where(c => c.Confidence >= from && (c.Confidence < to || (last && c.Confidence <= to))).ToList();
             var right = inBucket.Count(c => c.ExecutionMatch);
-            buckets.Add(new ReliabilityBucket(from, to, inBucket.Count, right, inBucket.Count == 0 ? null : Rates.Percent(right, inBucket.Count)));
+            buckets.Add(new ReliabilityBucket(from, to, inBucket.Count, right, inBucket.Count == 0 ? null : Rates.Percent(right, inBucket.Count),
+                inBucket.Count == 0 ? null : Math.Round(100 * inBucket.Average(c => c.Confidence), 1)));
         }
         return buckets;
+    }
+
+    /// <summary>
+    /// Expected calibration error, in percentage points: the answers' weighted mean gap between the confidence
+    /// stated and the share right, bucket by bucket. 0 is perfectly calibrated; null without answers.
+    /// </summary>
+    public static double? CalibrationError(IReadOnlyList<ReliabilityBucket> buckets)
+    {
+        var answers = buckets.Sum(b => b.Answers);
+        if (answers == 0) return null;
+        return Math.Round(buckets.Where(b => b.Answers > 0).Sum(b => b.Answers * Math.Abs((b.MeanConfidencePercent ?? 0) - (b.RightPercent ?? 0))) / answers, 1);
     }
 }
 

@@ -116,18 +116,24 @@ public static class EvaluationReportWriter
             md.AppendLine(c, $"| {Cell(name)} | {t.Scored} | {t.ExecutionAccuracyPercent:0.0}% | {t.DeclinedPercent:0.0}% | {t.AnsweredWrongPercent:0.0}% | {t.ValidSqlPercent:0.0}% | {Recall(t.MeanRetrievalRecall)} |");
     }
 
-    /// <summary>The reliability table: answers per confidence bucket and the share of them that was right.</summary>
+    /// <summary>The reliability table: answers per confidence bucket, the share of them that was right and the confidence they stated.</summary>
     public static void AppendReliability(StringBuilder md, IReadOnlyList<ReliabilityBucket> buckets)
     {
         var c = CultureInfo.InvariantCulture;
-        md.AppendLine("| confidence | answers | right | share right |");
-        md.AppendLine("| --- | ---: | ---: | ---: |");
+        md.AppendLine("| confidence | answers | right | share right | mean confidence stated |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
         for (var i = 0; i < buckets.Count; i++)
         {
             var b = buckets[i];
             var range = i == buckets.Count - 1 ? $"[{b.From:0.0}, {b.To:0.0}]" : $"[{b.From:0.0}, {b.To:0.0})";
             var share = b.RightPercent is { } p ? p.ToString("0.0", c) + "%" : "-";
-            md.AppendLine(c, $"| {range} | {b.Answers} | {b.Right} | {share} |");
+            var stated = b.MeanConfidencePercent is { } m ? m.ToString("0.0", c) + "%" : "-";
+            md.AppendLine(c, $"| {range} | {b.Answers} | {b.Right} | {share} | {stated} |");
+        }
+        if (ReliabilityBucket.CalibrationError(buckets) is { } error)
+        {
+            md.AppendLine();
+            md.AppendLine(c, $"Calibration error (answers' mean gap between the confidence stated and the share right): {error:0.0} points.");
         }
     }
 

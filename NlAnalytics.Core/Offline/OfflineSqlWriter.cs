@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
 
 namespace NlAnalytics.Core.Offline;
@@ -8,15 +10,27 @@ namespace NlAnalytics.Core.Offline;
 /// comments, the value index, foreign keys), composes one SELECT, and declines with suggestions when it
 /// is not sure: a wrong answer stated confidently is worse than no answer.
 /// </summary>
-public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineSqlWriter> logger) : ISqlWriter
+public sealed partial class OfflineSqlWriter(
+    TimeProvider time,
+    ILogger<OfflineSqlWriter> logger,
+    OfflineCalibration? calibration = null,
+    OfflineDraftRecorder? recorder = null,
+    IOptions<AnalystOptions>? analystOptions = null) : ISqlWriter
 {
     public const string ServiceKey = "offline";
     public const string AgentName = "offline-writer";
 
-    /// <summary>Below this, the writer declines instead of proposing SQL.</summary>
-    private const double DeclineBelow = 0.35;
+    private readonly OfflineCalibration _calibration = calibration ?? OfflineCalibration.Default;
+
+    /// <summary>
+    /// An answer that leaves a content word out stays under the Hybrid threshold by this much, so the model is
+    /// asked whenever there is one, whatever the calibration estimates.
+    /// </summary>
+    private const double BelowHybrid = 0.01;
 
     internal static Lexicon Lexicon { get; } = Lexicon.Merge(EnglishLexicon.Instance, FrenchLexicon.Instance);
+
+    private double HybridThreshold => analystOptions?.Value.HybridThreshold ?? new AnalystOptions().HybridThreshold;
 
     public Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken)
     {
@@ -42,37 +56,115 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
             followUp = true;
         }
 
-        var suggestions = new SuggestionBuilder(index, hinted);
+        var suggestions = new SuggestionBuilder(index, hinted, question => Confident(index, hinted, question));
         if (!intent.HasSubject && intent.Values.Count == 0 && intent.Groups.All(g => g.IsTime))
             return Decline(context, "I could not find what to count or measure in the catalog", intent.Unknown, suggestions.For(current));
         if (current.Unknown.Count >= 2 || current.Unknown.Count > 0 && current.Unknown.Count * 2 >= current.MeaningfulItems)
-            return Decline(context, $"I don't know what {Quote(current.Unknown)} refer{(current.Unknown.Count == 1 ? "s" : "")} to in this database", current.Unknown, suggestions.For(current));
+            return Decline(context, $"I don't know what {Quote(current.Unknown)} refer{(current.Unknown.Count == 1 ? "s" : "")} to in this database{Clarification(index, intent, current.Unknown)}", current.Unknown, suggestions.For(current));
 
+        var guessedSubject = !intent.HasSubject;
+        var shape = intent.Clone();
         var composed = new SqlComposer(index, hinted).Compose(intent);
         if (composed.Sql is null)
             return Decline(context, composed.Interpretation, current.Unknown, suggestions.For(current));
 
-        var confidence = composed.Confidence;
+        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, parser.Segment(TextNormalizer.Tokenize(context.Question)));
+        var estimate = _calibration.Estimate(features);
+        recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
         if (current.Unknown.Count > 0)
         {
-            confidence = Math.Min(confidence - 0.35, 0.5);
+            // A word left out may be the whole point of the question ("female", "oldest"): never confident enough to skip the model.
+            estimate = Math.Min(estimate, HybridThreshold - BelowHybrid);
             interpretation += $" (ignoring {Quote(current.Unknown)})";
         }
-        if (followUp) confidence -= 0.03;
         if (composed.Doubts.Count > 0) interpretation += $". Unsure: {string.Join("; ", composed.Doubts.Distinct())}";
-        confidence = Math.Round(Math.Clamp(confidence, 0, 1), 2);
-        if (confidence < DeclineBelow)
-            return Decline(context, $"I am not confident enough: {interpretation}", current.Unknown, suggestions.For(current));
+        var confidence = Math.Round(Math.Clamp(estimate, 0, 1), 2);
+        if (confidence < _calibration.DeclineBelow)
+        {
+            var reason = current.Unknown.Count > 0
+                ? $"I don't know what {Quote(current.Unknown)} refer{(current.Unknown.Count == 1 ? "s" : "")} to in this database{(Clarification(index, shape, current.Unknown) is { Length: > 0 } question ? question + " " : ". ")}Without {(current.Unknown.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
+                : string.Create(CultureInfo.InvariantCulture, $"I am not confident enough (about {Math.Round(confidence * 100):0}% likely right): {interpretation}");
+            return Decline(context, reason, current.Unknown, suggestions.For(current));
+        }
 
         return new SqlDraft(
             composed.Sql,
             confidence,
             interpretation,
             [],
-            confidence < 0.7 ? suggestions.For(current) : [],
+            confidence < HybridThreshold ? suggestions.For(current) : [],
             [new TranscriptEntry(AgentName, "assistant", $"{interpretation}\n{composed.Sql}", time.GetUtcNow())],
             composed.Chart);
+    }
+
+    /// <summary>Whether a standalone question (a suggestion) would be answered rather than declined.</summary>
+    private bool Confident(CatalogIndex index, IReadOnlySet<string> hinted, string question)
+    {
+        var parser = new QuestionParser(index);
+        var intent = parser.Parse(question);
+        if (intent.Unknown.Count > 0 || !intent.HasSubject) return false;
+        var shape = intent.Clone();
+        var composed = new SqlComposer(index, hinted).Compose(intent);
+        if (composed.Sql is null) return false;
+        var estimate = _calibration.Estimate(FeaturesOf(shape, shape, composed, false, false, parser.Segment(TextNormalizer.Tokenize(question))));
+        return estimate >= _calibration.DeclineBelow;
+    }
+
+    /// <summary>What the calibration weighs: read from the question, the (merged) intent before composing, and the composed SQL.</summary>
+    private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items)
+    {
+        var matches = items.Where(i => i.Schema is { Count: > 0 } && i.Values is null && i.Cue is null).Select(i => i.Schema!.Max(r => r.Score)).ToList();
+        return new(
+        Heuristic: composed.Confidence,
+        IgnoredWords: current.Unknown.Count,
+        MeaningfulItems: current.MeaningfulItems,
+        Doubts: composed.Doubts.Distinct().Count(),
+        FollowUp: followUp,
+        Joins: composed.Joins,
+        FanOut: composed.FanOut,
+        GuessedSubject: guessedSubject,
+        Values: intent.Values.Count,
+        AmbiguousValues: intent.Values.Count(v => v.Refs.Select(r => r.Column).Distinct().Count() > 1),
+        Comparisons: intent.Comparisons.Count,
+        TimeFilter: intent.Time is not null,
+        Groups: intent.Groups.Count,
+        ListRows: intent.ListRows,
+        ShareOrRatio: intent.ShareOf is not null || intent.ShareOfTotal || intent.RatioOf is not null,
+        Growth: intent.Growth is not null || intent.WantsGrowth,
+        Ranked: intent.Limit is not null || intent.TopRestriction is not null,
+        Aggregated: intent.Aggregate != Aggregate.None,
+        WeakItems: matches.Count(score => score < WeakMatchBelow),
+        WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()));
+    }
+
+    /// <summary>Schema match scores under this came from a comment, a synonym, part of a name or a shared stem, not a name (see CatalogIndex).</summary>
+    private const double WeakMatchBelow = 0.9;
+
+    /// <summary>
+    /// A clarifying question for words nothing matched: the low-cardinality columns of the tables the question did
+    /// ground, with a few of their values, so the user can say which one was meant ("a value of people's sex (F, M)?").
+    /// </summary>
+    private static string Clarification(CatalogIndex index, QueryIntent intent, IReadOnlyList<string> unknown)
+    {
+        var tables = new List<TableNode>();
+        void Add(TableNode? table)
+        {
+            if (table is not null && !tables.Contains(table)) tables.Add(table);
+        }
+        Add(intent.Measure?.Table);
+        Add(intent.Entity);
+        foreach (var group in intent.Groups) Add(group.Table ?? group.Column?.Table);
+        foreach (var value in intent.Values) Add(value.Refs[0].Column.Table);
+        foreach (var table in intent.ContextTables) Add(table);
+        var options = tables
+            .SelectMany(t => t.Columns.Where(c => c.IsDimension && !c.IsKey && c.Info.DistinctValues is { Count: > 1 and <= 30 }))
+            .Take(3)
+            .Select(c => $"{c.Table.Noun}' {string.Join(' ', TextNormalizer.SplitIdentifier(c.Name))} ({string.Join(", ", c.Info.DistinctValues!.Take(3))}{(c.Info.DistinctValues!.Count > 3 ? ", ..." : "")})")
+            .ToList();
+        if (options.Count == 0) return "";
+        var word = unknown.Count == 1 ? $"'{unknown[0]}'" : "those words";
+        return $". Did you mean {word} as a value of {string.Join(", or of ", options)}?";
     }
 
     /// <summary>Rebuilds the thread's intent from the earlier questions alone, folding follow-ups into what came before.</summary>
@@ -207,7 +299,7 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
 
     private SqlDraft Decline(SqlWritingContext context, string reason, IReadOnlyList<string> unknown, IReadOnlyList<string> suggestions)
     {
-        var text = $"I can't answer that reliably: {reason}.";
+        var text = $"I can't answer that reliably: {reason}{(reason.EndsWith('?') || reason.EndsWith('.') ? "" : ".")}";
         if (suggestions.Count > 0) text += " Questions I can answer include: " + string.Join(" / ", suggestions);
         return new SqlDraft(null, 0, text, [], suggestions,
             [new TranscriptEntry(AgentName, "assistant", text, time.GetUtcNow())]);

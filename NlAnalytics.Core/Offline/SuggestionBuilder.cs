@@ -1,12 +1,14 @@
 namespace NlAnalytics.Core.Offline;
 
 /// <summary>
-/// Questions the offline writer can answer, near what was asked. Every suggestion is parsed and composed
-/// before it is offered, so a suggestion never leads to another refusal.
+/// Questions the offline writer can answer, near what was asked: built first from the tables, values and
+/// groupings the question did ground. Every suggestion is written before it is offered (<paramref name="confident"/>
+/// says whether the writer answers it confidently), so a suggestion never leads to another refusal.
 /// </summary>
-internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string> hintedTables)
+internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string> hintedTables, Func<string, bool>? confident = null)
 {
-    private const int MaxSuggestions = 4;
+    /// <summary>Two or three: enough to show what can be asked, few enough to read.</summary>
+    private const int MaxSuggestions = 3;
 
     public IReadOnlyList<string> For(QueryIntent intent)
     {
@@ -56,6 +58,7 @@ internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string>
 
     private bool Answerable(string question)
     {
+        if (confident is not null) return confident(question);
         var intent = new QuestionParser(index).Parse(question);
         if (intent.Unknown.Count > 0 || !intent.HasSubject) return false;
         var composed = new SqlComposer(index, hintedTables).Compose(intent);

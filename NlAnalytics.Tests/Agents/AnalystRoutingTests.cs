@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Offline;
 using NlAnalytics.Tests.Infrastructure;
 using static NlAnalytics.Tests.Agents.AnalystOrchestratorTests;
 
@@ -44,6 +46,19 @@ public sealed class AnalystRoutingTests(AgentTeamDatabase database) : IClassFixt
         Assert.Empty(_llm.ChatRequests);
         Assert.Equal(0m, answer.CostUsd);
         Assert.Equal(AnalysisMode.Hybrid, services.Orchestrator().DefaultMode);
+    }
+
+    [Fact]
+    public async Task An_offline_answer_that_left_a_word_out_says_so_in_its_first_line_and_stays_under_the_hybrid_threshold()
+    {
+        // Uncalibrated: nothing is declined for a low score, so the answer is given and its caveat can be read.
+        await using var services = AgentTeamServices.Create(null, null, configure: s => s.AddSingleton(OfflineCalibration.Uncalibrated));
+
+        var answer = await services.Orchestrator().AnswerAsync(Ask("total sales by glorious region", AnalysisMode.Offline), null, CancellationToken.None);
+
+        Assert.True(answer.Succeeded, answer.Error?.UserMessage ?? answer.Narrative);
+        Assert.StartsWith("Left out: 'glorious' (not found in this database)", answer.Narrative);
+        Assert.True(answer.Confidence < new AnalystOptions().HybridThreshold, $"confidence {answer.Confidence}");
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class SampleCliTests(CliHost cli) : IClassFixture<CliHost>, IDispo
         Assert.Contains("| music.jsonl | chinook | all | 1 |", run.Output);
         Assert.Contains("| music.jsonl | northwind_nofk | all | 1 |", run.Output);
         Assert.Contains("| music.jsonl | chinook | 1 |", run.Output);
-        Assert.Contains("| confidence | answers | right | share right |", run.Output);
+        Assert.Contains("| confidence | answers | right | share right | mean confidence stated |", run.Output);
         Assert.Contains("| whole answer |", run.Output);
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json")));
         Assert.Equal("2026-11-30", summary.RootElement.GetProperty("today").GetString());

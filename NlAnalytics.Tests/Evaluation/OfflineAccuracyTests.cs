@@ -5,6 +5,7 @@ using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
+using NlAnalytics.Core.Offline;
 using NlAnalytics.Tests.Agents;
 using Xunit.Abstractions;
 
@@ -50,7 +51,9 @@ public sealed class OfflineAccuracyTests(DemoBenchmarkDatabase demo, LogisticsDa
 
     private async Task<EvaluationReport> RunAsync(string setName, DataSource source)
     {
-        await using var services = AgentTeamServices.Create(llm: null);
+        // Uncalibrated: these sets measure what questions compose to (and they were tuned on); how often the calibrated
+        // analyst declines, and how often it is wrong, is measured on the development and locked sets (OfflineBenchmarkSuiteTests).
+        await using var services = AgentTeamServices.Create(llm: null, appDatabase: null, configure: s => s.AddSingleton(OfflineCalibration.Uncalibrated));
         var orchestrator = services.Orchestrator();
         var runner = new EvaluationRunner(
             services.GetRequiredService<ISqlExecutor>(), new SingleSourceRegistry(source),

@@ -42,25 +42,29 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
         var overall = report.Overall;
         Assert.True(overall.Totals.ExecutionAccuracyPercent >= LockedFloor.Right, $"right {overall.Totals.ExecutionAccuracyPercent}%");
         Assert.True(overall.Unanswerable.DeclinedCorrectlyPercent >= LockedFloor.UnanswerableDeclined, $"unanswerable declined {overall.Unanswerable.DeclinedCorrectlyPercent}%");
+        Assert.True(overall.Totals.AnsweredWrongPercent <= LockedFloor.AnsweredWrongAtMost, $"answered wrong {overall.Totals.AnsweredWrongPercent}%");
         Assert.Equal(0, overall.Totals.GoldFailed);
     }
 
     /// <summary>
-    /// About one question below what was measured on 2026-12-01 (right 37.9%, answered wrong 31.8%,
-    /// unanswerable declined 81.8%, demo 45.2%, Chinook 25.0%); raise them as the analyst improves.
+    /// About one question from what was measured on 2026-12-02 with the calibrated confidence (right 32.6%,
+    /// answered wrong 9.1%, unanswerable declined 100%, demo 39.3%, Chinook 20.8%; before it: right 37.9%, answered
+    /// wrong 31.8%, unanswerable declined 81.8%). The dev sets are what the calibration was fitted on.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 36.0, AnsweredWrongAtMost = 34.0, UnanswerableDeclined = 77.0, DemoRight = 43.0, ChinookRight = 22.0;
+        public const double Right = 31.5, AnsweredWrongAtMost = 10.0, UnanswerableDeclined = 95.0, DemoRight = 38.0, ChinookRight = 18.0;
     }
 
     /// <summary>
-    /// The locked sets' floor, about one question below the baseline of 2026-12-01 (right 30.1%, unanswerable
-    /// declined 73.9%): whoever improves the analyst raises it from the totals, never from the misses.
+    /// The locked sets' floor, about one question from what was measured on 2026-12-02 at the tests' scale with the
+    /// calibrated confidence (right 23.1%, answered wrong 11.0%, unanswerable declined 93.5%; the baseline of
+    /// 2026-12-01 was right 30.1%, wrong 25.9%, declined 73.9%): whoever improves the analyst moves it from the
+    /// totals, never from the misses.
     /// </summary>
     private static class LockedFloor
     {
-        public const double Right = 29.0, UnanswerableDeclined = 71.0;
+        public const double Right = 22.5, AnsweredWrongAtMost = 11.5, UnanswerableDeclined = 91.0;
     }
 
     private static EvaluationSummary Run(EvaluationSuiteReport report, string set) => report.Runs.Single(r => r.Set == set).Report.Summary;

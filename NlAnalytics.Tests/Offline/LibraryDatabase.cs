@@ -51,6 +51,9 @@ public sealed class LibraryDatabase : IAsyncLifetime
     public DatabaseCatalog Catalog { get; private set; } = null!;
     public OfflineSqlWriter Writer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance);
 
+    /// <summary>The writer without its calibration: it declines nothing for a low estimate, so tests of what a question composes to see every composition.</summary>
+    public OfflineSqlWriter Composer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, OfflineCalibration.Uncalibrated);
+
     public async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("offline_library");
@@ -103,8 +106,14 @@ public sealed class LibraryDatabase : IAsyncLifetime
         return new DatabaseCatalog("library", tables, DateTimeOffset.UtcNow);
     }
 
-    public Task<SqlDraft> AskAsync(string question, params (string Question, string? Sql)[] history) =>
-        Writer.WriteAsync(new SqlWritingContext(question, Catalog, [], "", history.Select(h => new ThreadTurn(h.Question, h.Question, h.Sql, null)).ToList(), []), CancellationToken.None);
+    /// <summary>The shipped writer, calibrated: what a user gets.</summary>
+    public Task<SqlDraft> AskAsync(string question, params (string Question, string? Sql)[] history) => WriteAsync(Writer, question, history);
+
+    /// <summary>What the question composes to, whatever the calibration would estimate.</summary>
+    public Task<SqlDraft> ComposeAsync(string question, params (string Question, string? Sql)[] history) => WriteAsync(Composer, question, history);
+
+    private Task<SqlDraft> WriteAsync(OfflineSqlWriter writer, string question, (string Question, string? Sql)[] history) =>
+        writer.WriteAsync(new SqlWritingContext(question, Catalog, [], "", history.Select(h => new ThreadTurn(h.Question, h.Question, h.Sql, null)).ToList(), []), CancellationToken.None);
 
     /// <summary>Runs a query and returns its rows as invariant strings (numbers normalized), for comparing meaning rather than SQL text.</summary>
     public async Task<List<string>> RowsAsync(string sql)

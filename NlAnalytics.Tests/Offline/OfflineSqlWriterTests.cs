@@ -4,14 +4,16 @@ namespace NlAnalytics.Tests.Offline;
 
 /// <summary>
 /// The offline writer on a library database it has never seen: every answer is checked by running the
-/// generated SQL on PostgreSQL and comparing its rows with those of a hand-written query.
+/// generated SQL on PostgreSQL and comparing its rows with those of a hand-written query. What a question
+/// composes to is tested without the calibration (<see cref="LibraryDatabase.ComposeAsync"/>); declines and
+/// confidence with it (<see cref="LibraryDatabase.AskAsync"/>).
 /// </summary>
 [Collection(LibraryCollection.Name)]
 public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 {
     private async Task<SqlDraft> AssertMeansAsync(string question, string expectedSql, bool ordered = false, params (string, string?)[] history)
     {
-        var draft = await library.AskAsync(question, history);
+        var draft = await library.ComposeAsync(question, history);
         Assert.True(draft.Sql is not null, $"declined \"{question}\": {draft.Interpretation}");
         var expected = await library.RowsAsync(expectedSql);
         var actual = await library.RowsAsync(draft.Sql!);
@@ -158,7 +160,7 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     [Fact]
     public async Task Top_n_ranks_the_entity_by_the_measure()
     {
-        var draft = await library.AskAsync("Top 3 authors by number of loans");
+        var draft = await library.ComposeAsync("Top 3 authors by number of loans");
         Assert.NotNull(draft.Sql);
         var rows = await library.RowsAsync(draft.Sql!);
         var expected = await library.RowsAsync("""
@@ -370,5 +372,35 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     {
         var draft = await library.AskAsync("How many overdue books?");
         Assert.True(draft.Sql is null || draft.Confidence < 0.6, $"{draft.Confidence}: {draft.Interpretation}");
+    }
+
+    [Fact]
+    public async Task A_word_left_out_is_either_asked_about_or_answered_under_the_hybrid_threshold()
+    {
+        var draft = await library.AskAsync("How many mystery books by glorious authors?");
+
+        if (draft.Sql is null)
+        {
+            Assert.Contains("'glorious'", draft.Interpretation.ToString());
+            Assert.Contains("Did you mean 'glorious' as a value of", draft.Interpretation.ToString());
+            Assert.InRange(draft.Suggestions.Count, 2, 3);
+        }
+        else
+        {
+            Assert.True(draft.Confidence < new AnalystOptions().HybridThreshold, $"{draft.Confidence}: {draft.Interpretation}");
+            Assert.Contains("glorious", draft.Interpretation.Ignored);
+        }
+    }
+
+    [Fact]
+    public async Task A_decline_offers_two_or_three_answerable_questions_from_what_was_grounded()
+    {
+        var draft = await library.AskAsync("Which members have a zygomorphic flurry?");
+
+        Assert.Null(draft.Sql);
+        Assert.InRange(draft.Suggestions.Count, 2, 3);
+        Assert.Contains(draft.Suggestions, s => s.Contains("members", StringComparison.OrdinalIgnoreCase));
+        foreach (var suggestion in draft.Suggestions)
+            Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
     }
 }

@@ -11,6 +11,7 @@ using NlAnalytics.Core.Demo;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
 using NlAnalytics.Web.Extensions;
@@ -24,7 +25,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "calibrate-offline", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -105,7 +106,16 @@ public static class CliVerbs
         var benchRoundTrips = new Command("bench-roundtrips", "App-database round trips of a question, a follow-up and a retry, as the chat page makes them") { showCommands };
         benchRoundTrips.SetAction((parse, token) => WithHost(builder, console, "demo", (services, _) => RoundTripsAsync(services, console, parse.GetValue(showCommands), token), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips };
+        var calibrationSet = new Option<string>("--set") { Description = "Development folder of question sets with a manifest.json (never the locked sets)", DefaultValueFactory = _ => "benchmarks/dev" };
+        var calibrationOut = new Option<string>("--out") { Description = "Calibration file to write (the one the offline writer ships with by default)", DefaultValueFactory = _ => "NlAnalytics.Core/Offline/offline-calibration.json" };
+        var wrongAtMost = new Option<double?>("--wrong-at-most") { Description = "Pick the decline threshold from a target instead: answerable questions answered wrong at most this percent (default: decline below 0.5)" };
+        var declinedAtLeast = new Option<double>("--unanswerable-declined-at-least") { Description = "With --wrong-at-most: unanswerable questions declined at least this percent", DefaultValueFactory = _ => 90 };
+        var calibrate = new Command("calibrate-offline", "Fit the offline writer's confidence (P(right) from its draft's features) on the development sets and write the calibration file")
+            { calibrationSet, calibrationOut, wrongAtMost, declinedAtLeast };
+        calibrate.SetAction((parse, token) => CalibrateAsync(builder, console, FromRoot(builder, parse.GetValue(calibrationSet)!), FromRoot(builder, parse.GetValue(calibrationOut)!, mustExist: false),
+            parse.GetValue(wrongAtMost), parse.GetValue(declinedAtLeast), token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, calibrate };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -267,6 +277,72 @@ public static class CliVerbs
             await console.Error.WriteLineAsync($"Reports: {summaryPath} and one folder per run under {Path.GetFullPath(output)}");
             return 0;
         }, token, startDemo: false, benchmarkDemoEndDate: today);
+    }
+
+    /// <summary>
+    /// Runs a development suite in offline mode with the writer uncalibrated (it declines nothing for a low score),
+    /// pairs every composed draft's features with whether its answer was right, fits the calibration
+    /// (<see cref="OfflineCalibrationFitter"/>) and writes it. Refuses the locked sets: they are never tuned on.
+    /// </summary>
+    private static async Task<int> CalibrateAsync(WebApplicationBuilder builder, CliConsole console, string set, string output, double? wrongAtMost, double declinedAtLeast, CancellationToken token)
+    {
+        if (string.Equals(new DirectoryInfo(set).Name, "locked", StringComparison.OrdinalIgnoreCase))
+        {
+            await console.Error.WriteLineAsync("error: the locked sets are never tuned on; calibrate on benchmarks/dev.");
+            return 2;
+        }
+        EvaluationSuite suite;
+        try
+        {
+            suite = await EvaluationSuite.LoadAsync(set, token);
+        }
+        catch (EvaluationSetFormatException ex)
+        {
+            await console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+        if (suite.Today is { } pinned)
+            builder.Services.PinToday(pinned);
+        var recorder = new OfflineDraftRecorder();
+        builder.Services.AddSingleton(OfflineCalibration.Uncalibrated);
+        builder.Services.AddSingleton(recorder);
+
+        return await WithHost(builder, console, null, async (services, _) =>
+        {
+            var orchestrator = services.GetRequiredService<AnalystOrchestrator>();
+            var runner = services.GetRequiredService<EvaluationRunner>();
+            var samples = services.GetRequiredService<SampleSources>();
+            var resolved = new Dictionary<string, DataSource>(StringComparer.OrdinalIgnoreCase);
+            async Task<DataSource> Resolve(string name, CancellationToken ct)
+            {
+                if (!resolved.TryGetValue(name, out var found))
+                    resolved[name] = found = await samples.EnsureAsync(name, suite.Today, ct);
+                return found;
+            }
+            // The runner asks one question at a time, in the order of its cases: the recorded drafts line up with them.
+            var drafts = new List<OfflineFeatures?>();
+            async Task<AnalystAnswer> Analyst(AnalystRequest request, CancellationToken ct)
+            {
+                recorder.Clear();
+                var answer = await orchestrator.AnswerAsync(request, null, ct);
+                drafts.Add(answer.Path == AnswerPath.Offline && answer.Sql is not null ? recorder.Last?.Features : null);
+                return answer;
+            }
+            var report = await runner.RunSuiteAsync(suite, AnalysisMode.Offline, Resolve, Analyst, token);
+            var cases = report.Runs.SelectMany(r => r.Report.Cases.Select(c => (Run: $"{r.Set}@{r.Source}", Case: c))).ToList();
+            var found = cases.Zip(drafts)
+                .Where(x => x.Second is not null && x.First.Case.Outcome != CaseOutcome.GoldFailed)
+                .Select(x => new CalibrationSample(x.Second!, x.First.Case.ExecutionMatch, x.First.Case.Answerable, $"{x.First.Run}/{x.First.Case.Id}"))
+                .ToList();
+            var scored = cases.Where(c => c.Case.Outcome != CaseOutcome.GoldFailed).ToList();
+            var fit = OfflineCalibrationFitter.Fit(found, scored.Count(c => c.Case.Answerable), scored.Count(c => !c.Case.Answerable),
+                wrongAtMost, declinedAtLeast, Path.GetRelativePath(SharedDefaults.RepositoryRoot(builder.Environment) ?? ".", set), services.GetRequiredService<TimeProvider>().GetUtcNow());
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            await File.WriteAllTextAsync(output, fit.Calibration.ToJson() + "\n", token);
+            await console.Out.WriteLineAsync(OfflineCalibrationFitter.Describe(fit));
+            await console.Error.WriteLineAsync($"Calibration written to {Path.GetFullPath(output)}; rebuild to ship it.");
+            return 0;
+        }, token, startDemo: false, benchmarkDemoEndDate: suite.Today);
     }
 
     private static async Task<int> SampleLoadAsync(IServiceProvider services, CliConsole console, string name, CancellationToken token)
