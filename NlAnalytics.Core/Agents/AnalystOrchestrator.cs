@@ -52,7 +52,7 @@ public sealed partial class AnalystOrchestrator(
     public async Task<AnalystAnswer> AnswerAsync(AnalystRequest request, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var run = new Run(request, new AgentTranscript(timeProvider, SecretRedactor.For(request.Source, configuration)), progress, timeProvider.GetTimestamp());
+        var run = new Run(request, new AgentTranscript(timeProvider, SecretRedactor.For(request.Source, configuration)), progress, timeProvider);
         try
         {
             return await AnswerAsync(run, cancellationToken);
@@ -113,6 +113,7 @@ public sealed partial class AnalystOrchestrator(
         run.Tables = schema.Tables;
 
         var limits = executor.LimitsFor(request.Limits);
+        run.Clock.Enter("memory");
         var (verified, examples) = await ConsultMemoryAsync(run, schema, cancellationToken);
         var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples, Source: request.Source, Limits: limits);
 
@@ -284,8 +285,11 @@ public sealed partial class AnalystOrchestrator(
     };
 
     /// <summary>What one answer has gathered so far; a failure at any step still returns all of it.</summary>
-    private sealed class Run(AnalystRequest request, AgentTranscript transcript, IProgress<AgentProgress>? progress, long started)
+    private sealed class Run(AnalystRequest request, AgentTranscript transcript, IProgress<AgentProgress>? progress, TimeProvider time)
     {
+        private readonly long _started = time.GetTimestamp();
+
+        public StepClock Clock { get; } = new(time);
         public AnalystRequest Request => request;
         public AgentTranscript Transcript => transcript;
         public IProgress<AgentProgress>? Progress => progress;
@@ -306,25 +310,30 @@ public sealed partial class AnalystOrchestrator(
         public void Report(AgentStep step, string message)
         {
             Step = step;
+            Clock.Enter(StepClock.NameOf(step));
             progress?.Report(new AgentProgress(step, message));
         }
 
-        public AnalystAnswer Answer(SqlFailure? error, TimeProvider time) => new(
-            request.Question,
-            Standalone,
-            Sql,
-            error is null ? Result : null,
-            error is null ? Chart : null,
-            Narrative,
-            Tables,
-            transcript.Entries.ToList(),
-            transcript.Calls.ToList(),
-            Path,
-            Interpretation,
-            error,
-            Suggestions,
-            Confidence,
-            time.GetElapsedTime(started));
+        public AnalystAnswer Answer(SqlFailure? error, TimeProvider time)
+        {
+            transcript.Add(StepTimes.Agent, AgentTranscript.Event, Clock.Stop().ToText());
+            return new(
+                request.Question,
+                Standalone,
+                Sql,
+                error is null ? Result : null,
+                error is null ? Chart : null,
+                Narrative,
+                Tables,
+                transcript.Entries.ToList(),
+                transcript.Calls.ToList(),
+                Path,
+                Interpretation,
+                error,
+                Suggestions,
+                Confidence,
+                time.GetElapsedTime(_started));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQL attempt {Attempt} failed ({Kind}): {Message}")]
