@@ -25,11 +25,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-<<<<<<< HEAD
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "calibrate-offline", "--help", "-h"];
-=======
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "bench-load", "--help", "-h"];
->>>>>>> main
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "bench-load", "calibrate-offline", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -110,7 +106,14 @@ public static class CliVerbs
         var benchRoundTrips = new Command("bench-roundtrips", "App-database round trips of a question, a follow-up and a retry, as the chat page makes them") { showCommands };
         benchRoundTrips.SetAction((parse, token) => WithHost(builder, console, "demo", (services, _) => RoundTripsAsync(services, console, parse.GetValue(showCommands), token), token));
 
-<<<<<<< HEAD
+        var levels = new Option<string>("--analysts") { Description = "Analysts asking at once, one level after another (comma-separated)", DefaultValueFactory = _ => "1,20,100" };
+        var mix = new Option<string>("--questions") { Description = "everyday | distinct (benchmarks/load/NAME.json), or the path of such a file", DefaultValueFactory = _ => "everyday" };
+        var url = new Option<string?>("--url") { Description = "A running app to measure (default: start one in this process on 127.0.0.1)" };
+        var port = new Option<int>("--port") { Description = "Port of the app this verb starts (0: a free one)", DefaultValueFactory = _ => 0 };
+        var loadMode = new Option<string>("--mode") { Description = "offline | llm | hybrid", DefaultValueFactory = _ => "offline" };
+        var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode };
+        benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!, token));
+
         var calibrationSet = new Option<string>("--set") { Description = "Development folder of question sets with a manifest.json (never the locked sets)", DefaultValueFactory = _ => "benchmarks/dev" };
         var calibrationOut = new Option<string>("--out") { Description = "Calibration file to write (the one the offline writer ships with by default)", DefaultValueFactory = _ => "NlAnalytics.Core/Offline/offline-calibration.json" };
         var wrongAtMost = new Option<double?>("--wrong-at-most") { Description = "Pick the decline threshold from a target instead: answerable questions answered wrong at most this percent (default: decline below 0.5)" };
@@ -120,18 +123,7 @@ public static class CliVerbs
         calibrate.SetAction((parse, token) => CalibrateAsync(builder, console, FromRoot(builder, parse.GetValue(calibrationSet)!), FromRoot(builder, parse.GetValue(calibrationOut)!, mustExist: false),
             parse.GetValue(wrongAtMost), parse.GetValue(declinedAtLeast), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, calibrate };
-=======
-        var levels = new Option<string>("--analysts") { Description = "Analysts asking at once, one level after another (comma-separated)", DefaultValueFactory = _ => "1,20,100" };
-        var mix = new Option<string>("--questions") { Description = "everyday | distinct (benchmarks/load/NAME.json), or the path of such a file", DefaultValueFactory = _ => "everyday" };
-        var url = new Option<string?>("--url") { Description = "A running app to measure (default: start one in this process on 127.0.0.1)" };
-        var port = new Option<int>("--port") { Description = "Port of the app this verb starts (0: a free one)", DefaultValueFactory = _ => 0 };
-        var loadMode = new Option<string>("--mode") { Description = "offline | llm | hybrid", DefaultValueFactory = _ => "offline" };
-        var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode };
-        benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!, token));
-
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad };
->>>>>>> main
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad, calibrate };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
