@@ -282,7 +282,7 @@ public sealed partial class EvaluationRunner(
     }
 
     /// <summary>Linear interpolation between closest ranks (numpy's default), over sorted values.</summary>
-    internal static double Percentile(IReadOnlyList<double> sorted, double p)
+    public static double Percentile(IReadOnlyList<double> sorted, double p)
     {
         if (sorted.Count == 0)
             return 0;

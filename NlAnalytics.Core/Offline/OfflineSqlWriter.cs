@@ -47,7 +47,7 @@ public sealed partial class OfflineSqlWriter(
         var hinted = context.Tables.Select(t => t.QualifiedName).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var current = parser.Parse(context.Question);
-        var previous = Reconstruct(context.History, parser);
+        var (previous, leftOutEarlier) = Reconstruct(context.History, parser);
         var intent = current;
         var followUp = false;
         if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject || current.Instead))
@@ -55,6 +55,9 @@ public sealed partial class OfflineSqlWriter(
             intent = Merge(previous, current);
             followUp = true;
         }
+        // Words an earlier question of the thread left out are still missing from a follow-up that builds on it
+        // ("X in 2021" read without one of its words, then "and in 2011?").
+        IReadOnlyList<string> ignored = followUp ? [.. current.Unknown.Concat(leftOutEarlier).Distinct()] : current.Unknown;
 
         var suggestions = new SuggestionBuilder(index, hinted, question => Confident(index, hinted, question));
         if (!intent.HasSubject && intent.Values.Count == 0 && intent.Groups.All(g => g.IsTime))
@@ -68,24 +71,24 @@ public sealed partial class OfflineSqlWriter(
         if (composed.Sql is null)
             return Decline(context, composed.Interpretation, current.Unknown, suggestions.For(current));
 
-        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, parser.Segment(TextNormalizer.Tokenize(context.Question)));
+        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, parser.Segment(TextNormalizer.Tokenize(context.Question)), ignored.Count);
         var estimate = _calibration.Estimate(features);
         recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
-        if (current.Unknown.Count > 0)
+        if (ignored.Count > 0)
         {
             // A word left out may be the whole point of the question ("female", "oldest"): never confident enough to skip the model.
             estimate = Math.Min(estimate, HybridThreshold - BelowHybrid);
-            interpretation += $" (ignoring {Quote(current.Unknown)})";
+            interpretation += $" (ignoring {Quote(ignored)})";
         }
         if (composed.Doubts.Count > 0) interpretation += $". Unsure: {string.Join("; ", composed.Doubts.Distinct())}";
         var confidence = Math.Round(Math.Clamp(estimate, 0, 1), 2);
         if (confidence < _calibration.DeclineBelow)
         {
-            var reason = current.Unknown.Count > 0
-                ? $"I don't know what {Quote(current.Unknown)} refer{(current.Unknown.Count == 1 ? "s" : "")} to in this database{(Clarification(index, shape, current.Unknown) is { Length: > 0 } question ? question + " " : ". ")}Without {(current.Unknown.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
+            var reason = ignored.Count > 0
+                ? $"I don't know what {Quote(ignored)} refer{(ignored.Count == 1 ? "s" : "")} to in this database{(Clarification(index, shape, ignored) is { Length: > 0 } question ? question + " " : ". ")}Without {(ignored.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
                 : string.Create(CultureInfo.InvariantCulture, $"I am not confident enough (about {Math.Round(confidence * 100):0}% likely right): {interpretation}");
-            return Decline(context, reason, current.Unknown, suggestions.For(current));
+            return Decline(context, reason, ignored, suggestions.For(current));
         }
 
         return new SqlDraft(
@@ -112,12 +115,12 @@ public sealed partial class OfflineSqlWriter(
     }
 
     /// <summary>What the calibration weighs: read from the question, the (merged) intent before composing, and the composed SQL.</summary>
-    private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items)
+    private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items, int ignored = -1)
     {
         var matches = items.Where(i => i.Schema is { Count: > 0 } && i.Values is null && i.Cue is null).Select(i => i.Schema!.Max(r => r.Score)).ToList();
         return new(
         Heuristic: composed.Confidence,
-        IgnoredWords: current.Unknown.Count,
+        IgnoredWords: ignored < 0 ? current.Unknown.Count : ignored,
         MeaningfulItems: current.MeaningfulItems,
         Doubts: composed.Doubts.Distinct().Count(),
         FollowUp: followUp,
@@ -167,18 +170,30 @@ public sealed partial class OfflineSqlWriter(
         return $". Did you mean {word} as a value of {string.Join(", or of ", options)}?";
     }
 
-    /// <summary>Rebuilds the thread's intent from the earlier questions alone, folding follow-ups into what came before.</summary>
-    private static QueryIntent? Reconstruct(IReadOnlyList<ThreadTurn> history, QuestionParser parser)
+    /// <summary>
+    /// Rebuilds the thread's intent from the earlier questions alone, folding follow-ups into what came before,
+    /// with the words those questions left out (they are missing from the rebuilt intent too).
+    /// </summary>
+    private static (QueryIntent? Intent, List<string> LeftOut) Reconstruct(IReadOnlyList<ThreadTurn> history, QuestionParser parser)
     {
         QueryIntent? intent = null;
+        var leftOut = new List<string>();
         foreach (var turn in history)
         {
             var text = string.IsNullOrWhiteSpace(turn.StandaloneQuestion) ? turn.Question : turn.StandaloneQuestion;
             var parsed = parser.Parse(text);
-            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject || parsed.Instead)) intent = Merge(intent, parsed);
-            else if (parsed.HasSubject) intent = parsed;
+            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject || parsed.Instead))
+            {
+                intent = Merge(intent, parsed);
+                leftOut.AddRange(parsed.Unknown);
+            }
+            else if (parsed.HasSubject)
+            {
+                intent = parsed;
+                leftOut = [.. parsed.Unknown];
+            }
         }
-        return intent;
+        return (intent, leftOut);
     }
 
     internal static QueryIntent Merge(QueryIntent previous, QueryIntent current)

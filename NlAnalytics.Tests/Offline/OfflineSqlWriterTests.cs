@@ -403,4 +403,22 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         foreach (var suggestion in draft.Suggestions)
             Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
     }
+
+    [Fact]
+    public async Task A_follow_up_of_a_question_that_left_a_word_out_still_counts_that_word_as_left_out()
+    {
+        var draft = await library.AskAsync("and in 2019?", ("How many glorious books were published in 2018?", null));
+
+        if (draft.Sql is null)
+        {
+            Assert.Contains("'glorious'", draft.Interpretation.ToString());
+        }
+        else
+        {
+            Assert.Contains("glorious", draft.Interpretation.Ignored);
+            Assert.True(draft.Confidence < new AnalystOptions().HybridThreshold, $"{draft.Confidence}: {draft.Interpretation}");
+        }
+        var composed = await library.ComposeAsync("and in 2019?", ("How many glorious books were published in 2018?", null));
+        Assert.Contains("glorious", composed.Interpretation.Ignored);
+    }
 }

@@ -25,7 +25,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "bench-load", "calibrate-offline", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "bench-load", "bench-offline", "calibrate-offline", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -123,7 +123,15 @@ public static class CliVerbs
         calibrate.SetAction((parse, token) => CalibrateAsync(builder, console, FromRoot(builder, parse.GetValue(calibrationSet)!), FromRoot(builder, parse.GetValue(calibrationOut)!, mustExist: false),
             parse.GetValue(wrongAtMost), parse.GetValue(declinedAtLeast), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad, calibrate };
+        var benchSet = new Option<string>("--set") { Description = "JSONL question set (follow-ups get their chain as history)", DefaultValueFactory = _ => "benchmarks/dev/demo.jsonl" };
+        var rounds = new Option<int>("--rounds") { Description = "Times every question is written (the first round is also reported cold)", DefaultValueFactory = _ => 5 };
+        var benchSource = new Option<string>("--source") { Description = "Data source (default: the benchmark demo, the demo warehouse at scale 1.0 ending 2026-11-30)", DefaultValueFactory = _ => SampleSources.BenchmarkDemo };
+        var benchOffline = new Command("bench-offline", "Time of offline writing (schema selection and the offline writer, no query run): p50/p95 per question over several rounds")
+            { benchSet, benchSource, rounds };
+        benchOffline.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(benchSource)!,
+            (services, ds) => BenchOfflineAsync(services, console, ds!, FromRoot(builder, parse.GetValue(benchSet)!), Math.Max(1, parse.GetValue(rounds)), token), token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad, benchOffline, calibrate };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -351,6 +359,65 @@ public static class CliVerbs
             await console.Error.WriteLineAsync($"Calibration written to {Path.GetFullPath(output)}; rebuild to ship it.");
             return 0;
         }, token, startDemo: false, benchmarkDemoEndDate: suite.Today);
+    }
+
+    /// <summary>
+    /// Offline writing time, the query excluded: for every question of the set, the schema selector (catalog from
+    /// cache, retrieval) and the offline writer, as the orchestrator calls them. Prints p50/p95/max of the warm rounds,
+    /// the cold first round and the process's CPU time per question (wall time inflates on a busy machine, CPU time less).
+    /// </summary>
+    private static async Task<int> BenchOfflineAsync(IServiceProvider services, CliConsole console, DataSource source, string setPath, int rounds, CancellationToken token)
+    {
+        var set = await EvaluationSet.LoadAsync(setPath, token);
+        var selector = services.GetRequiredService<SchemaSelectorAgent>();
+        var writer = services.GetRequiredKeyedService<ISqlWriter>(NlAnalytics.Core.Offline.OfflineSqlWriter.ServiceKey);
+        var time = services.GetRequiredService<TimeProvider>();
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var byId = set.Cases.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        List<ThreadTurn> HistoryOf(EvaluationCase item)
+        {
+            var chain = new List<ThreadTurn>();
+            for (var id = item.FollowupOf; id is not null && byId.TryGetValue(id, out var earlier); id = earlier.FollowupOf)
+                chain.Insert(0, new ThreadTurn(earlier.Question, earlier.Question, null, null));
+            return chain;
+        }
+
+        var cold = new List<double>();
+        var warm = new List<double>();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess();
+        var cpuBefore = TimeSpan.Zero;
+        for (var round = 0; round < rounds; round++)
+        {
+            if (round == 1) cpuBefore = cpu.TotalProcessorTime;
+            foreach (var item in set.Cases)
+            {
+                var started = time.GetTimestamp();
+                var transcript = new AgentTranscript(time, SecretRedactor.For(source, configuration));
+                var schema = await selector.SelectAsync(source, item.Question, transcript, token);
+                await writer.WriteAsync(new SqlWritingContext(item.Question, schema.Catalog, schema.Tables, schema.SchemaPrompt, HistoryOf(item), []), token);
+                (round == 0 ? cold : warm).Add(time.GetElapsedTime(started).TotalMilliseconds);
+            }
+            cpu.Refresh();
+        }
+        var cpuPerQuestion = rounds > 1 ? (cpu.TotalProcessorTime - cpuBefore).TotalMilliseconds / warm.Count : double.NaN;
+        var sortedWarm = (rounds > 1 ? warm : cold).Order().ToList();
+        var sortedCold = cold.Order().ToList();
+        var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg", token)).Split(' ')[0] : "n/a";
+        await console.WriteJsonAsync(new
+        {
+            set = set.Name,
+            source = source.Name,
+            questions = set.Cases.Count,
+            rounds,
+            p50Ms = EvaluationRunner.Percentile(sortedWarm, 0.50),
+            p95Ms = EvaluationRunner.Percentile(sortedWarm, 0.95),
+            maxMs = Math.Round(sortedWarm[^1], 1),
+            coldP50Ms = EvaluationRunner.Percentile(sortedCold, 0.50),
+            coldMaxMs = Math.Round(sortedCold[^1], 1),
+            cpuMsPerQuestion = double.IsNaN(cpuPerQuestion) ? (double?)null : Math.Round(cpuPerQuestion, 2),
+            loadAverage = load,
+        });
+        return 0;
     }
 
     private static async Task<int> SampleLoadAsync(IServiceProvider services, CliConsole console, string name, CancellationToken token)
