@@ -6,6 +6,7 @@ using NlAnalytics.Web.Components.Account;
 using MudBlazor;
 using MudBlazor.Services;
 using NlAnalytics.Web.Components.Layout;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Extensions;
 
@@ -22,6 +23,7 @@ public static class WebServiceExtensions
         builder.WebHost.UseStaticWebAssets();
 
         var services = builder.Services;
+        services.AddOptions<AppOptions>().BindConfiguration(AppOptions.SectionName);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(options =>
         {
@@ -82,6 +84,7 @@ public static class WebServiceExtensions
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseMiddleware<CircuitOriginCheck>();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
