@@ -12,7 +12,7 @@ internal sealed class MeaningGrounding(SemanticSpace space, ICatalogSemantics se
     /// <summary>
     /// Below this cosine a single word's nearest catalog text is as likely chance as meaning: with
     /// all-MiniLM-L6-v2 unrelated short texts sit around 0.2-0.45, a word and its name or synonym at 0.55-0.8
-    /// ("clients" and customers 0.72, "borrowings" and loans 0.75; "staff" and customers 0.52 is a miss).
+    /// ("borrowings" and loans 0.75, "novelists" and authors 0.69; "staff" and a table of buyers 0.52 is a miss).
     /// Calibrated on benchmarks/dev: 0.5 answered more unanswerable questions and no more right ones.
     /// </summary>
     public const float MinSimilarity = 0.55f;

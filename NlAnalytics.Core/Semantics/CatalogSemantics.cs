@@ -157,7 +157,7 @@ public sealed partial class CatalogSemantics(
             LogReady(logger, catalog.DataSource, texts.Count, stored, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return space;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogFailed(logger, catalog.DataSource, ex);
             throw;

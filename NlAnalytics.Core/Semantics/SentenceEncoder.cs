@@ -35,12 +35,24 @@ public sealed class MiniLmSentenceEncoder : ISentenceEncoder, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var encoder = _encoder.Value;
         lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return encoder.Encode([.. texts], cancellationToken);
+        }
     }
 
     public void Dispose()
     {
-        if (_encoder.IsValueCreated)
-            _encoder.Value.Dispose();
+        // Under the lock: disposing the native session while a background batch runs on it crashes the process.
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            if (_encoder.IsValueCreated)
+                _encoder.Value.Dispose();
+        }
     }
+
+    private bool _disposed;
 }
