@@ -1,6 +1,5 @@
 using NlAnalytics.Core;
 using NlAnalytics.Web.Cli;
-using NlAnalytics.Web.Components;
 using NlAnalytics.Web.Endpoints;
 using NlAnalytics.Web.Extensions;
 
@@ -14,14 +13,7 @@ if (CliVerbs.IsCliInvocation(args))
     return await CliVerbs.RunAsync(builder, args);
 
 var app = builder.Build();
-app.UseWebPipeline();
-app.UseStartupBanner();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.MapAccountEndpoints();
-app.MapThreadEndpoints();
-app.MapMessageEndpoints();
-app.MapCostEndpoints();
-app.MapDataSourceEndpoints();
+app.UseNlAnalyticsApp();
 await app.RunAsync();
 return 0;
 

@@ -52,7 +52,7 @@ public sealed partial class AnalystOrchestrator(
     public async Task<AnalystAnswer> AnswerAsync(AnalystRequest request, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var run = new Run(request, new AgentTranscript(timeProvider, SecretRedactor.For(request.Source, configuration)), progress, timeProvider.GetTimestamp());
+        var run = new Run(request, new AgentTranscript(timeProvider, SecretRedactor.For(request.Source, configuration)), progress, timeProvider);
         try
         {
             return await AnswerAsync(run, cancellationToken);
@@ -99,8 +99,10 @@ public sealed partial class AnalystOrchestrator(
         }
 
         run.Report(AgentStep.Understanding, "Understanding the question");
-        run.Standalone = await conversation.StandaloneAsync(
+        var standalone = await conversation.StandaloneAsync(
             request.Question, request.History, useLlm: llmReady && request.Mode != AnalysisMode.Offline, run.Transcript, cancellationToken);
+        run.Standalone = standalone.Text;
+        run.CarriedOver = standalone.CarriedOver;
 
         run.Report(AgentStep.RetrievingSchema, "Finding the relevant tables");
         // An unrewritten follow-up ("and for 2020?") says little on its own; the previous question says which tables.
@@ -111,8 +113,9 @@ public sealed partial class AnalystOrchestrator(
         run.Tables = schema.Tables;
 
         var limits = executor.LimitsFor(request.Limits);
+        run.Clock.Enter("memory");
         var (verified, examples) = await ConsultMemoryAsync(run, schema, cancellationToken);
-        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples);
+        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples, Source: request.Source, Limits: limits);
 
         // Route: a verified answer that fits is reused in every mode; otherwise Llm always asks the model,
         // Offline never does, and Hybrid takes a confident offline draft and otherwise asks the model.
@@ -232,7 +235,10 @@ public sealed partial class AnalystOrchestrator(
         run.Path = path;
         var draft = await writer.WriteAsync(context, cancellationToken);
         run.Transcript.Append(draft.Transcript, draft.Calls);
-        run.Interpretation = draft.Interpretation;
+        // The model's rewrite said which filters it took from earlier questions; the interpretation shows them.
+        run.Interpretation = path == AnswerPath.Llm && run.CarriedOver.Count > 0 && draft.Interpretation.InheritedFilters.Count == 0
+            ? draft.Interpretation with { InheritedFilters = run.CarriedOver }
+            : draft.Interpretation;
         run.Suggestions = draft.Suggestions;
         run.Confidence = draft.Confidence;
         if (draft.Sql is not null)
@@ -279,13 +285,17 @@ public sealed partial class AnalystOrchestrator(
     };
 
     /// <summary>What one answer has gathered so far; a failure at any step still returns all of it.</summary>
-    private sealed class Run(AnalystRequest request, AgentTranscript transcript, IProgress<AgentProgress>? progress, long started)
+    private sealed class Run(AnalystRequest request, AgentTranscript transcript, IProgress<AgentProgress>? progress, TimeProvider time)
     {
+        private readonly long _started = time.GetTimestamp();
+
+        public StepClock Clock { get; } = new(time);
         public AnalystRequest Request => request;
         public AgentTranscript Transcript => transcript;
         public IProgress<AgentProgress>? Progress => progress;
         public AgentStep Step { get; private set; } = AgentStep.Understanding;
         public string Standalone { get; set; } = request.Question;
+        public IReadOnlyList<string> CarriedOver { get; set; } = [];
         public IReadOnlyList<RetrievedTable> Tables { get; set; } = [];
         public AnswerPath Path { get; set; } = request.Mode == AnalysisMode.Llm ? AnswerPath.Llm : AnswerPath.Offline;
         public string? Sql { get; set; }
@@ -300,25 +310,30 @@ public sealed partial class AnalystOrchestrator(
         public void Report(AgentStep step, string message)
         {
             Step = step;
+            Clock.Enter(StepClock.NameOf(step));
             progress?.Report(new AgentProgress(step, message));
         }
 
-        public AnalystAnswer Answer(SqlFailure? error, TimeProvider time) => new(
-            request.Question,
-            Standalone,
-            Sql,
-            error is null ? Result : null,
-            error is null ? Chart : null,
-            Narrative,
-            Tables,
-            transcript.Entries.ToList(),
-            transcript.Calls.ToList(),
-            Path,
-            Interpretation,
-            error,
-            Suggestions,
-            Confidence,
-            time.GetElapsedTime(started));
+        public AnalystAnswer Answer(SqlFailure? error, TimeProvider time)
+        {
+            transcript.Add(StepTimes.Agent, AgentTranscript.Event, Clock.Stop().ToText());
+            return new(
+                request.Question,
+                Standalone,
+                Sql,
+                error is null ? Result : null,
+                error is null ? Chart : null,
+                Narrative,
+                Tables,
+                transcript.Entries.ToList(),
+                transcript.Calls.ToList(),
+                Path,
+                Interpretation,
+                error,
+                Suggestions,
+                Confidence,
+                time.GetElapsedTime(_started));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQL attempt {Attempt} failed ({Kind}): {Message}")]

@@ -57,6 +57,10 @@ public sealed class AnalystOrchestratorTests(AgentTeamDatabase database) : IClas
         Assert.All(roles, role => Assert.Contains(answer.Transcript, e => e.Agent == role));
         Assert.Contains(answer.Transcript, e => e.Agent == AgentNames.SqlWriter && e.Role == "system" && e.Content.Contains("Only a single SELECT statement"));
         Assert.Contains(answer.Transcript, e => e.Agent == AgentNames.Narrator && e.Role == "system");
+        // The answer says where its time went, step by step.
+        var times = StepTimes.From(answer.Transcript);
+        Assert.NotNull(times);
+        Assert.Equal(["charting", "execution", "memory", "narrative", "retrieval", "review", "understanding", "writing"], times.Milliseconds.Keys.Order());
 
         var steps = progress.Events.Select(e => e.Step).Distinct().ToList();
         Assert.Equal([AgentStep.Understanding, AgentStep.RetrievingSchema, AgentStep.WritingSql, AgentStep.Reviewing, AgentStep.Running, AgentStep.Charting, AgentStep.Explaining, AgentStep.Done], steps);
@@ -135,7 +139,8 @@ public sealed class AnalystOrchestratorTests(AgentTeamDatabase database) : IClas
         var writes = _llm.ChatRequests.Where(r => r.SystemPrompt.Contains(WriterPrompt)).ToList();
         Assert.Equal(2, writes.Count);
         Assert.Contains("Your reply contained no SQL query", writes[1].LastUserMessage);
-        Assert.Contains(writes[1].Messages, m => m.Role == "assistant" && m.Content.Contains("know more about your data"));
+        // The reply that had no SQL is quoted back to the model in the same request.
+        Assert.Contains("Your previous reply:\nI would need to know more about your data first.", writes[1].LastUserMessage);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ namespace NlAnalytics.Web.Cli;
 /// </summary>
 public static class CliVerbs
 {
-    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "--help", "-h"];
+    private static readonly string[] Verbs = ["ask", "run-sql", "eval", "demo-load", "sample-load", "catalog", "role-script", "bench-retrieval", "bench-roundtrips", "bench-load", "--help", "-h"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -105,7 +105,15 @@ public static class CliVerbs
         var benchRoundTrips = new Command("bench-roundtrips", "App-database round trips of a question, a follow-up and a retry, as the chat page makes them") { showCommands };
         benchRoundTrips.SetAction((parse, token) => WithHost(builder, console, "demo", (services, _) => RoundTripsAsync(services, console, parse.GetValue(showCommands), token), token));
 
-        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips };
+        var levels = new Option<string>("--analysts") { Description = "Analysts asking at once, one level after another (comma-separated)", DefaultValueFactory = _ => "1,20,100" };
+        var mix = new Option<string>("--questions") { Description = "everyday | distinct (benchmarks/load/NAME.json), or the path of such a file", DefaultValueFactory = _ => "everyday" };
+        var url = new Option<string?>("--url") { Description = "A running app to measure (default: start one in this process on 127.0.0.1)" };
+        var port = new Option<int>("--port") { Description = "Port of the app this verb starts (0: a free one)", DefaultValueFactory = _ => 0 };
+        var loadMode = new Option<string>("--mode") { Description = "offline | llm | hybrid", DefaultValueFactory = _ => "offline" };
+        var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode };
+        benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!, token));
+
+        var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -360,6 +368,97 @@ public static class CliVerbs
         await conversations.DeleteThreadAsync(userId, threadId, token);
         await console.WriteJsonAsync(new { database = "app", counted = "EF Core commands (one per round trip; a batch counts once)", steps });
         return 0;
+    }
+
+    /// <summary>
+    /// The load benchmark against <paramref name="url"/>, or against the app started here on 127.0.0.1 (as
+    /// <c>dotnet run</c> would start it: same configuration, embedded cluster, demo warehouse).
+    /// </summary>
+    private static async Task<int> LoadAsync(WebApplicationBuilder builder, CliConsole console, string levelsText, string mix, string? url, int port, string mode, CancellationToken token)
+    {
+        var levels = new List<int>();
+        foreach (var part in levelsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var level) || level is < 1 or > 1000)
+            {
+                await console.Error.WriteLineAsync($"error: --analysts takes numbers from 1 to 1000 separated by commas, not \"{levelsText}\".");
+                return 2;
+            }
+            levels.Add(level);
+        }
+        if (levels.Count == 0 || !IsKnownMode(mode))
+        {
+            await console.Error.WriteLineAsync(levels.Count == 0 ? "error: --analysts needs at least one number." : $"error: unknown mode \"{mode}\" (offline, llm or hybrid).");
+            return 2;
+        }
+        var path = mix.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? FromRoot(builder, mix) : FromRoot(builder, Path.Combine("benchmarks", "load", mix + ".json"));
+        if (!File.Exists(path))
+        {
+            await console.Error.WriteLineAsync($"error: no question mix at {path} (use everyday, distinct or the path of a mix file).");
+            return 2;
+        }
+        LoadQuestionSet questions;
+        try
+        {
+            questions = await LoadQuestionSet.LoadAsync(path, token);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            await console.Error.WriteLineAsync($"error: {path}: {e.Message}");
+            return 2;
+        }
+
+        var benchmark = new LoadBenchmark(console.Error);
+        if (url is not null)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            {
+                await console.Error.WriteLineAsync($"error: --url must be an http(s) address, not \"{url}\".");
+                return 2;
+            }
+            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(address, questions, levels, mode), token);
+        }
+
+        builder.WebHost.UseUrls(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        await using var app = builder.Build();
+        app.UseNlAnalyticsApp();
+        try
+        {
+            await app.StartAsync(token);
+        }
+        catch (Exception e) when (e is PlatformConfigurationException or EmbeddedPostgresException or IOException or OptionsValidationException)
+        {
+            await console.Error.WriteLineAsync($"error: the app did not start: {e.Message}");
+            return 2;
+        }
+        var started = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        await console.Error.WriteLineAsync($"Started the app at {started}");
+        try
+        {
+            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(new Uri(started), questions, levels, mode), token);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static bool IsKnownMode(string mode) => mode.Trim().ToLowerInvariant() is "offline" or "llm" or "hybrid";
+
+    private static async Task<int> RunLoadAsync(LoadBenchmark benchmark, CliConsole console, LoadBenchmarkRequest request, CancellationToken token)
+    {
+        try
+        {
+            var report = await benchmark.RunAsync(request, token);
+            await console.Out.WriteLineAsync(report.ToText());
+            return report.Levels.All(l => l.Failures == 0) ? 0 : 1;
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+        {
+            await console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
     }
 
     private static async Task<string> BenchUserAsync(IServiceProvider services, CancellationToken token)
