@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Semantics;
 
 namespace NlAnalytics.Core.Offline;
 
@@ -13,6 +14,7 @@ namespace NlAnalytics.Core.Offline;
 public sealed partial class OfflineSqlWriter(
     TimeProvider time,
     ILogger<OfflineSqlWriter> logger,
+    ICatalogSemantics? semantics = null,
     OfflineCalibration? calibration = null,
     OfflineDraftRecorder? recorder = null,
     IOptions<AnalystOptions>? analystOptions = null) : ISqlWriter
@@ -43,7 +45,9 @@ public sealed partial class OfflineSqlWriter(
     internal SqlDraft Write(SqlWritingContext context)
     {
         var index = CatalogIndex.For(context.Catalog, Lexicon);
-        var parser = new QuestionParser(index);
+        // Words no name spells are grounded by meaning once the catalog's vectors exist; until then, by words only.
+        var space = semantics?.TryGet(context.Catalog);
+        var parser = new QuestionParser(index, space is null ? null : new MeaningGrounding(space, semantics!, index));
         var hinted = context.Tables.Select(t => t.QualifiedName).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var current = parser.Parse(context.Question);
@@ -59,7 +63,7 @@ public sealed partial class OfflineSqlWriter(
         // ("X in 2021" read without one of its words, then "and in 2011?").
         IReadOnlyList<string> ignored = followUp ? [.. current.Unknown.Concat(leftOutEarlier).Distinct()] : current.Unknown;
 
-        var suggestions = new SuggestionBuilder(index, hinted, question => Confident(index, hinted, question));
+        var suggestions = new SuggestionBuilder(index, hinted, question => Confident(parser, index, hinted, question));
         if (!intent.HasSubject && intent.Values.Count == 0 && intent.Groups.All(g => g.IsTime))
             return Decline(context, "I could not find what to count or measure in the catalog", intent.Unknown, suggestions.For(current));
         if (current.Unknown.Count >= 2 || current.Unknown.Count > 0 && current.Unknown.Count * 2 >= current.MeaningfulItems)
@@ -102,9 +106,8 @@ public sealed partial class OfflineSqlWriter(
     }
 
     /// <summary>Whether a standalone question (a suggestion) would be answered rather than declined.</summary>
-    private bool Confident(CatalogIndex index, IReadOnlySet<string> hinted, string question)
+    private bool Confident(QuestionParser parser, CatalogIndex index, IReadOnlySet<string> hinted, string question)
     {
-        var parser = new QuestionParser(index);
         var intent = parser.Parse(question);
         if (intent.Unknown.Count > 0 || !intent.HasSubject) return false;
         var shape = intent.Clone();

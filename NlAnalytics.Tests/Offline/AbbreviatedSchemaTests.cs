@@ -43,7 +43,7 @@ public sealed class CourierDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public DatabaseCatalog Catalog { get; private set; } = null!;
     /// <summary>Uncalibrated: these tests are about what abbreviated names compose to, not about the confidence of it.</summary>
-    public OfflineSqlWriter Writer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, OfflineCalibration.Uncalibrated);
+    public OfflineSqlWriter Writer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, calibration: OfflineCalibration.Uncalibrated);
 
     public async Task InitializeAsync()
     {

@@ -52,7 +52,7 @@ public sealed class LibraryDatabase : IAsyncLifetime
     public OfflineSqlWriter Writer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance);
 
     /// <summary>The writer without its calibration: it declines nothing for a low estimate, so tests of what a question composes to see every composition.</summary>
-    public OfflineSqlWriter Composer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, OfflineCalibration.Uncalibrated);
+    public OfflineSqlWriter Composer { get; } = new(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, calibration: OfflineCalibration.Uncalibrated);
 
     public async Task InitializeAsync()
     {
