@@ -16,7 +16,8 @@ public sealed class MeaningGroundingTests(LibraryDatabase library) : IDisposable
     private async Task<SqlDraft> AskAsync(string question, bool byMeaning = true)
     {
         await _semantics.WhenReadyAsync(library.Catalog, CancellationToken.None);
-        var writer = new OfflineSqlWriter(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, byMeaning ? _semantics : null);
+        // Uncalibrated: these tests are about what a word grounds to, not how confident the calibrated writer is of it.
+        var writer = new OfflineSqlWriter(TimeProvider.System, NullLogger<OfflineSqlWriter>.Instance, byMeaning ? _semantics : null, calibration: OfflineCalibration.Uncalibrated);
         return await writer.WriteAsync(new SqlWritingContext(question, library.Catalog, [], "", [], []), CancellationToken.None);
     }
 
