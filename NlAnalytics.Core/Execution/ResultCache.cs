@@ -68,6 +68,10 @@ public sealed class ResultCache : ICatalogRefreshListener, IDisposable
         return ranHere ? result : result with { FromCache = true };
     }
 
+    /// <summary>Whether a fresh result of <paramref name="sql"/> is stored (so it parsed and ran as this source's role).</summary>
+    public bool Holds(DataSource source, string sql, QueryLimits limits) =>
+        FreshnessFor(source) > TimeSpan.Zero && _cache.TryGet<QueryResult>(Key(source, sql, limits)).HasValue;
+
     /// <summary>Drops every stored result of the source: its tables may have changed.</summary>
     public void CatalogRefreshed(DataSource source) => _cache.RemoveByTag(Tag(source));
 

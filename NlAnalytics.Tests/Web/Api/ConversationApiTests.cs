@@ -138,6 +138,7 @@ public sealed class ConversationApiTests(ApiApp app)
         Assert.True(again["result"]!["fromCache"]?.GetValue<bool>(), again["result"]!.ToJsonString());
         Assert.Equal(first["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>(), again["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>());
         Assert.Contains(again["transcript"]!.AsArray(), e => e!["content"]!.GetValue<string>().Contains("from the result cache"));
+        Assert.Contains(again["transcript"]!.AsArray(), e => e!["content"]!.GetValue<string>().StartsWith("No dry run"));
 
         // The card's refresh button: the same SQL run again as written, never from the cache.
         using var refresh = await app.Alice.Http.PostAsJsonAsync($"/api/messages/{again["id"]}/sql?wait=true", new { sql = again["sql"]!.GetValue<string>(), clientRequestId = Guid.NewGuid() });
