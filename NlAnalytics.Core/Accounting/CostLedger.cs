@@ -44,6 +44,22 @@ public sealed class CostLedger(IDbContextFactory<AppDbContext> contexts, TimePro
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stores one call of a message the moment it completed and adds it to the message's totals, so that
+    /// spend survives a Stop, a crash or a failure later in the answer (budgets read these rows).
+    /// </summary>
+    public async Task AppendAsync(Guid messageId, Guid threadId, string userId, LlmCallRecord call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        db.LlmCalls.AddRange(CallRows(messageId, threadId, userId, [call], timeProvider.GetUtcNow()));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.InputTokens, m => m.InputTokens + call.InputTokens)
+            .SetProperty(m => m.OutputTokens, m => m.OutputTokens + call.OutputTokens)
+            .SetProperty(m => m.CostUsd, m => m.CostUsd + call.CostUsd), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The stored form of a message's calls; the single place where a priced call becomes a row.</summary>
     public static IEnumerable<LlmCallRow> CallRows(Guid messageId, Guid threadId, string userId, IReadOnlyList<LlmCallRecord> calls, DateTimeOffset now) =>
         calls.Select(call => new LlmCallRow

@@ -73,7 +73,9 @@ public sealed record SqlWritingContext(
     IReadOnlyList<ThreadTurn> History,
     IReadOnlyList<VerifiedExample> Examples,
     string? PreviousSql = null,
-    string? PreviousError = null);
+    string? PreviousError = null,
+    DataSource? Source = null,
+    QueryLimits? Limits = null);
 
 /// <summary>
 /// A writer's attempt. <see cref="Sql"/> is null when the writer declines (then <see cref="Suggestions"/>

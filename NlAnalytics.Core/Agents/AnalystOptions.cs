@@ -33,6 +33,10 @@ public sealed class AnalystOptions
     /// <summary>Ask the model to review LLM-written SQL against the question before running it (one more call per attempt).</summary>
     public bool LlmReview { get; set; }
 
+    /// <summary>How many catalog lookups (columns, distinct values, sample rows, dry runs) the LLM writer may make per draft; 0 turns them off.</summary>
+    [Range(0, 20)]
+    public int MaxToolCalls { get; set; } = 4;
+
     /// <summary>The mode to use when a caller does not choose one.</summary>
     public AnalysisMode ResolveMode(bool llmConfigured) =>
         string.IsNullOrWhiteSpace(Mode)

@@ -99,8 +99,10 @@ public sealed partial class AnalystOrchestrator(
         }
 
         run.Report(AgentStep.Understanding, "Understanding the question");
-        run.Standalone = await conversation.StandaloneAsync(
+        var standalone = await conversation.StandaloneAsync(
             request.Question, request.History, useLlm: llmReady && request.Mode != AnalysisMode.Offline, run.Transcript, cancellationToken);
+        run.Standalone = standalone.Text;
+        run.CarriedOver = standalone.CarriedOver;
 
         run.Report(AgentStep.RetrievingSchema, "Finding the relevant tables");
         // An unrewritten follow-up ("and for 2020?") says little on its own; the previous question says which tables.
@@ -113,7 +115,7 @@ public sealed partial class AnalystOrchestrator(
         var limits = executor.LimitsFor(request.Limits);
         run.Clock.Enter("memory");
         var (verified, examples) = await ConsultMemoryAsync(run, schema, cancellationToken);
-        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples);
+        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples, Source: request.Source, Limits: limits);
 
         // Route: a verified answer that fits is reused in every mode; otherwise Llm always asks the model,
         // Offline never does, and Hybrid takes a confident offline draft and otherwise asks the model.
@@ -233,7 +235,10 @@ public sealed partial class AnalystOrchestrator(
         run.Path = path;
         var draft = await writer.WriteAsync(context, cancellationToken);
         run.Transcript.Append(draft.Transcript, draft.Calls);
-        run.Interpretation = draft.Interpretation;
+        // The model's rewrite said which filters it took from earlier questions; the interpretation shows them.
+        run.Interpretation = path == AnswerPath.Llm && run.CarriedOver.Count > 0 && draft.Interpretation.InheritedFilters.Count == 0
+            ? draft.Interpretation with { InheritedFilters = run.CarriedOver }
+            : draft.Interpretation;
         run.Suggestions = draft.Suggestions;
         run.Confidence = draft.Confidence;
         if (draft.Sql is not null)
@@ -290,6 +295,7 @@ public sealed partial class AnalystOrchestrator(
         public IProgress<AgentProgress>? Progress => progress;
         public AgentStep Step { get; private set; } = AgentStep.Understanding;
         public string Standalone { get; set; } = request.Question;
+        public IReadOnlyList<string> CarriedOver { get; set; } = [];
         public IReadOnlyList<RetrievedTable> Tables { get; set; } = [];
         public AnswerPath Path { get; set; } = request.Mode == AnalysisMode.Llm ? AnswerPath.Llm : AnswerPath.Offline;
         public string? Sql { get; set; }

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Llm;
 
 namespace NlAnalytics.Core.Conversations;
 
@@ -62,6 +64,7 @@ public sealed record AnswerJob(
 /// </summary>
 public sealed partial class AnswerRunner(
     ThreadStore store,
+    CostLedger ledger,
     AnalystOrchestrator orchestrator,
     ManualQueryRunner manual,
     IDataSourceRegistry sources,
@@ -115,6 +118,7 @@ public sealed partial class AnswerRunner(
         var token = running.Cancellation.Token;
         // Saving the outcome must not be cancelled by Stop, or a stopped answer would stay "running" forever.
         var save = CancellationToken.None;
+        var calls = new MessageCallSink(ledger, job.MessageId, job.ThreadId, job.UserId);
         try
         {
             var history = job.History;
@@ -132,10 +136,15 @@ public sealed partial class AnswerRunner(
                 await store.MarkRunningAsync(job.MessageId, save);
             var source = await ResolveSourceAsync(job.DataSource, running, token);
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
-            var answer = job.Sql is { } sql
-                ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
-                : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
-            await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save);
+            AnalystAnswer answer;
+            // Every model call of this answer is stored the moment it completes, not only with the answer.
+            using (LlmSpend.RecordTo(calls))
+            {
+                answer = job.Sql is { } sql
+                    ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
+                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
+            }
+            await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -178,6 +187,20 @@ public sealed partial class AnswerRunner(
         catch (KeyNotFoundException) when (string.Equals(name, "demo", StringComparison.OrdinalIgnoreCase))
         {
             throw new DemoNotReadyException(demo.Message);
+        }
+    }
+
+    /// <summary>Stores one answer's model calls as they complete and remembers which, so the answer does not store them twice.</summary>
+    private sealed class MessageCallSink(CostLedger ledger, Guid messageId, Guid threadId, string userId) : ILlmCallSink
+    {
+        private readonly ConcurrentDictionary<LlmCallRecord, byte> _stored = new(ReferenceEqualityComparer.Instance);
+
+        public IReadOnlyCollection<LlmCallRecord> Stored => [.. _stored.Keys];
+
+        public async Task RecordAsync(LlmCallRecord call, CancellationToken cancellationToken)
+        {
+            await ledger.AppendAsync(messageId, threadId, userId, call, cancellationToken);
+            _stored.TryAdd(call, 0);
         }
     }
 

@@ -291,8 +291,14 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// Stores the answer in one write: SQL, a snapshot of the capped result, chart, transcript and every
     /// priced model call, with the thread's time. The answer is never saved without its costs.
     /// </summary>
-    public async Task SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken)
+    /// <param name="storedCalls">Calls already stored as they completed (by the answer runner): not stored again, but counted in the totals.</param>
+    public async Task SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken,
+        IReadOnlyCollection<LlmCallRecord>? storedCalls = null)
     {
+        storedCalls ??= [];
+        var newCalls = answer.Calls.Where(c => !storedCalls.Contains(c, ReferenceEqualityComparer.Instance)).ToList();
+        // A call stored as it completed but lost from the answer (its agent failed later) still counts.
+        var allCalls = storedCalls.Concat(newCalls).ToList();
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var message = new ChatMessage { Id = messageId, ThreadId = threadId, Question = question };
@@ -309,15 +315,15 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.TablesJson = AnswerJson.Serialize(answer.Tables);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);
         message.SuggestionsJson = answer.Suggestions is { Count: > 0 } s ? AnswerJson.Serialize(s) : null;
-        message.InputTokens = answer.InputTokens;
-        message.OutputTokens = answer.OutputTokens;
-        message.CostUsd = answer.CostUsd;
+        message.InputTokens = allCalls.Sum(c => c.InputTokens);
+        message.OutputTokens = allCalls.Sum(c => c.OutputTokens);
+        message.CostUsd = allCalls.Sum(c => c.CostUsd);
         message.CompletedAt = now;
         // Every answer column is written, also those that equal the stub's defaults (a retry clears an earlier error).
         var entry = context.Entry(message);
         foreach (var column in AnswerColumns)
             entry.Property(column).IsModified = true;
-        context.LlmCalls.AddRange(CostLedger.CallRows(messageId, threadId, userId, answer.Calls, now));
+        context.LlmCalls.AddRange(CostLedger.CallRows(messageId, threadId, userId, newCalls, now));
         var thread = new ChatThread { Id = threadId, UserId = userId, DataSource = "", Title = "" };
         context.Threads.Attach(thread);
         thread.UpdatedAt = now;

@@ -38,6 +38,8 @@ public sealed partial class ExecutionRoleProvisioner(ILogger<ExecutionRoleProvis
     [
         "set_config", "pg_terminate_backend", "pg_cancel_backend", "pg_read_file", "pg_read_binary_file", "pg_stat_file",
         "pg_reload_conf", "pg_rotate_logfile", "pg_notify", "loread", "lowrite", "pg_stat_get_activity", "pg_stat_get_backend_activity",
+        // A read-only transaction still assigns (and so consumes) a transaction id for these.
+        "txid_current", "pg_current_xact_id",
     ];
 
     /// <summary>LIKE patterns, matched against pg_proc.proname, for families of dangerous functions (extensions included when installed).</summary>

@@ -57,6 +57,17 @@ public sealed class SqlGate : ISqlGate
         "pg_replication_", "pg_create_", "pg_drop_replication", "pg_logical_slot", "pg_wal_replay", "pg_backup_",
     ];
 
+    private static readonly string[] SystemFunctionPrefixes = ["pg_", "txid_", "has_", "to_reg", "brin_", "gin_", "inet_client_", "inet_server_"];
+
+    private static readonly FrozenSet<string> SystemFunctions = FrozenSet.Create(
+        "current_setting", "current_query", "current_schemas", "version", "acldefault", "aclexplode", "makeaclitem",
+        "row_security_active", "format_type", "col_description", "obj_description", "shobj_description", "set_config",
+        "system_user");
+
+    /// <summary>System functions that only describe the value they are given, or the caller's own database and name.</summary>
+    private static readonly FrozenSet<string> AllowedSystemFunctions = FrozenSet.Create(
+        "pg_typeof", "pg_size_pretty", "pg_size_bytes", "pg_column_size", "current_database", "current_schema");
+
     public SqlFailure? Check(string sql)
     {
         List<SqlToken> tokens;
@@ -135,6 +146,8 @@ public sealed class SqlGate : ISqlGate
                 continue;
             var name = token.Kind == SqlTokenKind.Word ? token.Text : token.Text.ToLowerInvariant();
             var isCall = next.IsPunctuation('(');
+            if (isCall && IsSystemFunction(name) && !AllowedSystemFunctions.Contains(name))
+                return Reject($"The function {name}() is not allowed: it reads or changes the server's own state, not the exposed data");
             if (isCall && IsDeniedFunction(name))
                 return Reject($"The function {name}() is not allowed: it has effects outside a read-only query");
             if (name is "pg_catalog" or "information_schema")
@@ -147,6 +160,8 @@ public sealed class SqlGate : ISqlGate
 
     private static bool IsDeniedFunction(string name)
     {
+        if (IsSystemFunction(name))
+            return !AllowedSystemFunctions.Contains(name);
         if (DeniedFunctions.Contains(name))
             return true;
         foreach (var prefix in DeniedFunctionPrefixes)
@@ -157,5 +172,21 @@ public sealed class SqlGate : ISqlGate
         return false;
     }
 
+    /// <summary>
+    /// The server's own functions (PostgreSQL's "System Information" and "System Administration" chapters): settings,
+    /// sessions, transaction ids, files, sizes, privileges, object definitions. An allow list, because a new release
+    /// adds more of them and a deny list silently lets each new one through (pg_show_all_settings, txid_current did).
+    /// </summary>
+    private static bool IsSystemFunction(string name)
+    {
+        if (SystemFunctions.Contains(name))
+            return true;
+        foreach (var prefix in SystemFunctionPrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
     private static SqlFailure Reject(string message) => new(SqlFailureKind.Rejected, message);
 }

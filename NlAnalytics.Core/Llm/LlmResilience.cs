@@ -1,57 +1,28 @@
 using System.ClientModel;
-using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace NlAnalytics.Core.Llm;
 
 /// <summary>
-/// The one place that decides what a failed model call means. Retries (exponential backoff with
-/// jitter, Retry-After honoured) happen on 408, 429 and 5xx only; never on 401/403, never on a 429
-/// whose code is insufficient_quota. The whole call, retries and waits included, is bounded by
-/// <see cref="LlmOptions.TimeoutSeconds"/>. Every failure leaves as an <see cref="LlmException"/>
+/// The one place that decides what a failed model call means. The whole call (tool rounds, retries and
+/// their waits included) is bounded by <see cref="LlmOptions.TimeoutSeconds"/>; retries themselves happen
+/// per HTTP request in <see cref="LlmRetryHandler"/>. Every failure leaves as an <see cref="LlmException"/>
 /// whose message is safe to show; the caller's cancellation leaves as OperationCanceledException.
 /// </summary>
-internal sealed partial class LlmResilience
+internal sealed class LlmResilience
 {
-    /// <summary>A Retry-After longer than this is not waited for: the caller gets a clear failure instead of a hang.</summary>
-    private static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(60);
-
     private readonly LlmOptions _options;
-    private readonly ILogger<LlmResilience> _logger;
     private readonly ResiliencePipeline _pipeline;
 
-    public LlmResilience(IOptions<LlmOptions> options, TimeProvider timeProvider, ILogger<LlmResilience> logger)
+    public LlmResilience(IOptions<LlmOptions> options, TimeProvider timeProvider)
     {
         _options = options.Value;
-        _logger = logger;
-        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds));
-        if (_options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(_options.RetryBaseDelayMilliseconds),
-                MaxDelay = MaxHonouredRetryAfter,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ClientResultException e && IsRetryable(e)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ClientResultException e ? RetryAfter(e) : null),
-                OnRetry = args =>
-                {
-                    if (args.Outcome.Exception is ClientResultException e)
-                        LogRetry(e.Status, ErrorCode(e) ?? "-", args.AttemptNumber + 1, _options.MaxRetries, (long)args.RetryDelay.TotalMilliseconds);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-        _pipeline = builder.Build();
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
+            .Build();
     }
 
     /// <summary>Runs <paramref name="call"/> under the timeout and retry rules and translates its failures.</summary>
@@ -71,41 +42,26 @@ internal sealed partial class LlmResilience
         }
     }
 
-    internal static bool IsRetryable(ClientResultException e) => e.Status switch
-    {
-        408 => true,
-        429 => ErrorCode(e) != "insufficient_quota",
-        >= 500 and < 600 => true,
-        _ => false,
-    };
-
-    /// <summary>OpenAI sends retry-after-ms as well as Retry-After (seconds or an HTTP date).</summary>
-    internal static TimeSpan? RetryAfter(ClientResultException e)
-    {
-        var headers = e.GetRawResponse()?.Headers;
-        if (headers is null)
-            return null;
-        TimeSpan? wait = null;
-        if (headers.TryGetValue("retry-after-ms", out var ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
-            wait = TimeSpan.FromMilliseconds(milliseconds);
-        else if (headers.TryGetValue("Retry-After", out var value) && RetryConditionHeaderValue.TryParse(value, out var parsed))
-            wait = parsed.Delta ?? (parsed.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        if (wait is null)
-            return null;
-        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxHonouredRetryAfter ? MaxHonouredRetryAfter : wait;
-    }
-
-    /// <summary>The "code" (or, failing that, "type") of an OpenAI-style error body.</summary>
-    internal static string? ErrorCode(ClientResultException e) => ErrorBody(e).Code;
-
-    private static (string? Code, string? Message) ErrorBody(ClientResultException e)
+    /// <summary>The "code" (or, failing that, "type") and the message of an OpenAI-style error body.</summary>
+    internal static (string? Code, string? Message) ErrorBody(ClientResultException e)
     {
         try
         {
             var content = e.GetRawResponse()?.Content;
-            if (content is null || content.ToMemory().IsEmpty)
-                return (null, null);
-            using var document = JsonDocument.Parse(content.ToMemory());
+            return content is null || content.ToMemory().IsEmpty ? (null, null) : ErrorBody(content.ToString());
+        }
+        catch (InvalidOperationException)
+        {
+            // A streamed body that was never buffered: there is no code to read.
+            return (null, null);
+        }
+    }
+
+    internal static (string? Code, string? Message) ErrorBody(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("error", out var error))
                 return (null, null);
             if (error.ValueKind == JsonValueKind.String)
@@ -115,9 +71,8 @@ internal sealed partial class LlmResilience
             string? Read(string name) => error.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             return (Read("code") ?? Read("type"), Read("message"));
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
-            // Not JSON, or a streamed body that was never buffered: there is no code to read.
             return (null, null);
         }
     }
@@ -130,6 +85,9 @@ internal sealed partial class LlmResilience
         {
             case LlmException llm:
                 return llm;
+            case Microsoft.SemanticKernel.KernelException { InnerException: { } inner }:
+                // Semantic Kernel wraps what the connector threw; the inner exception says what happened.
+                return Translate(inner, model);
             case TimeoutRejectedException:
             case OperationCanceledException:
                 // Ours or the SDK's network timeout: the caller's own cancellation was filtered out before.
@@ -156,7 +114,8 @@ internal sealed partial class LlmResilience
     {
         var (code, serverMessage) = ErrorBody(e);
         var detail = string.IsNullOrWhiteSpace(serverMessage) ? "" : $" The server said: {Scrub(serverMessage)}";
-        var retries = IsRetryable(e) && _options.MaxRetries > 0 ? $" after {_options.MaxRetries} retries" : "";
+        var retryable = e.Status is 408 or (>= 500 and < 600) || (e.Status == 429 && code != "insufficient_quota");
+        var retries = retryable && _options.MaxRetries > 0 ? $" after {_options.MaxRetries} retries" : "";
         return e.Status switch
         {
             401 => new LlmException(LlmFailure.KeyRejected,
@@ -194,7 +153,4 @@ internal sealed partial class LlmResilience
         }
         return text.Length > 300 ? text[..300] + "…" : text;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "LLM call failed with HTTP {Status} ({ErrorCode}); retry {Attempt} of {MaxRetries} in {DelayMs} ms")]
-    private partial void LogRetry(int status, string errorCode, int attempt, int maxRetries, long delayMs);
 }

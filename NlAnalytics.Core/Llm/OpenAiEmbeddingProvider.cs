@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 
 namespace NlAnalytics.Core.Llm;
 
-/// <summary>Embeddings through the SDK's EmbeddingClient, under the same retry and timeout rules as chat calls.</summary>
-internal sealed class OpenAiEmbeddingProvider(OpenAiClients clients, LlmResilience resilience, IOptions<LlmOptions> options) : IEmbeddingProvider
+/// <summary>Embeddings through the SDK's EmbeddingClient, over the same connection, retry and timeout rules as chat calls.</summary>
+internal sealed class OpenAiEmbeddingProvider(LlmConnection connection, LlmResilience resilience, IOptions<LlmOptions> options) : IEmbeddingProvider
 {
     /// <summary>Well under OpenAI's 2048 inputs per request, and small enough that one slow batch does not eat the whole timeout.</summary>
     private const int BatchSize = 256;
@@ -19,7 +19,7 @@ internal sealed class OpenAiEmbeddingProvider(OpenAiClients clients, LlmResilien
             return [];
 
         var model = options.Value.EmbeddingModel;
-        var client = clients.Embeddings(model);
+        var client = connection.For(model).GetEmbeddingClient(model);
         var vectors = new List<float[]>(texts.Count);
         foreach (var batch in texts.Chunk(BatchSize))
         {

@@ -139,7 +139,8 @@ public sealed class AnalystOrchestratorTests(AgentTeamDatabase database) : IClas
         var writes = _llm.ChatRequests.Where(r => r.SystemPrompt.Contains(WriterPrompt)).ToList();
         Assert.Equal(2, writes.Count);
         Assert.Contains("Your reply contained no SQL query", writes[1].LastUserMessage);
-        Assert.Contains(writes[1].Messages, m => m.Role == "assistant" && m.Content.Contains("know more about your data"));
+        // The reply that had no SQL is quoted back to the model in the same request.
+        Assert.Contains("Your previous reply:\nI would need to know more about your data first.", writes[1].LastUserMessage);
     }
 
     [Fact]

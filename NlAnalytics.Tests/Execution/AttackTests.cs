@@ -374,6 +374,19 @@ public sealed class AttackTests(ExecutionDatabase db) : IClassFixture<ExecutionD
     }
 
     [Fact]
+    public async Task Attack_44_server_settings_and_transaction_ids_are_refused_by_the_gate_and_ids_by_the_role()
+    {
+        await RefusedByGateAsync("SELECT pg_show_all_settings()", "pg_show_all_settings() is not allowed");
+        await RefusedByGateAsync("SELECT name, setting FROM pg_show_all_settings()", "pg_show_all_settings() is not allowed");
+        await RefusedByGateAsync("SELECT txid_current()", "txid_current() is not allowed");
+        await RefusedByGateAsync("SELECT pg_current_xact_id()", "pg_current_xact_id() is not allowed");
+        // Without the gate the role has no EXECUTE on the functions that assign a transaction id.
+        await FailsUngatedAsync("SELECT txid_current()", SqlFailureKind.PermissionDenied);
+        await FailsUngatedAsync("SELECT pg_current_xact_id()", SqlFailureKind.PermissionDenied);
+        await AssertNothingLeftBehindAsync();
+    }
+
+    [Fact]
     public async Task Changing_the_roles_own_defaults_is_refused_inside_the_read_only_transaction()
     {
         var failure = await FailsUngatedAsync($"ALTER ROLE {db.Role.RoleName} SET statement_timeout = 0", SqlFailureKind.Rejected);

@@ -22,7 +22,7 @@ public sealed class SqlGateTests
     [InlineData("SELECT E'it\\'s; DROP TABLE t' AS s")]
     [InlineData("SELECT \"weird;name\" FROM \"select\"")]
     [InlineData("SELECT 1 /* outer /* nested ; */ still comment ; */")]
-    [InlineData("SELECT current_setting('work_mem')")]
+    [InlineData("SELECT age(now(), date '2020-01-01'), pg_column_size('abc'::text), current_database()")]
     [InlineData("SELECT o.update, o.delete AS insert_count FROM orders o")]
     [InlineData("SELECT substring(item FOR 2) FROM orders")]
     [InlineData("SELECT pg_typeof(1), pg_size_pretty(10::bigint)")]
@@ -90,6 +90,7 @@ public sealed class SqlGateTests
     [InlineData("SELECT $x$ open", "never closed")]
     [InlineData("", "There is no SQL to run")]
     [InlineData("  -- only a comment", "There is no SQL to run")]
+    [InlineData("SELECT current_setting('work_mem')", "current_setting() is not allowed")]
     public void Anything_else_is_refused_with_a_clear_message(string sql, string message)
     {
         var failure = _gate.Check(sql);
@@ -119,4 +120,31 @@ public sealed class SqlGateTests
     [InlineData("DISCARD ALL", "DISCARD is not allowed")]
     public void A_misspelt_first_word_still_meets_every_other_check_and_real_statements_stay_refused(string sql, string message) =>
         Assert.Contains(message, _gate.Check(sql)!.UserMessage);
+
+    /// <summary>Attack 44: the server's own functions pass only from an allow list, not because a deny list forgot them.</summary>
+    [Theory]
+    [InlineData("SELECT pg_show_all_settings()", "pg_show_all_settings()")]
+    [InlineData("SELECT * FROM pg_show_all_settings()", "pg_show_all_settings()")]
+    [InlineData("SELECT txid_current()", "txid_current()")]
+    [InlineData("SELECT pg_current_xact_id()", "pg_current_xact_id()")]
+    [InlineData("SELECT txid_current_snapshot()", "txid_current_snapshot()")]
+    [InlineData("SELECT version()", "version()")]
+    [InlineData("SELECT current_query()", "current_query()")]
+    [InlineData("SELECT inet_server_addr(), inet_server_port()", "inet_server_addr()")]
+    [InlineData("SELECT pg_backend_pid()", "pg_backend_pid()")]
+    [InlineData("SELECT pg_postmaster_start_time()", "pg_postmaster_start_time()")]
+    [InlineData("SELECT pg_get_viewdef('v'::regclass)", "pg_get_viewdef()")]
+    [InlineData("SELECT pg_database_size('postgres')", "pg_database_size()")]
+    [InlineData("SELECT has_table_privilege('t', 'select')", "has_table_privilege()")]
+    [InlineData("SELECT to_regclass('pg_authid')", "to_regclass()")]
+    [InlineData("SELECT brin_summarize_new_values('i'::regclass)", "brin_summarize_new_values()")]
+    [InlineData("SELECT obj_description(1)", "obj_description()")]
+    [InlineData("SELECT \"TXID_CURRENT\"()", "txid_current()")]
+    public void System_functions_outside_the_allow_list_are_refused(string sql, string function)
+    {
+        var failure = _gate.Check(sql);
+        Assert.NotNull(failure);
+        Assert.Equal(SqlFailureKind.Rejected, failure.Kind);
+        Assert.Contains($"The function {function} is not allowed", failure.UserMessage);
+    }
 }

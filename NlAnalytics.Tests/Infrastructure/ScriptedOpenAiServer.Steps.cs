@@ -3,6 +3,9 @@ namespace NlAnalytics.Tests.Infrastructure;
 /// <summary>Token counts a scripted reply reports; null fields are estimated from the text (about 4 characters a token).</summary>
 public sealed record ScriptedUsage(int InputTokens, int OutputTokens, int CachedInputTokens = 0);
 
+/// <summary>A function call a scripted reply asks the client to make; <see cref="ArgumentsJson"/> is sent as the model would, a JSON string.</summary>
+public sealed record ScriptedToolCall(string Name, string ArgumentsJson);
+
 /// <summary>
 /// One scripted answer of <see cref="ScriptedOpenAiServer"/>: a reply (plain JSON or SSE, whichever the
 /// request asked for), an OpenAI-style error, or a malformed body; optionally after a delay.
@@ -44,7 +47,17 @@ public sealed record ScriptStep
     /// <summary>For a streamed reply: drop the connection after this many deltas, as a crashing server would.</summary>
     public int? BreakAfterChunks { get; init; }
 
+    /// <summary>When set, the reply asks for these function calls instead of answering (non-streamed replies only).</summary>
+    public IReadOnlyList<ScriptedToolCall>? ToolCalls { get; init; }
+
     public bool IsError => Status >= 400;
+
+    /// <summary>A reply that calls <paramref name="name"/> with <paramref name="argumentsJson"/> (for example catalog_find_columns).</summary>
+    public static ScriptStep ToolCall(string name, string argumentsJson, int? inputTokens = null, int? outputTokens = null) => new()
+    {
+        ToolCalls = [new ScriptedToolCall(name, argumentsJson)],
+        Usage = inputTokens is null && outputTokens is null ? null : new ScriptedUsage(inputTokens ?? 0, outputTokens ?? 0),
+    };
 
     /// <summary>A successful reply with <paramref name="text"/>; token counts default to an estimate.</summary>
     public static ScriptStep Reply(string text, int? inputTokens = null, int? outputTokens = null, int cachedInputTokens = 0) => new()

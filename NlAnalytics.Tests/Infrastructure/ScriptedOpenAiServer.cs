@@ -29,8 +29,15 @@ public sealed record RecordedRequest(
     string? ApiKeyHeader,
     string? ApiVersion,
     DateTimeOffset ReceivedAt,
-    string Body)
+    string Body,
+    IReadOnlyList<string>? ToolNames = null)
 {
+    /// <summary>The functions the client offered the model (the request's "tools").</summary>
+    public IReadOnlyList<string> Tools => ToolNames ?? [];
+
+    /// <summary>The results of tool calls the client sent back (role "tool"), in order.</summary>
+    public IReadOnlyList<string> ToolResults => Messages.Where(m => m.Role == "tool").Select(m => m.Content).ToList();
+
     public bool IsEmbedding => Path.EndsWith("/embeddings", StringComparison.Ordinal);
 
     /// <summary>All system (and developer) messages, joined.</summary>
@@ -291,7 +298,8 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
             Header(context, "api-key"),
             context.Request.Query.TryGetValue("api-version", out var version) ? version.ToString() : null,
             DateTimeOffset.UtcNow,
-            body);
+            body,
+            (json?["tools"]?.AsArray() ?? []).Select(t => t?["function"]?["name"]?.GetValue<string>() ?? "").ToList());
     }
 
     private static string? Header(HttpContext context, string name) =>
@@ -336,12 +344,23 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         }
         var text = step.Text ?? "";
         var completion = Envelope(NextId(), request.Model, "chat.completion");
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = step.ToolCalls is null ? text : null, ["refusal"] = null };
+        if (step.ToolCalls is { } calls)
+        {
+            // OpenAI's shape: each call has an id the client echoes in its "tool" message.
+            message["tool_calls"] = new JsonArray(calls.Select(c => (JsonNode)new JsonObject
+            {
+                ["id"] = $"call_{Interlocked.Increment(ref _completionIds)}",
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.ArgumentsJson },
+            }).ToArray());
+        }
         completion["choices"] = new JsonArray(new JsonObject
         {
             ["index"] = 0,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text, ["refusal"] = null },
+            ["message"] = message,
             ["logprobs"] = null,
-            ["finish_reason"] = step.FinishReason,
+            ["finish_reason"] = step.ToolCalls is null ? step.FinishReason : "tool_calls",
         });
         if (step.ReportUsage)
             completion["usage"] = UsageJson(Usage(request, step, text));
@@ -446,8 +465,15 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         return chunk;
     }
 
+    /// <summary>
+    /// Unless the step scripts it, usage is counted the way OpenAI documents it for its chat models: the o200k
+    /// tokens of each message's content, 3 more a message and 3 to prime the reply, over the messages as they
+    /// arrived on the wire.
+    /// </summary>
     private static ScriptedUsage Usage(RecordedRequest request, ScriptStep step, string text) =>
-        step.Usage ?? new ScriptedUsage(request.Messages.Sum(m => EstimateTokens(m.Content)) + 3 * request.Messages.Count, EstimateTokens(text));
+        step.Usage ?? new ScriptedUsage(request.Messages.Sum(m => 3 + Tokens.Value.CountTokens(m.Content)) + 3, Math.Max(1, Tokens.Value.CountTokens(text)));
+
+    private static readonly Lazy<Microsoft.ML.Tokenizers.Tokenizer> Tokens = new(() => Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForModel("gpt-4o"));
 
     private static JsonObject UsageJson(ScriptedUsage usage) => new()
     {

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.SemanticKernel;
+using NlAnalytics.Core.Agents;
 using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Core.Llm;
 using NlAnalytics.Tests.Infrastructure;
@@ -39,4 +42,23 @@ internal static class LlmTestServices
     }
 
     public static IAgentLlm AgentLlm(this ServiceProvider services) => services.GetRequiredService<IAgentLlm>();
+
+    /// <summary>The kernel's chat client: Microsoft.Extensions.AI's OpenAI client under the call meter and function invocation.</summary>
+    public static IChatClient KernelChatClient(this ServiceProvider services) =>
+        services.GetRequiredService<LlmKernel>().Kernel.GetRequiredService<IChatClient>();
+
+    /// <summary>A system and a user message as a prompt template, for tests of the model door itself.</summary>
+    private static readonly AgentPrompt SystemAndUser = AgentPrompt.FromTemplate("test",
+        "<message role=\"system\">{{$system}}</message>\n<message role=\"user\">{{$user}}</message>");
+
+    /// <summary>Invokes <paramref name="messages"/> (a system and a user message) through <see cref="IAgentLlm"/>, recording into a transcript.</summary>
+    public static Task<LlmReply> CompleteAsync(this IAgentLlm llm, string agent, IReadOnlyList<ChatMessage> messages, Action<string>? onDelta, CancellationToken cancellationToken, AgentTranscript? transcript = null)
+    {
+        var arguments = new KernelArguments
+        {
+            ["system"] = messages.Single(m => m.Role == ChatRole.System).Text,
+            ["user"] = messages.Single(m => m.Role == ChatRole.User).Text,
+        };
+        return llm.InvokeAsync(agent, SystemAndUser, arguments, transcript ?? new AgentTranscript(TimeProvider.System, SecretRedactor.None), onDelta, null, cancellationToken);
+    }
 }

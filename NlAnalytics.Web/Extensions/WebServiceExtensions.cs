@@ -24,6 +24,7 @@ public static class WebServiceExtensions
 
         var services = builder.Services;
         services.AddOptions<AppOptions>().BindConfiguration(AppOptions.SectionName);
+        services.AddSecurityHeaders(builder.Configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(options =>
         {
@@ -82,8 +83,10 @@ public static class WebServiceExtensions
 
     public static WebApplication UseWebPipeline(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseSecurityHeaders();
         app.UseMiddleware<CircuitOriginCheck>();
         app.UseStaticFiles();
         app.UseAuthentication();

@@ -11,4 +11,10 @@ public sealed class AppOptions
     /// stands for the request's own host on that scheme and port).
     /// </summary>
     public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-Proto/-For/-Host headers are believed. Loopback
+    /// is always trusted.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
 }

@@ -4,8 +4,8 @@ using NlAnalytics.Tests.Infrastructure;
 
 namespace NlAnalytics.Tests.Llm;
 
-/// <summary>The IChatClient adapter on its own: what any Microsoft.Extensions.AI consumer would see.</summary>
-public sealed class OpenAiChatClientTests : IAsyncLifetime
+/// <summary>The kernel's chat client (Microsoft.Extensions.AI's OpenAI client, metered) on its own: what any Microsoft.Extensions.AI consumer would see.</summary>
+public sealed class KernelChatClientTests : IAsyncLifetime
 {
     private ScriptedOpenAiServer _server = null!;
 
@@ -18,7 +18,7 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     {
         _server.Enqueue(ScriptStep.Reply("Hello there", inputTokens: 50, outputTokens: 7, cachedInputTokens: 32));
         await using var services = LlmTestServices.Create(_server);
-        var chat = services.GetRequiredService<IChatClient>();
+        var chat = services.KernelChatClient();
 
         var response = await chat.GetResponseAsync(
             [new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, "Hi"), new ChatMessage(ChatRole.Assistant, "Hello"), new ChatMessage(ChatRole.User, "Again")],
@@ -40,7 +40,7 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     {
         _server.Enqueue(ScriptStep.Streamed("Hel", "lo", " world") with { Usage = new ScriptedUsage(20, 3, 8) });
         await using var services = LlmTestServices.Create(_server);
-        var chat = services.GetRequiredService<IChatClient>();
+        var chat = services.KernelChatClient();
 
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]))
@@ -61,21 +61,10 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     {
         _server.Reply("{\"sql\":\"SELECT 1\"}");
         await using var services = LlmTestServices.Create(_server);
-        var chat = services.GetRequiredService<IChatClient>();
+        var chat = services.KernelChatClient();
 
         await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
 
         Assert.Contains("\"response_format\":{\"type\":\"json_object\"}", Assert.Single(_server.Requests).Body);
-    }
-
-    [Fact]
-    public async Task Non_text_content_is_refused_before_anything_is_sent()
-    {
-        await using var services = LlmTestServices.Create(_server);
-        var chat = services.GetRequiredService<IChatClient>();
-
-        await Assert.ThrowsAsync<NotSupportedException>(() => chat.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])]));
-
-        Assert.Empty(_server.Requests);
     }
 }

@@ -1,43 +1,59 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using OpenAI.Chat;
-using OpenAI.Embeddings;
 
 namespace NlAnalytics.Core.Llm;
 
 /// <summary>
-/// Builds (and keeps) one SDK client per model. The SDK's own retries are switched off: the rules for
-/// what is retried live in <see cref="LlmResilience"/> and must be exactly those.
+/// The OpenAI SDK client(s) for the configured endpoint, over one HttpClient whose handler retries
+/// (<see cref="LlmRetryHandler"/>); the SDK's own retries are off, so the rules live in one place.
+/// OpenAI and compatible servers need one client for every model; Azure's classic surface routes by
+/// deployment in the path, so there it is one client per deployment ("model").
 /// </summary>
-internal sealed class OpenAiClients(IOptions<LlmOptions> options)
+internal sealed class LlmConnection : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ChatClient> _chat = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, EmbeddingClient> _embeddings = new(StringComparer.Ordinal);
+    private readonly IOptions<LlmOptions> _options;
+    private readonly Lazy<HttpClient> _http;
+    private readonly ConcurrentDictionary<string, OpenAIClient> _clients = new(StringComparer.Ordinal);
 
-    // The AuthenticationPolicy constructors are marked experimental (OPENAI001), but they are the only way
-    // to send Azure's api-key header or no key at all without rewriting headers after the fact; the SDK
-    // version is pinned centrally, so a change would surface at upgrade time, not at run time.
-#pragma warning disable OPENAI001
-    public ChatClient Chat(string model) =>
-        _chat.GetOrAdd(model, static (m, self) => new ChatClient(m, self.Authentication(), self.ClientOptions(m)), this);
-
-    public EmbeddingClient Embeddings(string model) =>
-        _embeddings.GetOrAdd(model, static (m, self) => new EmbeddingClient(m, self.Authentication(), self.ClientOptions(m)), this);
-#pragma warning restore OPENAI001
+    public LlmConnection(IOptions<LlmOptions> options, TimeProvider timeProvider, ILoggerFactory loggers)
+    {
+        _options = options;
+        _http = new Lazy<HttpClient>(() => new HttpClient(new LlmRetryHandler(Options, timeProvider, loggers.CreateLogger<LlmRetryHandler>()) { InnerHandler = new SocketsHttpHandler() })
+        {
+            // Slightly above the call timeout, so that ours fires first and is reported as a timeout.
+            Timeout = TimeSpan.FromSeconds(Options.TimeoutSeconds + 5),
+        });
+    }
 
     private LlmOptions Options
     {
         get
         {
-            var value = options.Value;
+            var value = _options.Value;
             if (!value.IsConfigured)
                 throw new LlmException(LlmFailure.NotConfigured, "No LLM endpoint is configured (Llm:Endpoint is empty), so only offline answers are available.");
             return value;
         }
     }
+
+    /// <summary>The SDK client that serves <paramref name="model"/>.</summary>
+    public OpenAIClient For(string model)
+    {
+        var options = Options;
+        var key = options.Provider == LlmProvider.AzureOpenAI ? model : "";
+        return _clients.GetOrAdd(key, static (deployment, self) => self.Create(deployment), this);
+    }
+
+    // The AuthenticationPolicy constructors are marked experimental (OPENAI001), but they are the only way
+    // to send Azure's api-key header or no key at all without rewriting headers after the fact; the SDK
+    // version is pinned centrally, so a change would surface at upgrade time, not at run time.
+#pragma warning disable OPENAI001
+    private OpenAIClient Create(string deployment) => new(Authentication(), ClientOptions(deployment));
+#pragma warning restore OPENAI001
 
     private AuthenticationPolicy Authentication()
     {
@@ -50,23 +66,28 @@ internal sealed class OpenAiClients(IOptions<LlmOptions> options)
             : ApiKeyAuthenticationPolicy.CreateBearerAuthorizationPolicy(credential);
     }
 
-    private OpenAIClientOptions ClientOptions(string model)
+    private OpenAIClientOptions ClientOptions(string deployment)
     {
         var o = Options;
         var baseAddress = o.Endpoint.TrimEnd('/');
         var clientOptions = new OpenAIClientOptions
         {
-            // Azure's classic surface routes by deployment in the path; the deployment is the "model".
             Endpoint = new Uri(o.Provider == LlmProvider.AzureOpenAI
-                ? $"{baseAddress}/openai/deployments/{Uri.EscapeDataString(model)}"
+                ? $"{baseAddress}/openai/deployments/{Uri.EscapeDataString(deployment)}"
                 : baseAddress),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            // Slightly above our own call timeout so that ours fires first and is reported as a timeout.
+            Transport = new HttpClientPipelineTransport(_http.Value),
             NetworkTimeout = TimeSpan.FromSeconds(o.TimeoutSeconds + 5),
         };
         if (o.Provider == LlmProvider.AzureOpenAI)
             clientOptions.AddPolicy(new QueryParameterPolicy("api-version", o.AzureApiVersion), PipelinePosition.PerCall);
         return clientOptions;
+    }
+
+    public void Dispose()
+    {
+        if (_http.IsValueCreated)
+            _http.Value.Dispose();
     }
 
     /// <summary>Local OpenAI-compatible servers need no key; sending a made-up bearer token would only confuse their logs.</summary>
