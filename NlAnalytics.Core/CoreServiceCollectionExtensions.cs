@@ -17,6 +17,7 @@ using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Semantics;
 
 namespace NlAnalytics.Core;
 
@@ -47,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DemoStatus>();
         services.AddHostedService<DemoWarehouseStartup>();
         services.AddCatalog();
+        services.AddSemantics();
         services.AddSchemaRetrieval();
         services.AddSqlExecution();
         services.AddLlm();

@@ -11,6 +11,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<LlmCallRow> LlmCalls => Set<LlmCallRow>();
     public DbSet<VerifiedQuery> VerifiedQueries => Set<VerifiedQuery>();
     public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+    public DbSet<TextEmbeddingRow> TextEmbeddings => Set<TextEmbeddingRow>();
+    public DbSet<JoinKeyDecision> JoinKeyDecisions => Set<JoinKeyDecision>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -56,5 +58,23 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         });
 
         builder.Entity<DataProtectionKeyRow>().ToTable("data_protection_keys");
+
+        builder.Entity<TextEmbeddingRow>(embedding =>
+        {
+            embedding.ToTable("text_embeddings");
+            embedding.HasKey(e => new { e.Model, e.TextHash });
+            embedding.Property(e => e.Model).HasMaxLength(100);
+            embedding.Property(e => e.TextHash).HasMaxLength(64);
+        });
+
+        builder.Entity<JoinKeyDecision>(decision =>
+        {
+            decision.ToTable("join_key_decisions");
+            decision.Property(d => d.DataSource).HasMaxLength(200);
+            decision.Property(d => d.FromColumn).HasMaxLength(400);
+            decision.Property(d => d.ToColumn).HasMaxLength(400);
+            decision.Property(d => d.DecidedBy).HasMaxLength(256);
+            decision.HasIndex(d => new { d.DataSource, d.FromColumn, d.ToColumn }).IsUnique();
+        });
     }
 }

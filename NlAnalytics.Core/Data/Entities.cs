@@ -90,3 +90,29 @@ public sealed class VerifiedQuery
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>
+/// The sentence vector of one text under one model. Keyed by a hash of the text, not by catalog: a new
+/// catalog version (a column added) re-embeds only the texts that changed, and two sources sharing
+/// names share vectors. Stored as <c>real[]</c> (pgvector is not available for PostgreSQL 15 here).
+/// </summary>
+public sealed class TextEmbeddingRow
+{
+    public required string Model { get; set; }
+    public required string TextHash { get; set; }
+    public required float[] Vector { get; set; }
+}
+
+/// <summary>An Admin's decision on an inferred join key (one not declared in the database): confirmed or rejected.</summary>
+public sealed class JoinKeyDecision
+{
+    public int Id { get; set; }
+    public required string DataSource { get; set; }
+    /// <summary>"schema.table.column" holding the key.</summary>
+    public required string FromColumn { get; set; }
+    /// <summary>"schema.table.column" it references.</summary>
+    public required string ToColumn { get; set; }
+    public bool Confirmed { get; set; }
+    public required string DecidedBy { get; set; }
+    public DateTimeOffset DecidedAt { get; set; }
+}

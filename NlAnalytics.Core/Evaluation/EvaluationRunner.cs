@@ -16,7 +16,9 @@ public sealed partial class EvaluationRunner(
     IDataSourceRegistry sources,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
-    ILogger<EvaluationRunner> logger)
+    ILogger<EvaluationRunner> logger,
+    Catalog.ICatalogProvider? catalogs = null,
+    Semantics.ICatalogSemantics? semantics = null)
 {
     private readonly EvaluationOptions _options = options.Value;
 
@@ -73,6 +75,9 @@ public sealed partial class EvaluationRunner(
         Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
         CancellationToken cancellationToken)
     {
+        // The app grounds by meaning once a catalog's vectors exist; a measurement waits for them, so it does not depend on timing.
+        if (catalogs is not null && semantics is { IsEnabled: true })
+            await semantics.WhenReadyAsync(await catalogs.GetAsync(source, cancellationToken), cancellationToken);
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var limits = Limits;

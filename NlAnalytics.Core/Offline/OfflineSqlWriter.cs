@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Semantics;
 
 namespace NlAnalytics.Core.Offline;
 
@@ -8,7 +9,7 @@ namespace NlAnalytics.Core.Offline;
 /// comments, the value index, foreign keys), composes one SELECT, and declines with suggestions when it
 /// is not sure: a wrong answer stated confidently is worse than no answer.
 /// </summary>
-public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineSqlWriter> logger) : ISqlWriter
+public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineSqlWriter> logger, ICatalogSemantics? semantics = null) : ISqlWriter
 {
     public const string ServiceKey = "offline";
     public const string AgentName = "offline-writer";
@@ -29,7 +30,9 @@ public sealed partial class OfflineSqlWriter(TimeProvider time, ILogger<OfflineS
     internal SqlDraft Write(SqlWritingContext context)
     {
         var index = CatalogIndex.For(context.Catalog, Lexicon);
-        var parser = new QuestionParser(index);
+        // Words no name spells are grounded by meaning once the catalog's vectors exist; until then, by words only.
+        var space = semantics?.TryGet(context.Catalog);
+        var parser = new QuestionParser(index, space is null ? null : new MeaningGrounding(space, semantics!, index));
         var hinted = context.Tables.Select(t => t.QualifiedName).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var current = parser.Parse(context.Question);

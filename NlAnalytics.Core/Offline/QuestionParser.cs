@@ -17,6 +17,8 @@ internal sealed class Item(int start, int end, string text, string stem)
     public List<ValueRef>? Values { get; init; }
     public List<SchemaRef>? Schema { get; init; }
     public bool Stop { get; init; }
+    /// <summary>Grounded by meaning (the sentence encoder), not by a name, comment or value spelled in the question.</summary>
+    public bool ByMeaning { get; init; }
     public bool Used { get; set; }
 
     public bool Is(CueKind kind) => Cue?.Kind == kind;
@@ -25,7 +27,7 @@ internal sealed class Item(int start, int end, string text, string stem)
 }
 
 /// <summary>Turns a question into a <see cref="QueryIntent"/> against one catalog's index. Pure and deterministic.</summary>
-internal sealed partial class QuestionParser(CatalogIndex index)
+internal sealed partial class QuestionParser(CatalogIndex index, MeaningGrounding? meaning = null)
 {
     private Lexicon Lexicon => index.Lexicon;
 
@@ -99,6 +101,7 @@ internal sealed partial class QuestionParser(CatalogIndex index)
             var word = tokens[i].Text;
             var stop = Lexicon.Stopwords.Contains(word) || word.Length == 1 && !char.IsDigit(word[0]);
             if (!stop && Loosely(tokens, i) is { } loose) return loose;
+            if (!stop && meaning is not null && word.Length >= 3 && !word.Any(char.IsDigit) && meaning.Ground(i, i + 1, word, tokens[i].Stem) is { } meant) return meant;
             return new Item(i, i + 1, word, tokens[i].Stem) { Stop = stop };
         }
         // A cue inside a longer value or schema phrase ("in store", "first name") loses; a single-word value or schema word that is also a cue keeps both.

@@ -3,20 +3,23 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Semantics;
 
 namespace NlAnalytics.Core.Retrieval;
 
 /// <summary>
 /// Picks the tables a question is about. Lexical BM25 over names, comments and descriptions, plus hits
 /// in the value index ("HEC" is a value of enrollments.faculty_code), fused by reciprocal rank with
-/// embedding similarity when the <see cref="IEmbeddingProvider"/> is configured; then the foreign-key
-/// graph brings in the tables needed to join the strong hits together.
+/// embedding similarity: the configured <see cref="IEmbeddingProvider"/>'s, else the local sentence encoder's
+/// once the catalog's vectors are ready (<see cref="ICatalogSemantics"/>; until then words only). Then the
+/// foreign-key graph brings in the tables needed to join the strong hits together.
 /// </summary>
 public sealed partial class SchemaRetriever(
     SchemaPromptBuilder prompts,
     IOptions<RetrievalOptions> options,
     ILogger<SchemaRetriever> logger,
-    IEmbeddingProvider? embeddings = null) : ISchemaRetriever
+    IEmbeddingProvider? embeddings = null,
+    ICatalogSemantics? semantics = null) : ISchemaRetriever
 {
     private const double K1 = 1.2;
     private const double B = 0.6;
@@ -35,7 +38,9 @@ public sealed partial class SchemaRetriever(
     {
         cancellationToken.ThrowIfCancellationRequested();
         var index = IndexFor(catalog);
-        var similarity = embeddings is { IsConfigured: true } ? await SimilarityAsync(index, embeddings, question, cancellationToken) : null;
+        var similarity = embeddings is { IsConfigured: true } ? await SimilarityAsync(index, embeddings, question, cancellationToken)
+            : semantics?.TryGet(catalog) is { } space ? space.TableSimilarity(semantics.Encode(question, cancellationToken))
+            : null;
         var tables = Rank(index, question, topK, similarity, _options.DenseCandidates);
         return new RetrievalResult(tables, prompts.Build(catalog, tables.Select(t => t.QualifiedName)));
     }

@@ -33,6 +33,8 @@ public sealed class CliHost : IAsyncLifetime
         ["Llm:Endpoint"] = "",
         ["Llm:ApiKey"] = "",
         ["Analyst:Mode"] = "",
+        // As in NlAnalyticsWebFactory: no encoder per host; the Semantics tests cover meaning-based grounding.
+        ["Semantics:Enabled"] = "false",
     };
 
     public async Task InitializeAsync()

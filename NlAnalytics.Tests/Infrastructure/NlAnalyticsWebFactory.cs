@@ -28,6 +28,9 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:Demo"] = demoConnectionString,
             // The demo warehouse is generated in the background on start; a small one keeps test runs quick.
             ["Demo:Scale"] = "0.01",
+            // Each host would build its own sentence encoder (some 350 MB) and embed the demo in the background, and an
+            // answer would then depend on whether that had finished: the Semantics tests switch it on where they need it.
+            ["Semantics:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;

@@ -362,6 +362,48 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.JoinKeyDecision", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("Confirmed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DecidedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("FromColumn")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("ToColumn")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DataSource", "FromColumn", "ToColumn")
+                        .IsUnique();
+
+                    b.ToTable("join_key_decisions", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.LlmCallRow", b =>
                 {
                     b.Property<long>("Id")
@@ -418,6 +460,25 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("llm_calls", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.TextEmbeddingRow", b =>
+                {
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("TextHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.PrimitiveCollection<float[]>("Vector")
+                        .IsRequired()
+                        .HasColumnType("real[]");
+
+                    b.HasKey("Model", "TextHash");
+
+                    b.ToTable("text_embeddings", (string)null);
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.VerifiedQuery", b =>
