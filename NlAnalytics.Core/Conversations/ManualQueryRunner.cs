@@ -34,7 +34,9 @@ public sealed class ManualQueryRunner(ISqlGate gate, ISqlExecutor executor, IOpt
             if (failure is null)
             {
                 progress?.Report(new AgentProgress(AgentStep.Running, "Running the query"));
-                result = await executor.ExecuteAsync(source, sql, options.Value.Limits, cancellationToken);
+                // Run as written, never from the result cache: this is also how an analyst asks for fresh data.
+                var readAt = clock.GetUtcNow();
+                result = await executor.ExecuteAsync(source, sql, options.Value.Limits, cancellationToken) with { DataAsOf = readAt };
                 progress?.Report(new AgentProgress(AgentStep.Charting, "Choosing a chart"));
                 chart = ChartAdvisor.Advise(result, question);
                 narrative = ResultNarrative.Describe(result, chart, sql, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
