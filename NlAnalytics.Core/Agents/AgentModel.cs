@@ -53,8 +53,12 @@ public sealed record AnalystAnswer(
     SqlFailure? Error = null,
     IReadOnlyList<string>? Suggestions = null,
     double Confidence = 1.0,
-    TimeSpan Elapsed = default)
+    TimeSpan Elapsed = default,
+    IReadOnlyList<RetrievedTable>? TablesRead = null)
 {
+    /// <summary>What "Tables used" shows: the tables the SQL reads when known, else the tables retrieval offered.</summary>
+    public IReadOnlyList<RetrievedTable> TablesUsed => TablesRead ?? Tables;
+
     /// <summary>Time spent outside the database: what the team itself took.</summary>
     public TimeSpan GenerationTime => Elapsed - (Result?.Elapsed ?? TimeSpan.Zero);
 

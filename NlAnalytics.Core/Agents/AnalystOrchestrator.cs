@@ -191,6 +191,7 @@ public sealed partial class AnalystOrchestrator(
         }
 
         run.Result = result;
+        run.TablesRead = TablesUsed.From(draft.Sql!, schema.Tables, schema.Catalog);
         run.Report(AgentStep.Charting, "Choosing a chart");
         run.Chart = visualizer.Visualize(result, run.Standalone, draft.PreferredChart, run.Transcript);
 
@@ -314,6 +315,7 @@ public sealed partial class AnalystOrchestrator(
         public string Standalone { get; set; } = request.Question;
         public IReadOnlyList<string> CarriedOver { get; set; } = [];
         public IReadOnlyList<RetrievedTable> Tables { get; set; } = [];
+        public IReadOnlyList<RetrievedTable>? TablesRead { get; set; }
         public AnswerPath Path { get; set; } = request.Mode == AnalysisMode.Llm ? AnswerPath.Llm : AnswerPath.Offline;
         public string? Sql { get; set; }
         public int Attempts { get; set; }
@@ -349,7 +351,8 @@ public sealed partial class AnalystOrchestrator(
                 error,
                 Suggestions,
                 Confidence,
-                time.GetElapsedTime(_started));
+                time.GetElapsedTime(_started),
+                TablesRead);
         }
     }
 

@@ -5,8 +5,11 @@ using NlAnalytics.Core.Execution;
 
 namespace NlAnalytics.Core.Agents;
 
-/// <summary>Runs reviewed SQL as the source's restricted role, bounded by the configured row cap and timeout.</summary>
-public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions> options)
+/// <summary>
+/// Runs reviewed SQL as the source's restricted role, bounded by the configured row cap and timeout; the same
+/// SQL on the same source within the source's freshness window is answered from the result cache.
+/// </summary>
+public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions> options, ResultCache? cache = null)
 {
     /// <summary>The caller's limits when given, otherwise the Analyst section's.</summary>
     public QueryLimits LimitsFor(QueryLimits? requested) => requested ?? options.Value.Limits;
@@ -16,9 +19,14 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
     {
         try
         {
-            var result = await executor.ExecuteAsync(source, sql, limits, cancellationToken);
+            var result = cache is null
+                ? await executor.ExecuteAsync(source, sql, limits, cancellationToken)
+                : await cache.GetOrRunAsync(source, sql, limits, token => executor.ExecuteAsync(source, sql, limits, token), cancellationToken);
+            var origin = result is { FromCache: true, DataAsOf: { } asOf }
+                ? string.Create(CultureInfo.InvariantCulture, $" (from the result cache: read at {asOf:HH:mm:ss} UTC, not run again)")
+                : "";
             transcript.Add(AgentNames.Executor, AgentTranscript.Event, string.Create(CultureInfo.InvariantCulture,
-                $"{result.Rows.Count:N0} rows, {result.Columns.Count} columns in {result.Elapsed.TotalMilliseconds:0} ms{(result.Truncated ? $" (cut at the row cap of {limits.MaxRows:N0})" : "")}."));
+                $"{result.Rows.Count:N0} rows, {result.Columns.Count} columns in {result.Elapsed.TotalMilliseconds:0} ms{(result.Truncated ? $" (cut at the row cap of {limits.MaxRows:N0})" : "")}{origin}."));
             return result;
         }
         catch (SqlExecutionException e)

@@ -13,7 +13,7 @@ namespace NlAnalytics.Core.Agents;
 /// from the question, the SQL, the facts <see cref="ResultNarrative"/> computed over all rows and a
 /// compact JSON preview of the first rows (data, fenced off as data). Without one: the computed facts.
 /// </summary>
-public sealed class NarratorAgent(IAgentLlm llm)
+public sealed class NarratorAgent(IAgentLlm llm, TimeProvider timeProvider)
 {
     public const int PreviewRows = 25;
     public const int PreviewCellLength = 120;
@@ -34,7 +34,7 @@ public sealed class NarratorAgent(IAgentLlm llm)
         AgentTranscript transcript,
         CancellationToken cancellationToken)
     {
-        var facts = ResultNarrative.Describe(result, chart);
+        var facts = ResultNarrative.Describe(result, chart, sql, DateOnly.FromDateTime(timeProvider.GetUtcNow().UtcDateTime));
         if (!useLlm || !llm.IsConfigured)
         {
             transcript.Add(AgentNames.Narrator, AgentTranscript.Assistant, facts);

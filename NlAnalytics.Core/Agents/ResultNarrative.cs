@@ -15,9 +15,12 @@ public static partial class ResultNarrative
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static string Describe(QueryResult result, ChartSpec chart)
+    /// <param name="sql">The statement that produced the result: a LIMIT in it means the rows are not the whole set.</param>
+    /// <param name="today">The current day: a time series whose last period holds it calls that period partial.</param>
+    public static string Describe(QueryResult result, ChartSpec chart, string? sql = null, DateOnly? today = null)
     {
         var shape = ResultShape.Of(result);
+        var whole = !result.Truncated && (sql is null || !SqlRowLimit.LimitsRows(sql));
         var text = new StringBuilder();
         if (shape.RowCount == 0)
         {
@@ -28,8 +31,8 @@ public static partial class ResultNarrative
         var body = chart.Kind switch
         {
             ChartKind.Kpi => DescribeKpi(shape),
-            ChartKind.Line => DescribeTrend(shape, chart),
-            ChartKind.Bar or ChartKind.Donut => DescribeRanking(shape, chart),
+            ChartKind.Line => DescribeTrend(shape, chart, today),
+            ChartKind.Bar or ChartKind.Donut => DescribeRanking(shape, chart, whole),
             ChartKind.Scatter => DescribeRelation(shape, chart),
             _ => null,
         } ?? DescribeTable(shape);
@@ -49,7 +52,7 @@ public static partial class ResultNarrative
         return parts.Count == 1 ? parts[0] + "." : string.Join("; ", parts) + ".";
     }
 
-    private static string? DescribeTrend(ResultShape shape, ChartSpec chart)
+    private static string? DescribeTrend(ResultShape shape, ChartSpec chart, DateOnly? today)
     {
         var x = shape.Find(chart.X);
         var y = shape.Find(chart.Y.FirstOrDefault());
@@ -57,16 +60,28 @@ public static partial class ResultNarrative
             return null;
         var series = shape.Find(chart.Series);
         if (series is not null)
-            return DescribeSeries(shape, x, y, series);
+            return DescribeSeries(shape, x, y, series, today);
 
         var points = Points(shape, x, y).OrderBy(p => p.Key, KeyComparer.Instance).ToList();
         if (points.Count == 0)
             return null;
-        var last = points[^1];
         var format = DateFormatFor(points.Select(p => p.Key));
         string Key(object? key) => FormatKey(key, format);
         var text = new StringBuilder();
-        text.Append(Invariant, $"{y.Label} was {FormatNumber(last.Value, y.Name)} in {Key(last.Key)}");
+        // A period still running (this year, this month) has less in it than a finished one: say so, and
+        // measure the change and the overall movement on the finished periods only.
+        var partial = IsCurrentPeriod(points[^1].Key, x.Name, format, today);
+        if (partial)
+        {
+            var running = points[^1];
+            text.Append(Invariant, $"{y.Label} is {FormatNumber(running.Value, y.Name)} so far in {Key(running.Key)}, a period that is not over yet, so the figure is partial.");
+            points = points[..^1];
+            if (points.Count == 0)
+                return text.ToString();
+            text.Append(' ');
+        }
+        var last = points[^1];
+        text.Append(Invariant, $"{y.Label} was {FormatNumber(last.Value, y.Name)} in {Key(last.Key)}{(partial ? ", the last complete period" : "")}");
         if (points.Count >= 2)
         {
             var previous = points[^2];
@@ -84,7 +99,24 @@ public static partial class ResultNarrative
         return text.ToString();
     }
 
-    private static string DescribeSeries(ResultShape shape, ShapedColumn x, ShapedColumn y, ShapedColumn series)
+    /// <summary>Whether <paramref name="key"/> is the year or the month that holds <paramref name="today"/>.</summary>
+    private static bool IsCurrentPeriod(object? key, string columnName, string dateFormat, DateOnly? today)
+    {
+        if (today is not { } day)
+            return false;
+        DateOnly? date = key switch { DateTime d => DateOnly.FromDateTime(d), DateOnly d => d, DateTimeOffset d => DateOnly.FromDateTime(d.UtcDateTime), _ => null };
+        if (date is { } start)
+            return dateFormat switch
+            {
+                "yyyy" => start.Year == day.Year,
+                "MMM yyyy" => start.Year == day.Year && start.Month == day.Month,
+                _ => false,
+            };
+        // A year as a number, in a column named for it.
+        return YearName().IsMatch(columnName) && ResultShape.ToDouble(key) is { } year && Math.Abs(year - day.Year) < 1e-9;
+    }
+
+    private static string DescribeSeries(ResultShape shape, ShapedColumn x, ShapedColumn y, ShapedColumn series, DateOnly? today)
     {
         var rows = shape.Result.Rows
             .Where(r => ResultShape.ToDouble(r[y.Index]) is not null)
@@ -97,14 +129,16 @@ public static partial class ResultNarrative
         var seriesCount = rows.Select(r => r.Series).Distinct().Count();
         var text = new StringBuilder();
         text.Append(Invariant, $"{y.Label} by {series.Label} over {rows.Select(r => r.Key).Distinct().Count()} periods ({seriesCount} series).");
-        text.Append(Invariant, $" In {FormatKey(lastKey, DateFormatFor(rows.Select(r => r.Key)))}, {atLast[0].Series} led with {FormatNumber(atLast[0].Value, y.Name)}");
+        var format = DateFormatFor(rows.Select(r => r.Key));
+        var partial = IsCurrentPeriod(lastKey, x.Name, format, today) ? " (so far: the period is not over, so the figures are partial)" : "";
+        text.Append(Invariant, $" In {FormatKey(lastKey, format)}{partial}, {atLast[0].Series} led with {FormatNumber(atLast[0].Value, y.Name)}");
         if (atLast.Count > 1)
             text.Append(Invariant, $" and {atLast[^1].Series} was lowest with {FormatNumber(atLast[^1].Value, y.Name)}");
         text.Append('.');
         return text.ToString();
     }
 
-    private static string? DescribeRanking(ResultShape shape, ChartSpec chart)
+    private static string? DescribeRanking(ResultShape shape, ChartSpec chart, bool whole)
     {
         var x = shape.Find(chart.X);
         var y = shape.Find(chart.Y.FirstOrDefault());
@@ -120,8 +154,11 @@ public static partial class ResultNarrative
         var text = new StringBuilder();
         var shareOfTotal = total > 0 && points.All(p => p.Value >= 0) && !IsAverageLike(y.Name);
         text.Append(Invariant, $"{FormatKey(top.Key)} has the highest {Lower(y.Label)}: {FormatNumber(top.Value, y.Name)}");
+        // A share is of the real total only when the rows are the whole set; of a top-N it is of the rows shown.
         if (shareOfTotal && points.Count > 1)
-            text.Append(Invariant, $" ({Percent(top.Value / total)} of the total {FormatNumber(total, y.Name)})");
+            text.Append(whole
+                ? $" ({Percent(top.Value / total)} of the total {FormatNumber(total, y.Name)})"
+                : string.Create(Invariant, $" ({Percent(top.Value / total)} of the {FormatNumber(total, y.Name)} in the {points.Count} rows shown, not of the grand total)"));
         text.Append('.');
         if (points.Count >= 3)
         {
@@ -162,13 +199,27 @@ public static partial class ResultNarrative
             : string.Create(Invariant, $"{x.Label} and {Lower(y.Label)} are {strength} {(r > 0 ? "positively" : "negatively")} correlated (r = {r:0.00}).");
     }
 
+    /// <summary>A listing, in words: what each row is, what it shows, and the first row read out.</summary>
     private static string DescribeTable(ResultShape shape)
     {
-        var names = string.Join(", ", shape.Columns.Select(c => c.Name));
+        var columns = shape.Columns.ToList();
         var first = shape.Result.Rows[0];
-        var preview = string.Join(", ", shape.Columns.Take(4).Select(c => $"{c.Name} = {FormatValue(first[c.Index], c.Name)}"));
-        return $"Columns: {names}. First row: {preview}.";
+        var text = new StringBuilder();
+        var what = columns.Count == 1
+            ? Lower(columns[0].Label)
+            : $"{Lower(columns[0].Label)} with {JoinWords(columns.Skip(1).Take(4).Select(c => Lower(c.Label)).ToList())}{(columns.Count > 5 ? " and more" : "")}";
+        text.Append(Invariant, $"The result lists {(shape.RowCount == 1 ? "one row" : $"{shape.RowCount:N0} rows")} of {what}.");
+        var readOut = columns.Take(4).Select(c => $"{Lower(c.Label)} {FormatValue(first[c.Index], c.Name)}").ToList();
+        text.Append(Invariant, $" {(shape.RowCount == 1 ? "It has" : "The first has")} {JoinWords(readOut)}.");
+        return text.ToString();
     }
+
+    private static string JoinWords(IReadOnlyList<string> words) => words.Count switch
+    {
+        0 => "",
+        1 => words[0],
+        _ => string.Join(", ", words.Take(words.Count - 1)) + " and " + words[^1],
+    };
 
     private static string CountSentence(ResultShape shape) =>
         shape.RowCount == 1 ? "Based on 1 row." : string.Create(Invariant, $"Based on {shape.RowCount:N0} rows.");
@@ -295,12 +346,15 @@ public static partial class ResultNarrative
         }
     }
 
+    [GeneratedRegex(@"(^|_)(year|yr)($|_)", RegexOptions.IgnoreCase)]
+    private static partial Regex YearName();
+
     [GeneratedRegex(@"pct|percent|percentage", RegexOptions.IgnoreCase)]
     private static partial Regex PercentName();
 
     [GeneratedRegex(@"(?<=^|_)(chf|eur|usd|gbp)(?=$|_)", RegexOptions.IgnoreCase)]
     private static partial Regex CurrencyName();
 
-    [GeneratedRegex(@"(^|_)(avg|average|mean|median|rate|ratio|share|pct|percent|percentage|min|max)($|_)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(^|_)(avg|average|mean|median|rate|ratio|share|pct|percent|percentage|min|max|per)($|_)", RegexOptions.IgnoreCase)]
     private static partial Regex AverageName();
 }

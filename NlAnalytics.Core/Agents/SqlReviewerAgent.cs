@@ -18,7 +18,7 @@ namespace NlAnalytics.Core.Agents;
 /// a LIMIT 0 node never pulls a row from it, so nothing is scanned.
 /// </para>
 /// </summary>
-public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executor, IAgentLlm llm)
+public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executor, IAgentLlm llm, ResultCache? cache = null)
 {
     /// <summary>The reviewer's prompt template (Agents/Prompts/sql-reviewer.prompt.txt).</summary>
     public static AgentPrompt Prompt => AgentPrompt.Load("sql-reviewer");
@@ -26,6 +26,21 @@ public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executo
     // On a line of its own, so a trailing "-- comment" in the query cannot swallow the closing parenthesis.
     private const string DryRunPrefix = "SELECT * FROM (\n";
     private const string DryRunSuffix = "\n) AS dry_run LIMIT 0";
+
+    private async Task<SqlFailure?> DryRunAsync(DataSource source, string sql, QueryLimits limits, AgentTranscript transcript, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await executor.ExecuteAsync(source, DryRun(sql), limits with { MaxRows = 1 }, cancellationToken);
+            return null;
+        }
+        catch (SqlExecutionException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var failure = e.Failure with { UserMessage = UnshiftPosition(e.Failure.UserMessage) };
+            transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event, $"The database rejected the dry run ({failure.Kind}): {failure.UserMessage}");
+            return failure;
+        }
+    }
 
     public async Task<SqlFailure?> ReviewAsync(
         DataSource source,
@@ -43,16 +58,11 @@ public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executo
             return refused;
         }
 
-        try
-        {
-            await executor.ExecuteAsync(source, DryRun(sql), limits with { MaxRows = 1 }, cancellationToken);
-        }
-        catch (SqlExecutionException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            var failure = e.Failure with { UserMessage = UnshiftPosition(e.Failure.UserMessage) };
-            transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event, $"The database rejected the dry run ({failure.Kind}): {failure.UserMessage}");
-            return failure;
-        }
+        if (cache?.Holds(source, sql, limits) == true)
+            // The same SQL ran as the same role within the freshness window, and its result will be served: no dry run needed.
+            transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event, "No dry run: this SQL ran on this source moments ago and its result is in the result cache.");
+        else if (await DryRunAsync(source, sql, limits, transcript, cancellationToken) is { } rejected)
+            return rejected;
 
         if (llmReview && llm.IsConfigured)
         {

@@ -7,7 +7,8 @@ namespace NlAnalytics.Core.Catalog;
 /// Keeps one catalog per data source name. Callers that ask while a load is under way share it, and a
 /// caller giving up (its token cancelled) does not cancel the load for the others.
 /// </summary>
-public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger) : ICatalogProvider, IDisposable
+public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger, IEnumerable<ICatalogRefreshListener>? listeners = null)
+    : ICatalogProvider, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -28,6 +29,8 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
     public Task<DatabaseCatalog> RefreshAsync(DataSource source, CancellationToken cancellationToken)
     {
         // Always a new load: one already running may have started before the change the caller wants to see.
+        foreach (var listener in listeners ?? [])
+            listener.CatalogRefreshed(source);
         Entry entry;
         lock (_gate)
             _entries[source.Name] = entry = Start(source);

@@ -10,3 +10,9 @@ public interface ICatalogProvider
     /// <summary>Drops the cached catalog and reads it again.</summary>
     Task<DatabaseCatalog> RefreshAsync(DataSource source, CancellationToken cancellationToken);
 }
+
+/// <summary>Told when a source's catalog is read again on request (its tables may have changed), before the new read.</summary>
+public interface ICatalogRefreshListener
+{
+    void CatalogRefreshed(DataSource source);
+}

@@ -7,14 +7,20 @@ using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Conversations;
 
-/// <summary>The result rows as stored with a message: column names, types and JSON-friendly values.</summary>
-public sealed record ResultSnapshot(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<JsonElement[]> Rows, bool Truncated, double ElapsedMs)
+/// <summary>
+/// The result rows as stored with a message: column names, types and JSON-friendly values; when the rows were
+/// read (<see cref="DataAsOf"/>) and whether they came from the result cache.
+/// </summary>
+public sealed record ResultSnapshot(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<JsonElement[]> Rows, bool Truncated, double ElapsedMs,
+    DateTimeOffset? DataAsOf = null, bool FromCache = false)
 {
     public static ResultSnapshot From(QueryResult result) => new(
         result.Columns,
         [.. result.Rows.Select(row => row.Select(value => JsonSerializer.SerializeToElement(ToJsonValue(value), AnswerJson.Options)).ToArray())],
         result.Truncated,
-        result.Elapsed.TotalMilliseconds);
+        result.Elapsed.TotalMilliseconds,
+        result.DataAsOf,
+        result.FromCache);
 
     /// <summary>Dates as ISO text, numbers as numbers: what a grid, a chart and a CSV need.</summary>
     private static object? ToJsonValue(object? value) => value switch

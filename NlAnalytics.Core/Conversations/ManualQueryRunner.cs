@@ -34,10 +34,12 @@ public sealed class ManualQueryRunner(ISqlGate gate, ISqlExecutor executor, IOpt
             if (failure is null)
             {
                 progress?.Report(new AgentProgress(AgentStep.Running, "Running the query"));
-                result = await executor.ExecuteAsync(source, sql, options.Value.Limits, cancellationToken);
+                // Run as written, never from the result cache: this is also how an analyst asks for fresh data.
+                var readAt = clock.GetUtcNow();
+                result = await executor.ExecuteAsync(source, sql, options.Value.Limits, cancellationToken) with { DataAsOf = readAt };
                 progress?.Report(new AgentProgress(AgentStep.Charting, "Choosing a chart"));
                 chart = ChartAdvisor.Advise(result, question);
-                narrative = ResultNarrative.Describe(result, chart);
+                narrative = ResultNarrative.Describe(result, chart, sql, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
             }
         }
         catch (SqlExecutionException e) when (!cancellationToken.IsCancellationRequested)
@@ -51,6 +53,7 @@ public sealed class ManualQueryRunner(ISqlGate gate, ISqlExecutor executor, IOpt
         }
         progress?.Report(new AgentProgress(failure is null ? AgentStep.Done : AgentStep.Failed, failure is null ? "Done" : failure.UserMessage));
         return new AnalystAnswer(question, question, sql.Trim(), result, chart, narrative, [], transcript, [], AnswerPath.Manual,
-            Interpretation: new Interpretation(edited ? EditedSummary : RerunSummary), Error: failure, Elapsed: clock.GetElapsedTime(started));
+            Interpretation: new Interpretation(edited ? EditedSummary : RerunSummary), Error: failure, Elapsed: clock.GetElapsedTime(started),
+            TablesRead: Agents.TablesUsed.From(sql, [], null));
     }
 }

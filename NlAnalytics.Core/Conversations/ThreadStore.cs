@@ -312,7 +312,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.Error = answer.Error?.UserMessage;
         message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result));
         message.ChartJson = answer.Chart is null ? null : AnswerJson.Serialize(answer.Chart);
-        message.TablesJson = AnswerJson.Serialize(answer.Tables);
+        message.TablesJson = AnswerJson.Serialize(answer.TablesUsed);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);
         message.SuggestionsJson = answer.Suggestions is { Count: > 0 } s ? AnswerJson.Serialize(s) : null;
         message.InputTokens = allCalls.Sum(c => c.InputTokens);

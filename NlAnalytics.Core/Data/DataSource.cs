@@ -12,6 +12,9 @@ public sealed record DataSource(
     string? AdminConnectionString,
     IReadOnlyList<string> ExposedSchemas)
 {
+    /// <summary>How long a query's result is served again without running it; null: the ResultCache default; zero: never.</summary>
+    public TimeSpan? ResultFreshness { get; init; }
+
     /// <summary>The connection string catalog introspection uses.</summary>
     public string CatalogConnectionString => AdminConnectionString ?? QueryConnectionString;
 }

@@ -15,6 +15,8 @@ public sealed class DataSourceOptions
     /// <summary>Optional owner connection for catalog introspection; defaults to the query connection.</summary>
     public string? AdminConnectionString { get; set; }
     public List<string> Schemas { get; set; } = [];
+    /// <summary>Seconds a query's result is served again without running it (default: ResultCache:FreshnessSeconds, 5 minutes); 0 turns the cache off for this source.</summary>
+    public int? ResultCacheSeconds { get; set; }
 }
 
 /// <summary>The demo source (when the platform provides one) plus the configured ones.</summary>
@@ -23,7 +25,10 @@ public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configu
     public IReadOnlyList<DataSource> All =>
         [.. demo.Source is { } d ? [d] : Array.Empty<DataSource>(),
          .. configured.Value.Where(o => !string.IsNullOrWhiteSpace(o.Name)).Select(o => new DataSource(
-             o.Name, o.DisplayName ?? o.Name, o.QueryConnectionString, o.AdminConnectionString, o.Schemas))];
+             o.Name, o.DisplayName ?? o.Name, o.QueryConnectionString, o.AdminConnectionString, o.Schemas)
+         {
+             ResultFreshness = o.ResultCacheSeconds is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds)) : null,
+         })];
 
     public DataSource Resolve(string nameOrConnectionString)
     {

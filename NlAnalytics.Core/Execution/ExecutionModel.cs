@@ -8,12 +8,17 @@ public sealed record QueryLimits(int MaxRows = 5000, TimeSpan? Timeout = null)
 
 public sealed record ResultColumn(string Name, string DataType);
 
-/// <summary>The rows of one executed query, capped at the row limit. Values are CLR values (string, long, decimal, double, DateTime, DateOnly, bool, null).</summary>
+/// <summary>
+/// The rows of one executed query, capped at the row limit. Values are CLR values (string, long, decimal, double, DateTime, DateOnly, bool, null).
+/// <see cref="DataAsOf"/> is when the rows were read (set by the result cache); <see cref="FromCache"/> says the query did not run for this answer.
+/// </summary>
 public sealed record QueryResult(
     IReadOnlyList<ResultColumn> Columns,
     IReadOnlyList<object?[]> Rows,
     bool Truncated,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    DateTimeOffset? DataAsOf = null,
+    bool FromCache = false);
 
 /// <summary>Why a statement was refused before or during execution; <see cref="UserMessage"/> is safe to show and to send to the SQL writer.</summary>
 public sealed record SqlFailure(SqlFailureKind Kind, string UserMessage, string? SqlState = null);

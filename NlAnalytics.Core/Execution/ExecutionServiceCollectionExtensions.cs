@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace NlAnalytics.Core.Execution;
 
@@ -13,6 +14,9 @@ public static class ExecutionServiceCollectionExtensions
         services.TryAddSingleton<SqlExecutor>();
         services.TryAddSingleton<ISqlExecutor>(provider => provider.GetRequiredService<SqlExecutor>());
         services.TryAddSingleton<ExecutionRoleProvisioner>();
+        services.AddOptions<ResultCacheOptions>().BindConfiguration(ResultCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ResultCache>();
+        services.AddSingleton<Catalog.ICatalogRefreshListener>(provider => provider.GetRequiredService<ResultCache>());
         return services;
     }
 }

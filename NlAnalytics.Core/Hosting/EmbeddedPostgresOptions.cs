@@ -18,4 +18,7 @@ public sealed class EmbeddedPostgresOptions
     public string RootRunAsUser { get; set; } = "postgres";
 
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Start the server with settings for analytics sized to this machine (<see cref="PostgresTuning"/>); false: PostgreSQL's defaults.</summary>
+    public bool Tune { get; set; } = true;
 }

@@ -63,6 +63,8 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         EnsurePortFree(Port);
 
         var serverOptions = $"-p {Port} -c listen_addresses=127.0.0.1 -k {Quote(_root)}";
+        if (_options.Tune)
+            serverOptions += " " + PostgresTuning.ForThisMachine().ToCommandLine();
         var (exit, output) = await RunAsync("pg_ctl",
             ["-D", DataDirectory, "-l", LogFile, "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(), "-o", serverOptions, "start"],
             cancellationToken);

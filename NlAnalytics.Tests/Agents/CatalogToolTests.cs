@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Conversations;
+using NlAnalytics.Core.Execution;
 using NlAnalytics.Tests.Infrastructure;
 using static NlAnalytics.Tests.Agents.AnalystOrchestratorTests;
 
@@ -51,6 +55,22 @@ public sealed partial class CatalogToolTests(AgentTeamDatabase database) : IClas
         Assert.Equal(2, tools.Count);
         Assert.StartsWith("catalog.distinct_values(table: shop.regions, column: name) returned:", tools[0].Content);
         Assert.StartsWith("catalog.dry_run(", tools[1].Content);
+        // "Tables used" is what the SQL reads, not everything retrieval offered.
+        Assert.Equal(["shop.orders", "shop.regions"], answer.TablesUsed.Select(t => t.QualifiedName));
+    }
+
+    [Fact]
+    public async Task Hand_written_sql_shows_the_tables_it_reads_and_a_narrative_in_words()
+    {
+        await using var services = AgentTeamServices.Create(null);
+        var runner = new ManualQueryRunner(services.GetRequiredService<ISqlGate>(), services.GetRequiredService<ISqlExecutor>(),
+            services.GetRequiredService<IOptions<AnalystOptions>>(), TimeProvider.System);
+
+        var answer = await runner.AnswerAsync(database.Source, "users", "SELECT u.email, u.note FROM shop.users u ORDER BY u.user_id", edited: true, null, CancellationToken.None);
+
+        Assert.True(answer.Succeeded, answer.Error?.UserMessage);
+        Assert.Equal(["shop.users"], answer.TablesUsed.Select(t => t.QualifiedName));
+        Assert.StartsWith("The result lists 2 rows of email with note. The first has email ada@example.com and note Likes charts.", answer.Narrative);
     }
 
     [Fact]

@@ -115,4 +115,73 @@ public sealed class ResultNarrativeTests
         Assert.DoesNotContain("returned no rows", narrative);
         Assert.Contains("Based on 2 rows.", narrative);
     }
+
+    [Fact]
+    public void A_share_in_a_top_n_is_said_to_be_of_the_rows_shown_not_of_the_grand_total()
+    {
+        var result = Result(["region", "revenue"], ["text", "numeric"], ["Lombardy", 30m], ["Romandie", 50m], ["Bavaria", 20m]);
+
+        var narrative = ResultNarrative.Describe(result, ChartAdvisor.Advise(result, "top 3 regions"),
+            "SELECT region, sum(amount) AS revenue FROM sales GROUP BY 1 ORDER BY 2 DESC LIMIT 3");
+
+        Assert.Contains("Romandie has the highest revenue: 50 (50% of the 100 in the 3 rows shown, not of the grand total).", narrative);
+        Assert.DoesNotContain("of the total", narrative);
+    }
+
+    [Fact]
+    public void A_limit_inside_a_subquery_does_not_make_the_rows_a_top_n()
+    {
+        var result = Result(["region", "revenue"], ["text", "numeric"], ["Lombardy", 30m], ["Romandie", 50m], ["Bavaria", 20m]);
+
+        var narrative = ResultNarrative.Describe(result, ChartAdvisor.Advise(result, "q"),
+            "SELECT region, sum(amount) AS revenue FROM (SELECT * FROM sales LIMIT 100) s GROUP BY 1");
+
+        Assert.Contains("(50% of the total 100)", narrative);
+    }
+
+    [Fact]
+    public void Rates_per_unit_are_never_added_up_into_a_total()
+    {
+        var result = Result(["region", "revenue_per_customer"], ["text", "numeric"], ["A", 30m], ["B", 50m], ["C", 20m]);
+
+        var narrative = Narrate(result);
+
+        Assert.DoesNotContain("total", narrative);
+    }
+
+    [Fact]
+    public void The_current_year_is_called_partial_and_the_change_is_measured_on_complete_years()
+    {
+        var result = Result(["year", "students"], ["integer", "bigint"], [2023, 3900L], [2024, 4000L], [2025, 4200L], [2026, 1300L]);
+
+        var narrative = ResultNarrative.Describe(result, ChartAdvisor.Advise(result, "students per year"), null, new DateOnly(2026, 3, 10));
+
+        Assert.StartsWith("Students is 1,300 so far in 2026, a period that is not over yet, so the figure is partial.", narrative);
+        Assert.Contains("Students was 4,200 in 2025, the last complete period, up 5% on 2024 (4,000).", narrative);
+        Assert.DoesNotContain("down", narrative);
+    }
+
+    [Fact]
+    public void The_current_month_of_a_monthly_series_is_partial_but_a_past_year_is_not()
+    {
+        var months = Result(["month", "revenue"], ["date", "numeric"],
+            [new DateOnly(2026, 1, 1), 100m], [new DateOnly(2026, 2, 1), 80m], [new DateOnly(2026, 3, 1), 20m]);
+        var today = new DateOnly(2026, 3, 10);
+
+        Assert.StartsWith("Revenue is 20 so far in Mar 2026", ResultNarrative.Describe(months, ChartAdvisor.Advise(months, "q"), null, today));
+        var years = Result(["year", "students"], ["integer", "bigint"], [2024, 4000L], [2025, 4200L]);
+        Assert.StartsWith("Students was 4,200 in 2025, up 5% on 2024", ResultNarrative.Describe(years, ChartAdvisor.Advise(years, "q"), null, today));
+    }
+
+    [Fact]
+    public void A_listing_is_described_in_words_not_as_columns_and_a_first_row()
+    {
+        var result = Result(["customer_name", "email", "city"], ["text", "text", "text"], ["Ada Lovelace", "ada@example.com", "London"], ["Alan Turing", "alan@example.com", "Wilmslow"]);
+
+        var narrative = Narrate(result, "list customers");
+
+        Assert.StartsWith("The result lists 2 rows of customer name with email and city. The first has customer name Ada Lovelace, email ada@example.com and city London.", narrative);
+        Assert.DoesNotContain("Columns:", narrative);
+        Assert.DoesNotContain("First row", narrative);
+    }
 }

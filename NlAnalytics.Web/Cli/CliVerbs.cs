@@ -671,7 +671,7 @@ internal sealed record AnswerDocument(
 {
     public static AnswerDocument From(AnalystAnswer answer) => new(
         answer.Question, answer.StandaloneQuestion, answer.Path.ToString(), answer.Sql, answer.Interpretation,
-        answer.Result is null ? null : ResultSnapshot.From(answer.Result), answer.Chart, answer.Narrative, answer.Tables,
+        answer.Result is null ? null : ResultSnapshot.From(answer.Result), answer.Chart, answer.Narrative, answer.TablesUsed,
         new
         {
             inputTokens = answer.InputTokens,

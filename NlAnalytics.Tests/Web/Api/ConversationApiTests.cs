@@ -127,6 +127,27 @@ public sealed class ConversationApiTests(ApiApp app)
         Assert.Contains("2021", followUp.Sql);
     }
 
+    [Fact]
+    public async Task A_question_asked_again_is_answered_from_the_result_cache_and_running_its_sql_again_reads_fresh_rows()
+    {
+        const string question = "How many stores are there?";
+        var (_, first) = await AskAsync(question);
+        var (_, again) = await AskAsync(question);
+
+        Assert.Equal(first["sql"]!.GetValue<string>(), again["sql"]!.GetValue<string>());
+        Assert.True(again["result"]!["fromCache"]?.GetValue<bool>(), again["result"]!.ToJsonString());
+        Assert.Equal(first["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>(), again["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>());
+        Assert.Contains(again["transcript"]!.AsArray(), e => e!["content"]!.GetValue<string>().Contains("from the result cache"));
+        Assert.Contains(again["transcript"]!.AsArray(), e => e!["content"]!.GetValue<string>().StartsWith("No dry run"));
+
+        // The card's refresh button: the same SQL run again as written, never from the cache.
+        using var refresh = await app.Alice.Http.PostAsJsonAsync($"/api/messages/{again["id"]}/sql?wait=true", new { sql = again["sql"]!.GetValue<string>(), clientRequestId = Guid.NewGuid() });
+        var fresh = await ApiApp.ReadJsonAsync(refresh);
+        Assert.Equal("Succeeded", fresh["status"]!.GetValue<string>());
+        Assert.False(fresh["result"]!["fromCache"]!.GetValue<bool>());
+        Assert.True(fresh["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>() > again["result"]!["dataAsOf"]!.GetValue<DateTimeOffset>());
+    }
+
     private async Task<(Guid ThreadId, JsonNode Answer)> AskAsync(string question)
     {
         var threadId = await ApiApp.CreateThreadAsync(app.Alice);

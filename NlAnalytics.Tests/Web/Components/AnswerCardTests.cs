@@ -38,6 +38,38 @@ public sealed class AnswerCardTests : MudTestContext
     }
 
     [Fact]
+    public async Task A_result_says_how_old_its_data_is_and_the_refresh_button_runs_its_sql_again()
+    {
+        var readAt = new DateTime(2026, 12, 2, 14, 2, 37, DateTimeKind.Local);
+        var message = Message(MessageStatus.Succeeded) with
+        {
+            Sql = "SELECT count(*) AS customers FROM sales.customers",
+            Result = Snapshot(["customers"], [1200]) with { DataAsOf = new DateTimeOffset(readAt), FromCache = true },
+        };
+        string? ranAgain = null;
+
+        var card = Render<AnswerCard>(p => p
+            .Add(c => c.Message, message)
+            .Add(c => c.OnRunSql, sql => ranAgain = sql));
+
+        Assert.Equal("data as of 14:02", card.Find(".answer-data-age").TextContent.Trim());
+        Assert.Contains("result cache", card.Find(".answer-data-age").GetAttribute("title"));
+        await card.Find(".answer-refresh-data").ClickAsync(new());
+        Assert.Equal("SELECT count(*) AS customers FROM sales.customers", ranAgain);
+    }
+
+    [Fact]
+    public void A_result_read_before_the_cache_existed_shows_no_data_age()
+    {
+        var message = Message(MessageStatus.Succeeded) with { Sql = "SELECT 1 AS one", Result = Snapshot(["one"], [1]) };
+
+        var card = Render<AnswerCard>(p => p.Add(c => c.Message, message));
+
+        Assert.Empty(card.FindAll(".answer-data-age"));
+        Assert.Empty(card.FindAll(".answer-refresh-data"));
+    }
+
+    [Fact]
     public void The_interpretation_comes_before_the_narrative_the_chart_and_the_table()
     {
         var message = Message(MessageStatus.Succeeded) with
