@@ -55,19 +55,8 @@ public sealed partial class BrowserSession(HttpClient http, CookieContainer cook
         return await http.PostAsync("/account/logout", new FormUrlEncodedContent(form), cancellationToken);
     }
 
-    /// <summary>The hidden inputs of a rendered page (name to HTML-decoded value).</summary>
-    public static Dictionary<string, string> HiddenFields(string html)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match input in HiddenInputPattern().Matches(html))
-        {
-            var name = NamePattern().Match(input.Value);
-            var value = ValuePattern().Match(input.Value);
-            if (name.Success)
-                fields[WebUtility.HtmlDecode(name.Groups[1].Value)] = value.Success ? WebUtility.HtmlDecode(value.Groups[1].Value) : "";
-        }
-        return fields;
-    }
+    /// <summary>The hidden inputs of a rendered page (name to HTML-decoded value), read as the load benchmark reads them.</summary>
+    public static Dictionary<string, string> HiddenFields(string html) => NlAnalytics.Web.Cli.LoadBenchmark.HiddenFields(html);
 
     /// <summary>What a user would read as the reason a form was refused: the error box and the field messages.</summary>
     public static string FormErrors(string html)
@@ -89,12 +78,6 @@ public sealed partial class BrowserSession(HttpClient http, CookieContainer cook
     [GeneratedRegex("<[^>]+>|\\s{2,}")]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex("""<input[^>]*type="hidden"[^>]*>""", RegexOptions.IgnoreCase)]
-    private static partial Regex HiddenInputPattern();
 
-    [GeneratedRegex("\\bname=\"([^\"]*)\"")]
-    private static partial Regex NamePattern();
 
-    [GeneratedRegex("\\bvalue=\"([^\"]*)\"")]
-    private static partial Regex ValuePattern();
 }

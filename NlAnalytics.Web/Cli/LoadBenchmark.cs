@@ -330,8 +330,8 @@ public sealed partial class LoadBenchmark(TextWriter log)
         public void Dispose() => http.Dispose();
     }
 
-    /// <summary>The hidden inputs of a rendered form (antiforgery token, form name), to post back.</summary>
-    private static Dictionary<string, string> HiddenFields(string html)
+    /// <summary>The hidden inputs of a rendered form (antiforgery token, form name; name to HTML-decoded value), to post back.</summary>
+    public static Dictionary<string, string> HiddenFields(string html)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Match input in HiddenInputPattern().Matches(html))
