@@ -185,7 +185,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 var (expr, alias) = TimeBucket(col, group.Grain!.Value);
                 select.Add($"{expr} AS {alias}");
                 groupBy.Add(expr);
-                timeAliases.Add(alias);
+                // Days of the week in calendar order (Monday first), not alphabetically.
+                timeAliases.Add(group.Grain == TimeGrain.Weekday && !col.IsYear ? $"min(EXTRACT(ISODOW FROM {Col(col)}))" : alias);
                 timeExpressions.Add(expr);
                 groupWords.Add(alias);
             }
@@ -636,7 +637,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
 
     private static string GrainWord(TimeGrain grain) => grain switch
     {
-        TimeGrain.Day => "day",
+        TimeGrain.Day or TimeGrain.Weekday => "day",
         TimeGrain.Week => "week",
         TimeGrain.Month => "month",
         TimeGrain.Quarter => "quarter",
@@ -650,6 +651,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         return grain switch
         {
             TimeGrain.Day => ($"{c}::date", "day"),
+            TimeGrain.Weekday => ($"to_char({c}, 'FMDay')", "weekday"),
             TimeGrain.Year => ($"EXTRACT(YEAR FROM {c})::int", "\"year\""),
             TimeGrain.Auto => ($"date_trunc('month', {c})::date", "\"month\""),
             _ => ($"date_trunc('{GrainWord(grain)}', {c})::date", SqlText.Ident(GrainWord(grain))),
