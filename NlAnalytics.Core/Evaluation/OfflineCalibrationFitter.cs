@@ -5,6 +5,10 @@ using NlAnalytics.Core.Offline;
 namespace NlAnalytics.Core.Evaluation;
 
 /// <summary>One composed offline draft of a development run: its features and whether its answer was right.</summary>
+/// <summary>
+/// One composed draft and whether it was right. <see cref="Id"/> is "set@source/case"; the same case asked of two
+/// sources (Chinook with and without its keys) is one question for cross-validation (<see cref="OfflineCalibrationFitter.QuestionOf"/>).
+/// </summary>
 public sealed record CalibrationSample(OfflineFeatures Features, bool Right, bool Answerable, string Id);
 
 /// <summary>What the fit found, for the verb's output: the calibration and its cross-validated behaviour.</summary>
@@ -28,7 +32,9 @@ public sealed record ThresholdOutcome(double DeclineBelow, int Right, int Answer
 /// Fits the offline writer's calibration: an L2-regularised logistic regression of "the answer was right" on the
 /// draft's standardised <see cref="OfflineFeatures"/> (Newton's method; the penalty picked by k-fold
 /// cross-validated log loss), then the lowest decline threshold whose cross-validated outcome keeps answered-wrong
-/// and unanswerable-answered within the targets. Deterministic: folds are assigned by position.
+/// and unanswerable-answered within the targets. Deterministic: folds are assigned by question, in order of first
+/// appearance, so a question asked of two sources never sits on both sides of a fold (that leak made weak penalties
+/// look better than they are).
 /// </summary>
 public static class OfflineCalibrationFitter
 {
@@ -36,7 +42,7 @@ public static class OfflineCalibrationFitter
 
     /// <summary>The default policy: never show an answer the calibration thinks more likely wrong than right.</summary>
     public const double MoreLikelyWrongThanRight = 0.5;
-    private static readonly double[] Lambdas = [0.1, 0.3, 1, 3, 10, 30];
+    private static readonly double[] Lambdas = [0.1, 0.3, 1, 3, 10, 30, 100];
 
     /// <param name="samples">Every composed draft (answered questions) of the development runs.</param>
     /// <param name="answerable">Answerable questions in the runs, composed or not (the rates' denominator).</param>
@@ -54,11 +60,13 @@ public static class OfflineCalibrationFitter
             throw new ArgumentException($"Calibration needs at least 10 composed drafts; the runs gave {samples.Count}.", nameof(samples));
         var x = samples.Select(s => s.Features.Vector.ToArray()).ToArray();
         var y = samples.Select(s => s.Right ? 1.0 : 0.0).ToArray();
+        var questions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var folds = samples.Select(s => (questions.TryAdd(QuestionOf(s.Id), questions.Count) ? questions.Count - 1 : questions[QuestionOf(s.Id)]) % Folds).ToArray();
 
         var best = (Lambda: Lambdas[0], LogLoss: double.MaxValue, Estimates: Array.Empty<double>());
         foreach (var lambda in Lambdas)
         {
-            var estimates = CrossValidate(x, y, lambda);
+            var estimates = CrossValidate(x, y, lambda, folds);
             var logLoss = estimates.Select((p, i) => -(y[i] * Math.Log(Math.Max(p, 1e-9)) + (1 - y[i]) * Math.Log(Math.Max(1 - p, 1e-9)))).Average();
             if (logLoss < best.LogLoss - 1e-12) best = (lambda, logLoss, estimates);
         }
@@ -123,14 +131,22 @@ public static class OfflineCalibrationFitter
         return md.ToString();
     }
 
+    /// <summary>"set/case" of a sample id "set@source/case": the question, whichever source it was asked of.</summary>
+    public static string QuestionOf(string id)
+    {
+        var at = id.IndexOf('@', StringComparison.Ordinal);
+        var slash = id.LastIndexOf('/');
+        return at >= 0 && slash > at ? id[..at] + id[slash..] : id;
+    }
+
     /// <summary>Each sample's estimate from a model trained on the other folds.</summary>
-    internal static double[] CrossValidate(double[][] x, double[] y, double lambda)
+    internal static double[] CrossValidate(double[][] x, double[] y, double lambda, int[] folds)
     {
         var estimates = new double[x.Length];
         for (var fold = 0; fold < Folds; fold++)
         {
-            var train = Enumerable.Range(0, x.Length).Where(i => i % Folds != fold).ToArray();
-            var test = Enumerable.Range(0, x.Length).Where(i => i % Folds == fold).ToArray();
+            var train = Enumerable.Range(0, x.Length).Where(i => folds[i] != fold).ToArray();
+            var test = Enumerable.Range(0, x.Length).Where(i => folds[i] == fold).ToArray();
             if (test.Length == 0) continue;
             var (model, means, scales) = Train([.. train.Select(i => x[i])], [.. train.Select(i => y[i])], lambda);
             foreach (var i in test) estimates[i] = Predict(model, means, scales, x[i]);
