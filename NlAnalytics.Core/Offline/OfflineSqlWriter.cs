@@ -75,7 +75,9 @@ public sealed partial class OfflineSqlWriter(
         if (composed.Sql is null)
             return Decline(context, composed.Interpretation, current.Unknown, suggestions.For(current));
 
-        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, parser.Segment(TextNormalizer.Tokenize(context.Question)), ignored.Count);
+        var items = parser.Segment(TextNormalizer.Tokenize(context.Question));
+        IReadOnlyList<string> corrections = [.. items.Select(i => i.Correction).OfType<string>().Distinct()];
+        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, items, ignored.Count);
         var estimate = _calibration.Estimate(features);
         recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
@@ -98,7 +100,7 @@ public sealed partial class OfflineSqlWriter(
         return new SqlDraft(
             composed.Sql,
             confidence,
-            interpretation,
+            new Interpretation(interpretation) { Corrections = corrections },
             [],
             confidence < HybridThreshold ? suggestions.For(current) : [],
             [new TranscriptEntry(AgentName, "assistant", $"{interpretation}\n{composed.Sql}", time.GetUtcNow())],
@@ -141,7 +143,9 @@ public sealed partial class OfflineSqlWriter(
         Ranked: intent.Limit is not null || intent.TopRestriction is not null,
         Aggregated: intent.Aggregate != Aggregate.None,
         WeakItems: matches.Count(score => score < WeakMatchBelow),
-        WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()));
+        WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()),
+        InferredJoins: composed.InferredJoins,
+        Corrections: items.Count(i => i.Correction is not null));
     }
 
     /// <summary>Schema match scores under this came from a comment, a synonym, part of a name or a shared stem, not a name (see CatalogIndex).</summary>
