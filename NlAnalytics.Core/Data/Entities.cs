@@ -49,7 +49,8 @@ public sealed class ChatThread
     public List<ChatMessage> Messages { get; set; } = [];
 }
 
-public enum MessageStatus { Pending, Running, Succeeded, Failed, Cancelled, Declined }
+/// <summary>Interrupted: it was running (or waiting) when its process ended; nothing answers it until a Retry.</summary>
+public enum MessageStatus { Pending, Running, Succeeded, Failed, Cancelled, Declined, Interrupted }
 
 /// <summary>
 /// One question and its answer. The row is inserted (Pending) before any work starts, so a crash
