@@ -59,7 +59,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSamples();
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<ManualQueryRunner>();
+        services.AddSingleton<AnswerLeases>();
         services.AddSingleton<AnswerRunner>();
+        services.AddHostedService<AnswerRecovery>();
         services.AddSingleton<ConversationService>();
         return builder;
     }

@@ -80,6 +80,7 @@ public sealed partial class AnswerRunner(
     CostLedger ledger,
     AnalystOrchestrator orchestrator,
     ManualQueryRunner manual,
+    AnswerLeases leases,
     IDataSourceRegistry sources,
     DemoStatus demo,
     TimeProvider clock,
@@ -132,6 +133,8 @@ public sealed partial class AnswerRunner(
         // Saving the outcome must not be cancelled by Stop, or a stopped answer would stay "running" forever.
         var save = CancellationToken.None;
         var calls = new MessageCallSink(ledger, job.MessageId, job.ThreadId, job.UserId);
+        // Held while it runs (and waits its turn), so a restart can tell this answer from one whose runner died.
+        await leases.HoldAsync(job.MessageId, save);
         try
         {
             var history = job.History;
@@ -176,8 +179,25 @@ public sealed partial class AnswerRunner(
         {
             _running.TryRemove(job.MessageId, out _);
             running.Cancellation.Dispose();
+            await leases.ReleaseAsync(job.MessageId);
         }
     }
+
+    /// <summary>
+    /// Marks as interrupted every message stored as running or waiting that nobody answers any more (its
+    /// process crashed, was killed or restarted), so the API and the page both say so and offer Retry.
+    /// </summary>
+    public async Task<int> MarkInterruptedAsync(CancellationToken cancellationToken)
+    {
+        var unfinished = await store.UnfinishedAsync(cancellationToken);
+        var orphans = await leases.WithoutLiveRunnerAsync([.. unfinished.Where(id => !_running.ContainsKey(id))], cancellationToken);
+        var marked = await store.MarkInterruptedAsync(orphans, InterruptedMessage, cancellationToken);
+        if (marked > 0)
+            LogInterrupted(logger, marked);
+        return marked;
+    }
+
+    public const string InterruptedMessage = "This answer was interrupted before it finished (the server stopped while answering). The question is kept: Retry answers it again.";
 
     private async Task<DataSource> ResolveSourceAsync(string name, RunningAnswer running, CancellationToken token)
     {
@@ -224,6 +244,9 @@ public sealed partial class AnswerRunner(
     }
 
     private sealed class DemoNotReadyException(string message) : Exception(message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} answers left running by a process that ended were marked interrupted")]
+    private static partial void LogInterrupted(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Answering message {MessageId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, Guid messageId);

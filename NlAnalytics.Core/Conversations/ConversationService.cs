@@ -297,6 +297,7 @@ public sealed class ConversationService(
         MessageStatus.Failed => "failed",
         MessageStatus.Cancelled => "stopped",
         MessageStatus.Declined => "declined",
+        MessageStatus.Interrupted => "interrupted",
         _ => status.ToString().ToLowerInvariant(),
     };
 

@@ -270,6 +270,25 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     private static IReadOnlyList<ThreadTurn> Turns(IEnumerable<TurnRow> newestFirst) =>
         [.. newestFirst.Reverse().Select(t => new ThreadTurn(t.Question, t.StandaloneQuestion ?? t.Question, t.Sql, t.Narrative, AnswerJson.Deserialize<ChartSpec>(t.ChartJson)?.Kind.ToString()))];
 
+    /// <summary>Every message (of any user) stored as running or waiting to run.</summary>
+    public async Task<IReadOnlyList<Guid>> UnfinishedAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await context.Messages.Where(m => m.Status == MessageStatus.Running || m.Status == MessageStatus.Pending).Select(m => m.Id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Marks those of <paramref name="messageIds"/> that are still running or waiting as interrupted; returns how many.</summary>
+    public async Task<int> MarkInterruptedAsync(IReadOnlyCollection<Guid> messageIds, string error, CancellationToken cancellationToken)
+    {
+        if (messageIds.Count == 0)
+            return 0;
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        return await context.Messages
+            .Where(m => messageIds.Contains(m.Id) && (m.Status == MessageStatus.Running || m.Status == MessageStatus.Pending))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Interrupted).SetProperty(m => m.Error, error).SetProperty(m => m.CompletedAt, now), cancellationToken);
+    }
+
     public Task MarkRunningAsync(Guid messageId, CancellationToken cancellationToken) =>
         SetStatusAsync(messageId, MessageStatus.Running, null, cancellationToken);
 

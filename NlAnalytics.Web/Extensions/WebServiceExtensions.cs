@@ -36,7 +36,16 @@ public static class WebServiceExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<AccountRegistration>();
+        services.AddScoped<Invitations>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<AccountSignIn>();
+        services.AddSingleton<UnknownAddressLockout>();
+        // A cookie re-checks its security stamp (and that the account is enabled) this often, so a sign-out, a password
+        // change, a disable or a forced sign-out ends every session of that account within it.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>(
+            (stamp, auth) => stamp.ValidationInterval = TimeSpan.FromSeconds(auth.Value.SessionCheckSeconds));
         // Runs after the Core platform start-up (registered earlier), so the database is migrated when roles are ensured.
         services.AddHostedService<RoleSetup>();
 
@@ -72,7 +81,7 @@ public static class WebServiceExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<AppSignInManager>()
             .AddDefaultTokenProviders();
 
         services.AddAuthorizationBuilder()
