@@ -17,6 +17,7 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
 {
     private readonly Lock _gate = new();
     private readonly System.Text.StringBuilder _narrative = new();
+    private readonly List<AgentProgress> _steps = [];
 
     public Guid MessageId { get; } = messageId;
     public Guid ThreadId { get; } = threadId;
@@ -32,6 +33,9 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     /// <summary>The narrative streamed so far.</summary>
     public string Narrative { get { lock (_gate) return _narrative.ToString(); } }
 
+    /// <summary>The steps reached so far, in order, each with its latest message (narrative chunks left out).</summary>
+    public IReadOnlyList<AgentProgress> Steps { get { lock (_gate) return [.. _steps]; } }
+
     /// <summary>Raised on the worker's thread for each progress event; UI handlers marshal to their own context.</summary>
     public event Action<AgentProgress>? Progressed;
 
@@ -41,6 +45,15 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
         {
             if (progress.NarrativeDelta is { } delta)
                 _narrative.Append(delta);
+            // A narrative chunk of the current step only adds text; any other event is that step's latest word.
+            if (progress.NarrativeDelta is null || _steps.Count == 0 || _steps[^1].Step != progress.Step)
+            {
+                var at = _steps.FindIndex(s => s.Step == progress.Step);
+                if (at >= 0)
+                    _steps[at] = progress with { NarrativeDelta = null };
+                else
+                    _steps.Add(progress with { NarrativeDelta = null });
+            }
             Latest = progress;
             FirstProgressAt ??= now;
         }
