@@ -7,6 +7,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using NlAnalytics.Web.Components.Layout;
 using NlAnalytics.Web.Security;
+using NlAnalytics.Web.Endpoints;
 
 namespace NlAnalytics.Web.Extensions;
 
@@ -32,6 +33,8 @@ public static class WebServiceExtensions
             options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
         services.AddSingleton<ThemePreference>();
+        // Here rather than with the endpoints: the pipeline (UseRateLimiter) needs it wherever the app is composed.
+        services.AddAnswerRateLimiting();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -104,6 +107,8 @@ public static class WebServiceExtensions
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication: the answer limits are per signed-in user.
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }
