@@ -61,7 +61,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSamples();
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<ManualQueryRunner>();
+        services.AddSingleton<AnswerLeases>();
         services.AddSingleton<AnswerRunner>();
+        services.AddHostedService<AnswerRecovery>();
         services.AddSingleton<ConversationService>();
         return builder;
     }

@@ -13,6 +13,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
     public DbSet<TextEmbeddingRow> TextEmbeddings => Set<TextEmbeddingRow>();
     public DbSet<JoinKeyDecision> JoinKeyDecisions => Set<JoinKeyDecision>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -58,6 +59,17 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         });
 
         builder.Entity<DataProtectionKeyRow>().ToTable("data_protection_keys");
+
+        builder.Entity<Invitation>(invitation =>
+        {
+            invitation.ToTable("invitations");
+            invitation.Property(i => i.TokenHash).HasMaxLength(64);
+            invitation.HasIndex(i => i.TokenHash).IsUnique();
+            invitation.Property(i => i.Role).HasMaxLength(256);
+            invitation.Property(i => i.Note).HasMaxLength(200);
+            invitation.Property(i => i.CreatedBy).HasMaxLength(256);
+            invitation.Property(i => i.UsedBy).HasMaxLength(256);
+        });
 
         builder.Entity<TextEmbeddingRow>(embedding =>
         {

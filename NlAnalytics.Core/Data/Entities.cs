@@ -2,7 +2,31 @@ using Microsoft.AspNetCore.Identity;
 
 namespace NlAnalytics.Core.Data;
 
-public sealed class AppUser : IdentityUser;
+/// <summary>An account. A disabled one cannot sign in and its sessions end (its security stamp changes when it is disabled).</summary>
+public sealed class AppUser : IdentityUser
+{
+    public DateTimeOffset? DisabledAt { get; set; }
+}
+
+/// <summary>
+/// A one-use link an Admin made for someone to register with a role. Only a hash of its token is kept:
+/// the link is shown once, when it is made.
+/// </summary>
+public sealed class Invitation
+{
+    public Guid Id { get; set; }
+    /// <summary>SHA-256 of the token in the link, hex.</summary>
+    public required string TokenHash { get; set; }
+    public required string Role { get; set; }
+    /// <summary>A note for the Admin's list (whom it is for); not checked at registration.</summary>
+    public string? Note { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+    public string? UsedBy { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}
 
 /// <summary>A Data Protection key ring element, kept in the app database so cookies survive restarts and work across instances.</summary>
 public sealed class DataProtectionKeyRow
@@ -25,7 +49,8 @@ public sealed class ChatThread
     public List<ChatMessage> Messages { get; set; } = [];
 }
 
-public enum MessageStatus { Pending, Running, Succeeded, Failed, Cancelled, Declined }
+/// <summary>Interrupted: it was running (or waiting) when its process ended; nothing answers it until a Retry.</summary>
+public enum MessageStatus { Pending, Running, Succeeded, Failed, Cancelled, Declined, Interrupted }
 
 /// <summary>
 /// One question and its answer. The row is inserted (Pending) before any work starts, so a crash

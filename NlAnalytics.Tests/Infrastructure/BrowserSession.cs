@@ -19,6 +19,9 @@ public sealed partial class BrowserSession(HttpClient http, CookieContainer cook
 
     public bool IsSignedIn => Cookie(AuthCookieName) is not null;
 
+    /// <summary>The Cookie header this session sends: what an attacker who captured its cookies would replay.</summary>
+    public string CookieHeader => cookies.GetCookieHeader(baseAddress);
+
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken = default) => http.GetAsync(path, cancellationToken);
 
     /// <summary>Loads <paramref name="path"/>, then posts its form with the hidden fields it rendered plus <paramref name="fields"/>.</summary>

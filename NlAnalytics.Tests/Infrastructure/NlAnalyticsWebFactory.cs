@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Tests.Infrastructure;
@@ -31,18 +32,27 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
             // Each host would build its own sentence encoder (some 350 MB) and embed the demo in the background, and an
             // answer would then depend on whether that had finished: the Semantics tests switch it on where they need it.
             ["Semantics:Enabled"] = "false",
+            // Most tests register several users on one app; the account tests set InviteOnly or Closed where they test it.
+            ["Auth:Registration"] = "Open",
         };
+        // A null value drops a default of this factory, so the app's own default applies.
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            _settings[key] = value;
+            if (value is null)
+                _settings.Remove(key);
+            else
+                _settings[key] = value;
     }
 
     public string AppConnectionString { get; }
+
+    /// <summary>Every line the app logged, at every level, whatever the configured log levels.</summary>
+    public LogRecorder Logs { get; } = new();
 
     public string DemoConnectionString { get; }
 
     /// <summary>
     /// A factory on a fresh app database, or on <paramref name="appConnectionString"/> to run a second
-    /// instance against the same database. <paramref name="settings"/> override any configuration key.
+    /// instance against the same database. <paramref name="settings"/> override any configuration key (null: the app's default).
     /// </summary>
     public static async Task<NlAnalyticsWebFactory> CreateAsync(
         IReadOnlyDictionary<string, string?>? settings = null,
@@ -90,12 +100,17 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         return new BrowserSession(client, jar, ServerAddress);
     }
 
-    /// <summary>Registers through the register form and returns the signed-in session; throws with the page's errors if refused.</summary>
+    /// <summary>Registers through the register form, signs in, and returns the signed-in session; throws with the page's errors if refused.</summary>
     public async Task<BrowserSession> RegisterAsync(string email, string password, CancellationToken cancellationToken = default)
     {
         var session = CreateSession();
         using var response = await session.RegisterAsync(email, password, cancellationToken);
         await EnsureRedirectedAsync(response, "registration", cancellationToken);
+        if (session.IsSignedIn)
+            return session;
+        // Only the first account is signed in by registering; the others sign in afterwards, as a user would.
+        using var signedIn = await session.SignInAsync(email, password, cancellationToken);
+        await EnsureRedirectedAsync(signedIn, "sign-in after registration", cancellationToken);
         return session;
     }
 
@@ -114,6 +129,7 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program sees the values while it builds, not only after.
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogRecorder>(_ => true));
     }
 
     private static async Task EnsureRedirectedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
+using NlAnalytics.Web.Components.Pages.Chat;
 using NlAnalytics.Web.Extensions;
 
 namespace NlAnalytics.Web.Cli;
@@ -473,42 +474,47 @@ public static class CliVerbs
 
     /// <summary>
     /// Counts the commands sent to the app database from Send to the finished answer on the page, for a first
-    /// question (new thread), a follow-up and a retry, making the calls the chat page makes: the service
-    /// action, the page's reads of the thread (and of the thread list for a new thread), the background answer.
+    /// question (new thread), a follow-up and a retry, through the chat page's own <see cref="ChatSession"/>: its
+    /// action, its reads of the thread (and of the thread list for a new thread, which the page then opens),
+    /// the background answer and the session's read once the answer has finished.
     /// </summary>
     private static async Task<int> RoundTripsAsync(IServiceProvider services, CliConsole console, bool showCommands, CancellationToken token)
     {
-        var conversations = services.GetRequiredService<ConversationService>();
         var userId = await BenchUserAsync(services, token);
+        using var session = ActivatorUtilities.CreateInstance<ChatSession>(services);
+        await session.StartAsync(userId, null);
+        await session.ShowNewThreadAsync();
+        session.Mode = AnalysisMode.Offline;
         var steps = new List<object>();
 
-        async Task<Guid> MeasureAsync(string step, Func<Task<AskedQuestion>> act, bool newThread)
+        async Task MeasureAsync(string step, Func<Task> act)
         {
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnFinished(Guid _) => finished.TrySetResult();
+            session.AnswerFinished += OnFinished;
             using var tally = AppDatabaseCommands.Measure();
-            var asked = await act();
-            if (newThread)
-                await conversations.ListThreadsAsync(userId, false, null, token);
-            await conversations.OpenAsync(userId, asked.ThreadId, token);
-            if (asked.Running is { } running)
-                await running.Completion.WaitAsync(token);
-            await conversations.OpenAsync(userId, asked.ThreadId, token);
+            await act();
+            // Done when the session has read the finished answer, or found it finished when it opened the thread.
+            while (!finished.Task.IsCompleted && (session.State.Busy || session.State.Messages.Any(m => m.Status is MessageStatus.Pending or MessageStatus.Running)))
+                await Task.WhenAny(finished.Task, Task.Delay(20, token));
+            session.AnswerFinished -= OnFinished;
             steps.Add(new { step, roundTrips = tally.Count, commands = showCommands ? tally.Commands : null });
-            return asked.MessageId;
         }
 
-        var mode = AnalysisMode.Offline;
-        Guid threadId = default;
         await MeasureAsync("question", async () =>
         {
-            var asked = await conversations.AskInNewThreadAsync(userId, "demo", new AskCommand("What were total sales by month last year?", Guid.NewGuid(), mode), token);
-            threadId = asked.ThreadId;
-            return asked;
-        }, newThread: true);
-        var followUp = await MeasureAsync("follow-up", () => conversations.AskAsync(userId, threadId, new AskCommand("and by region?", Guid.NewGuid(), mode), token), newThread: false);
-        // A failed answer to retry, made outside the measurement.
+            var sent = await session.SendAsync("What were total sales by month last year?");
+            // The page navigates to the new thread and opens it.
+            await session.OpenThreadAsync(sent.OpenThread ?? throw new InvalidOperationException(session.Error ?? "The question was not taken."));
+        });
+        await MeasureAsync("follow-up", () => session.SendAsync("and by region?"));
+        var followUp = session.State.Messages[^1].Id;
+        var threadId = session.State.Thread!.Id;
+        // A failed answer to retry, made outside the measurement (and read again, as the page would find it).
         await services.GetRequiredService<ThreadStore>().MarkEndedAsync(followUp, MessageStatus.Failed, "Failed for the benchmark.", token);
-        await MeasureAsync("retry", () => conversations.RetryAsync(userId, followUp, mode, token), newThread: false);
-        await conversations.DeleteThreadAsync(userId, threadId, token);
+        await session.OpenThreadAsync(threadId);
+        await MeasureAsync("retry", () => session.RetryAsync(followUp));
+        await session.DeleteAsync(threadId);
         await console.WriteJsonAsync(new { database = "app", counted = "EF Core commands (one per round trip; a batch counts once)", steps });
         return 0;
     }
@@ -563,6 +569,8 @@ public static class CliVerbs
         }
 
         builder.WebHost.UseUrls(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        // The benchmark registers its analysts through the form: this instance (on 127.0.0.1, for the run) lets them.
+        builder.Configuration["Auth:Registration"] = "Open";
         await using var app = builder.Build();
         app.UseNlAnalyticsApp();
         try

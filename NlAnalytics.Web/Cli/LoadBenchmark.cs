@@ -266,11 +266,22 @@ public sealed partial class LoadBenchmark(TextWriter log)
             form["Input.Email"] = email;
             form["Input.Password"] = password;
             form["Input.ConfirmPassword"] = password;
-            using var response = await analyst.Http.PostAsync("/account/register", new FormUrlEncodedContent(form), cancellationToken);
-            if (response.StatusCode != HttpStatusCode.Redirect)
+            using (var response = await analyst.Http.PostAsync("/account/register", new FormUrlEncodedContent(form), cancellationToken))
+                if (response.StatusCode != HttpStatusCode.Redirect)
+                {
+                    analyst.Dispose();
+                    throw new InvalidOperationException(
+                        $"Registering {email} failed: HTTP {(int)response.StatusCode} (a running app needs Auth__Registration=Open for the benchmark's analysts).");
+                }
+            // Registration does not sign in (its answer is the same for taken and free addresses): sign in with the new account.
+            var login = HiddenFields(await analyst.Http.GetStringAsync("/account/login", cancellationToken));
+            login["Input.Email"] = email;
+            login["Input.Password"] = password;
+            using var signedIn = await analyst.Http.PostAsync("/account/login", new FormUrlEncodedContent(login), cancellationToken);
+            if (signedIn.StatusCode != HttpStatusCode.Redirect)
             {
                 analyst.Dispose();
-                throw new InvalidOperationException($"Registering {email} failed: HTTP {(int)response.StatusCode}.");
+                throw new InvalidOperationException($"Signing in {email} after registering failed: HTTP {(int)signedIn.StatusCode}.");
             }
             return analyst;
         }

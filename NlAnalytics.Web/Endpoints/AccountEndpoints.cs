@@ -16,8 +16,14 @@ public static class AccountEndpoints
     }
 
     // Binding a form value makes the endpoint validate the antiforgery token, so another site cannot sign users out.
-    private static async Task<RedirectHttpResult> LogoutAsync(SignInManager<AppUser> signInManager, [FromForm] string? returnUrl)
+    // A new security stamp makes every copy of this account's cookie invalid (one captured earlier too, on any
+    // device): a cookie alone cannot be revoked, and the stamp is what each one is checked against.
+    private static async Task<RedirectHttpResult> LogoutAsync(
+        SignInManager<AppUser> signInManager, HttpContext context, [FromForm] string? returnUrl)
     {
+        var user = await signInManager.UserManager.GetUserAsync(context.User);
+        if (user is not null)
+            await signInManager.UserManager.UpdateSecurityStampAsync(user);
         await signInManager.SignOutAsync();
         var target = IdentityRedirectManager.LocalOrRoot(returnUrl);
         return TypedResults.LocalRedirect(target == "/" ? "/account/login" : $"/account/login?ReturnUrl={Uri.EscapeDataString(target)}");

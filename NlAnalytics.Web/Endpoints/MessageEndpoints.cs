@@ -31,10 +31,10 @@ public static class MessageEndpoints
         var group = endpoints.MapApiGroup("/api/messages").WithTags("Messages");
         group.MapGet("/{messageId:guid}", GetAsync);
         group.MapPost("/{messageId:guid}/stop", StopAsync);
-        group.MapPost("/{messageId:guid}/retry", RetryAsync);
+        group.MapPost("/{messageId:guid}/retry", RetryAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
         group.MapPut("/{messageId:guid}/verified", SetVerifiedAsync);
-        group.MapPost("/{messageId:guid}/sql", RunSqlAsync);
+        group.MapPost("/{messageId:guid}/sql", RunSqlAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         return endpoints;
     }
 

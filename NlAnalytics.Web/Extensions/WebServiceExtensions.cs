@@ -7,6 +7,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using NlAnalytics.Web.Components.Layout;
 using NlAnalytics.Web.Security;
+using NlAnalytics.Web.Endpoints;
 
 namespace NlAnalytics.Web.Extensions;
 
@@ -32,11 +33,25 @@ public static class WebServiceExtensions
             options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
         services.AddSingleton<ThemePreference>();
+        // Here rather than with the endpoints: the pipeline (UseRateLimiter) needs it wherever the app is composed.
+        services.AddAnswerRateLimiting();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<AccountRegistration>();
+        services.AddScoped<Invitations>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<PasswordReset>();
+        services.AddOptions<DataProtectionTokenProviderOptions>().Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>(
+            (tokens, auth) => tokens.TokenLifespan = TimeSpan.FromMinutes(auth.Value.PasswordResetMinutes));
+        services.AddScoped<AccountSignIn>();
+        services.AddSingleton<UnknownAddressLockout>();
+        // A cookie re-checks its security stamp (and that the account is enabled) this often, so a sign-out, a password
+        // change, a disable or a forced sign-out ends every session of that account within it.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>(
+            (stamp, auth) => stamp.ValidationInterval = TimeSpan.FromSeconds(auth.Value.SessionCheckSeconds));
         // Runs after the Core platform start-up (registered earlier), so the database is migrated when roles are ensured.
         services.AddHostedService<RoleSetup>();
 
@@ -72,7 +87,8 @@ public static class WebServiceExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager()
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddSignInManager<AppSignInManager>()
             .AddDefaultTokenProviders();
 
         services.AddAuthorizationBuilder()
@@ -91,6 +107,8 @@ public static class WebServiceExtensions
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication: the answer limits are per signed-in user.
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

@@ -134,6 +134,16 @@ public sealed class AnswerCardTests : MudTestContext
     }
 
     [Fact]
+    public void A_message_marked_interrupted_at_start_up_is_shown_as_interrupted_with_retry()
+    {
+        var card = Render<AnswerCard>(p => p.Add(c => c.Message, Message(MessageStatus.Interrupted)));
+
+        Assert.Contains("interrupted", card.Find(".answer-error").TextContent);
+        Assert.NotNull(card.Find("button.answer-retry"));
+        Assert.Empty(card.FindAll("button.answer-stop"));
+    }
+
+    [Fact]
     public void The_sql_tab_shows_the_sql_laid_out_by_clause_until_the_editor_starts()
     {
         var message = Message(MessageStatus.Succeeded) with

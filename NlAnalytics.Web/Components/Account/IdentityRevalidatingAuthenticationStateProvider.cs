@@ -8,23 +8,25 @@ using NlAnalytics.Core.Data;
 namespace NlAnalytics.Web.Components.Account;
 
 /// <summary>
-/// Re-checks the signed-in user's security stamp every 30 minutes while a circuit is open, so a deleted
-/// user or a changed password ends long-lived interactive sessions (as the Blazor Web App template does).
+/// Re-checks the signed-in user's security stamp and that the account is enabled every
+/// <see cref="AuthOptions.SessionCheckSeconds"/> while a circuit is open, so a sign-out, a changed password, a
+/// disable or a forced sign-out ends long-lived interactive sessions too (the template checks every 30 minutes).
 /// </summary>
 internal sealed class IdentityRevalidatingAuthenticationStateProvider(
     ILoggerFactory loggerFactory,
     IServiceScopeFactory scopeFactory,
-    IOptions<IdentityOptions> options)
+    IOptions<IdentityOptions> options,
+    IOptions<AuthOptions> auth)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(30);
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(Math.Max(1, auth.Value.SessionCheckSeconds));
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await userManager.GetUserAsync(authenticationState.User);
-        if (user is null)
+        if (user is null || user.DisabledAt is not null)
             return false;
         if (!userManager.SupportsUserSecurityStamp)
             return true;

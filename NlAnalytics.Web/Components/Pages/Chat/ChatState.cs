@@ -49,16 +49,20 @@ public sealed class ChatState
         Messages = [.. loaded.Select(m => current.TryGetValue(m.Id, out var old) && Same(old, m) ? old : m)];
     }
 
-    /// <summary>Shows the open thread's latest title, time, count and cost in the thread list without reading the list again.</summary>
+    /// <summary>
+    /// Shows the open thread's latest title, time, count and cost in the thread list without reading the list again;
+    /// a thread the list lacks (just made by a first question) is added when the list shows such threads.
+    /// </summary>
     public void Touch(ThreadContents contents)
     {
         if (Threads is null)
             return;
         var thread = contents.Thread;
         var summary = new ThreadSummary(thread.Id, thread.Title, thread.DataSource, thread.IsArchived, thread.UpdatedAt, contents.Totals.Messages, contents.Totals.CostUsd);
-        if (!Threads.Any(t => t.Id == thread.Id))
-            return;
-        Threads = [.. Threads.Select(t => t.Id == thread.Id ? summary : t).OrderByDescending(t => t.UpdatedAt)];
+        if (Threads.Any(t => t.Id == thread.Id))
+            Threads = [.. Threads.Select(t => t.Id == thread.Id ? summary : t).OrderByDescending(t => t.UpdatedAt)];
+        else if (Search.Length == 0 && (ShowArchived || !thread.IsArchived))
+            Threads = [.. Threads.Append(summary).OrderByDescending(t => t.UpdatedAt)];
     }
 
     private static bool Same(MessageView a, MessageView b) =>
