@@ -5,8 +5,8 @@ using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Core.Conversations;
 
-/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409 or 400.</summary>
-public enum ConversationProblem { NotFound, Conflict, Invalid }
+/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409, 400 or 429 (TooBusy: try again once an answer has ended).</summary>
+public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy }
 
 /// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
 public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
@@ -148,6 +148,7 @@ public sealed class ConversationService(
     public async Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
+        Reserve(userId);
         var added = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
         return Start(userId, added, command.Mode, null, false);
     }
@@ -160,6 +161,7 @@ public sealed class ConversationService(
     {
         var question = Validate(command);
         var source = RequireSource(dataSource);
+        Reserve(userId);
         AddedQuestion added;
         try
         {
@@ -167,7 +169,13 @@ public sealed class ConversationService(
         }
         catch (InvalidOperationException)
         {
+            runner.Unreserve(userId);
             throw RequestIdUsed();
+        }
+        catch
+        {
+            runner.Unreserve(userId);
+            throw;
         }
         return Start(userId, added, command.Mode, null, false);
     }
@@ -195,8 +203,9 @@ public sealed class ConversationService(
         if (message.Status == MessageStatus.Succeeded)
             throw new ConversationException(ConversationProblem.Conflict, "This question was answered successfully; ask it again to get a new answer.");
         var manual = message.Path == nameof(AnswerPath.Manual) && message.Sql is not null;
+        Reserve(userId);
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.MessageId, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
-            message.DataSource, message.History, SavedAsRunning: false, manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary));
+            message.DataSource, message.History, SavedAsRunning: false, manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary), reserved: true);
         return new AskedQuestion(message.MessageId, message.ThreadId, running);
     }
 
@@ -217,6 +226,7 @@ public sealed class ConversationService(
         var edited = source.Sql is null || Normalize(sql) != Normalize(source.Sql);
         var question = Trim(source.StandaloneQuestion ?? source.Question, MaxQuestionLength);
         var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
+        Reserve(userId);
         var added = await AddAsync(userId, source.ThreadId, question, clientRequestId, manual, cancellationToken);
         return Start(userId, added, null, manual.Sql, edited);
     }
@@ -250,9 +260,12 @@ public sealed class ConversationService(
     {
         var message = added.Message;
         if (!added.Created)
+        {
+            runner.Unreserve(userId);
             return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
+        }
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
-            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending));
+            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending), reserved: true);
         return new AskedQuestion(message.Id, message.ThreadId, running);
     }
 
@@ -266,12 +279,34 @@ public sealed class ConversationService(
         }
         catch (KeyNotFoundException)
         {
+            runner.Unreserve(userId);
             throw ThreadNotFound();
+        }
+        catch (SequenceTakenException)
+        {
+            runner.Unreserve(userId);
+            throw new ConversationException(ConversationProblem.Conflict,
+                "Another question was saved in this thread at the same moment. Send yours again (with a new clientRequestId).");
         }
         catch (InvalidOperationException)
         {
+            runner.Unreserve(userId);
             throw RequestIdUsed();
         }
+        catch
+        {
+            // Nothing was saved: the reservation made for it goes back.
+            runner.Unreserve(userId);
+            throw;
+        }
+    }
+
+    /// <summary>Reserves one of the user's answers in progress, or refuses: the limit keeps one user from holding every worker.</summary>
+    private void Reserve(string userId)
+    {
+        if (!runner.TryReserve(userId))
+            throw new ConversationException(ConversationProblem.TooBusy, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"You already have {runner.InProgress(userId)} answers in progress, the most one user may have at once. Wait for one to finish (or stop one), then ask again."));
     }
 
     private static ConversationException RequestIdUsed() =>

@@ -25,6 +25,9 @@ public sealed record RetryContext(
     Guid MessageId, Guid ThreadId, int Sequence, string Question, string? StandaloneQuestion, MessageStatus Status,
     string? Path, string? Sql, Interpretation? Interpretation, string DataSource, IReadOnlyList<ThreadTurn> History);
 
+/// <summary>Another save took the sequence number every retry read: the thread is too busy for this one (HTTP 409).</summary>
+public sealed class SequenceTakenException(Exception inner) : Exception("Another question was saved in this thread at the same moment.", inner);
+
 /// <summary>
 /// Threads and messages of one user. Every method takes the user id and only ever touches that user's
 /// rows, so nobody sees another user's threads.
@@ -145,6 +148,31 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// <param name="status">Running when the answer starts at once; Pending when it waits for another.</param>
     public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
     {
+        // The next sequence number is read, then inserted under the unique (thread, sequence) index: two saves
+        // racing in one thread make one of them fail that index, and it reads and tries again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, cancellationToken);
+            }
+            catch (DbUpdateException e) when (IsSequenceTaken(e))
+            {
+                if (attempt == SequenceAttempts)
+                    throw new SequenceTakenException(e);
+            }
+        }
+    }
+
+    /// <summary>How often a save retries after another took its sequence number; past that the caller gets a conflict (409).</summary>
+    private const int SequenceAttempts = 5;
+
+    private static bool IsSequenceTaken(DbUpdateException e) =>
+        e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
+        && unique.ConstraintName?.Contains("Sequence", StringComparison.OrdinalIgnoreCase) == true;
+
+    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
+    {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var thread = await context.Threads.AsNoTracking()
             .Where(t => t.Id == threadId && t.UserId == userId)
@@ -180,7 +208,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             await context.SaveChangesAsync(cancellationToken);
             return new AddedQuestion(message, true, thread.DataSource, Turns(thread.History));
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (!IsSequenceTaken(e))
         {
             // A resend (or two sends racing): the unique index on the request id kept the first.
             if (await ResentAsync(userId, threadId, clientRequestId, cancellationToken) is { } resent)

@@ -32,10 +32,10 @@ public static class MessageEndpoints
         group.MapGet("/{messageId:guid}", GetAsync);
         group.MapGet("/{messageId:guid}/progress", ProgressAsync);
         group.MapPost("/{messageId:guid}/stop", StopAsync);
-        group.MapPost("/{messageId:guid}/retry", RetryAsync);
+        group.MapPost("/{messageId:guid}/retry", RetryAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
         group.MapPut("/{messageId:guid}/verified", SetVerifiedAsync);
-        group.MapPost("/{messageId:guid}/sql", RunSqlAsync);
+        group.MapPost("/{messageId:guid}/sql", RunSqlAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         return endpoints;
     }
 

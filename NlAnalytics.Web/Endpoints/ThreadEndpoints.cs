@@ -46,7 +46,7 @@ public static class ThreadEndpoints
         group.MapPatch("/{threadId:guid}", UpdateAsync);
         group.MapDelete("/{threadId:guid}", DeleteAsync);
         group.MapGet("/{threadId:guid}/messages", MessagesAsync);
-        group.MapPost("/{threadId:guid}/messages", AskAsync);
+        group.MapPost("/{threadId:guid}/messages", AskAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{threadId:guid}/totals", TotalsAsync);
         return endpoints;
     }
