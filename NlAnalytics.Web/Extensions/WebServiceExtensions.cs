@@ -43,6 +43,9 @@ public static class WebServiceExtensions
         services.AddScoped<AccountRegistration>();
         services.AddScoped<Invitations>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<PasswordReset>();
+        services.AddOptions<DataProtectionTokenProviderOptions>().Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>(
+            (tokens, auth) => tokens.TokenLifespan = TimeSpan.FromMinutes(auth.Value.PasswordResetMinutes));
         services.AddScoped<AccountSignIn>();
         services.AddSingleton<UnknownAddressLockout>();
         // A cookie re-checks its security stamp (and that the account is enabled) this often, so a sign-out, a password
@@ -84,6 +87,7 @@ public static class WebServiceExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddPasswordValidator<CommonPasswordValidator>()
             .AddSignInManager<AppSignInManager>()
             .AddDefaultTokenProviders();
 
