@@ -112,6 +112,19 @@ public sealed class ConversationService(
         return new ThreadContents(thread, messages, totals);
     }
 
+    /// <summary>Most messages a page of the messages API holds.</summary>
+    public const int MaxPageSize = 200;
+
+    /// <summary>A page of the thread's messages: the <paramref name="limit"/> latest before sequence <paramref name="beforeSequence"/>; null when there is no such thread.</summary>
+    public Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > MaxPageSize)
+            throw Invalid("limit", $"limit is 1 to {MaxPageSize}.");
+        if (beforeSequence is < 1)
+            throw Invalid("before", "before is the sequence number of a message (1 or more).");
+        return store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+    }
+
     public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
         store.MessageAsync(userId, messageId, cancellationToken);
 
