@@ -26,6 +26,9 @@ public sealed record AskCommand(string? Question, Guid ClientRequestId, Analysis
 /// <summary>A message that is being (or was already) answered; <see cref="Running"/> is null once its answer has finished.</summary>
 public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer? Running);
 
+/// <summary>An answer's progress: <see cref="Steps"/> and <see cref="Narrative"/> are empty unless <see cref="Running"/>.</summary>
+public sealed record AnswerProgressReport(Guid MessageId, MessageStatus Status, bool Running, IReadOnlyList<AgentProgress> Steps, string Narrative);
+
 /// <summary>A thread with its messages, as a page or a client shows it.</summary>
 public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
 
@@ -112,6 +115,19 @@ public sealed class ConversationService(
         return new ThreadContents(thread, messages, totals);
     }
 
+    /// <summary>Most messages a page of the messages API holds.</summary>
+    public const int MaxPageSize = 200;
+
+    /// <summary>A page of the thread's messages: the <paramref name="limit"/> latest before sequence <paramref name="beforeSequence"/>; null when there is no such thread.</summary>
+    public Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > MaxPageSize)
+            throw Invalid("limit", $"limit is 1 to {MaxPageSize}.");
+        if (beforeSequence is < 1)
+            throw Invalid("before", "before is the sequence number of a message (1 or more).");
+        return store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+    }
+
     public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
         store.MessageAsync(userId, messageId, cancellationToken);
 
@@ -122,6 +138,22 @@ public sealed class ConversationService(
 
     /// <summary>The user's answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> RunningIn(string userId, Guid threadId) => [.. runner.InThread(threadId).Where(r => r.UserId == userId)];
+
+    /// <summary>
+    /// How far the user's answer to a message has got, as the chat page shows it: the steps reached (each with its
+    /// latest word) and the narrative streamed so far while it runs on this instance; only the status once it has
+    /// ended (or when it runs elsewhere). Null: no such message.
+    /// </summary>
+    public async Task<AnswerProgressReport?> ProgressAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var running = Running(userId, messageId);
+        // Read after the running answer was taken: an answer that ends in between shows its final status.
+        if (await store.MessageAsync(userId, messageId, cancellationToken) is not { } message)
+            return null;
+        return running is null || message.CompletedAt is not null
+            ? new AnswerProgressReport(messageId, message.Status, false, [], "")
+            : new AnswerProgressReport(messageId, message.Status, true, running.Steps, running.Narrative);
+    }
 
     // ---- Asking --------------------------------------------------------------------------------------
 
