@@ -5,8 +5,11 @@ using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Core.Conversations;
 
-/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409, 400 or 429 (TooBusy: try again once an answer has ended).</summary>
-public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy }
+/// <summary>
+/// Why a conversation action was refused; the web layer maps it to 404, 409, 400, 429 (TooBusy: try again once an
+/// answer has ended) or 403 (Forbidden: the user sees the thing but may not do that to it).
+/// </summary>
+public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy, Forbidden }
 
 /// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
 public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
@@ -22,6 +25,9 @@ public sealed record AskCommand(string? Question, Guid ClientRequestId, Analysis
 
 /// <summary>A message that is being (or was already) answered; <see cref="Running"/> is null once its answer has finished.</summary>
 public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer? Running);
+
+/// <summary>An answer's progress: <see cref="Steps"/> and <see cref="Narrative"/> are empty unless <see cref="Running"/>.</summary>
+public sealed record AnswerProgressReport(Guid MessageId, MessageStatus Status, bool Running, IReadOnlyList<AgentProgress> Steps, string Narrative);
 
 /// <summary>A thread with its messages, as a page or a client shows it.</summary>
 public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
@@ -109,6 +115,19 @@ public sealed class ConversationService(
         return new ThreadContents(thread, messages, totals);
     }
 
+    /// <summary>Most messages a page of the messages API holds.</summary>
+    public const int MaxPageSize = 200;
+
+    /// <summary>A page of the thread's messages: the <paramref name="limit"/> latest before sequence <paramref name="beforeSequence"/>; null when there is no such thread.</summary>
+    public Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > MaxPageSize)
+            throw Invalid("limit", $"limit is 1 to {MaxPageSize}.");
+        if (beforeSequence is < 1)
+            throw Invalid("before", "before is the sequence number of a message (1 or more).");
+        return store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+    }
+
     public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
         store.MessageAsync(userId, messageId, cancellationToken);
 
@@ -119,6 +138,22 @@ public sealed class ConversationService(
 
     /// <summary>The user's answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> RunningIn(string userId, Guid threadId) => [.. runner.InThread(threadId).Where(r => r.UserId == userId)];
+
+    /// <summary>
+    /// How far the user's answer to a message has got, as the chat page shows it: the steps reached (each with its
+    /// latest word) and the narrative streamed so far while it runs on this instance; only the status once it has
+    /// ended (or when it runs elsewhere). Null: no such message.
+    /// </summary>
+    public async Task<AnswerProgressReport?> ProgressAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var running = Running(userId, messageId);
+        // Read after the running answer was taken: an answer that ends in between shows its final status.
+        if (await store.MessageAsync(userId, messageId, cancellationToken) is not { } message)
+            return null;
+        return running is null || message.CompletedAt is not null
+            ? new AnswerProgressReport(messageId, message.Status, false, [], "")
+            : new AnswerProgressReport(messageId, message.Status, true, running.Steps, running.Narrative);
+    }
 
     // ---- Asking --------------------------------------------------------------------------------------
 
@@ -213,8 +248,11 @@ public sealed class ConversationService(
     }
 
     /// <summary>
-    /// Marks an answer correct (or no longer correct). A correct answer's question and SQL go to the
-    /// verified-query memory that the offline analyst reuses and the model sees as examples.
+    /// Marks an answer correct (or no longer correct). A correct answer's question, in the asker's own words, and its
+    /// SQL go to the verified-query memory as this user's entry: it serves them at once and others once approved
+    /// (<see cref="VerifiedAnswers"/>). A follow-up whose words were rewritten into a standalone question is marked but
+    /// not remembered: its own words do not stand alone, and the rewrite (possibly a model's, steerable by the asker)
+    /// must never become the key another user's question is matched on.
     /// </summary>
     public async Task<MessageView> MarkCorrectAsync(string userId, string? userName, Guid messageId, bool correct, CancellationToken cancellationToken)
     {
@@ -224,13 +262,15 @@ public sealed class ConversationService(
         var context = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         if (!await store.SetVerifiedAsync(userId, messageId, correct, cancellationToken))
             throw MessageNotFound();
-        var question = message.StandaloneQuestion ?? message.Question;
+        var question = message.Question;
+        var rewritten = message.StandaloneQuestion is { } standalone
+            && VerifiedQueryStore.Normalize(standalone) != VerifiedQueryStore.Normalize(question);
         if (message.Sql is { } sql)
         {
-            if (correct)
-                await verifiedQueries.MarkCorrectAsync(context.DataSource, question, sql, userName, cancellationToken);
-            else
-                await verifiedQueries.UnmarkAsync(context.DataSource, question, sql, cancellationToken);
+            if (!correct)
+                await verifiedQueries.UnmarkAsync(context.DataSource, question, sql, userId, cancellationToken);
+            else if (!rewritten)
+                await verifiedQueries.MarkCorrectAsync(context.DataSource, question, sql, userId, userName, cancellationToken);
         }
         return message with { IsVerified = correct };
     }

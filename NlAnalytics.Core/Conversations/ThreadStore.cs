@@ -9,6 +9,9 @@ namespace NlAnalytics.Core.Conversations;
 
 public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd);
 
+/// <summary>A page of a thread's messages (oldest first) and whether there are older ones.</summary>
+public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasOlder);
+
 public sealed record ThreadTotals(int Messages, long InputTokens, long OutputTokens, decimal CostUsd);
 
 /// <summary>SQL an analyst wrote for a message, and how to describe it.</summary>
@@ -97,6 +100,23 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             .OrderBy(m => m.Sequence)
             .ToListAsync(cancellationToken);
         return [.. messages.Select(ToView)];
+    }
+
+    /// <summary>
+    /// One page of the thread's messages, oldest first: the <paramref name="limit"/> latest before sequence number
+    /// <paramref name="beforeSequence"/> (or the latest), and whether older ones exist. Null when the thread is not the user's.
+    /// </summary>
+    public async Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (!await context.Threads.AnyAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken))
+            return null;
+        var query = context.Messages.AsNoTracking().Include(m => m.Calls).Where(m => m.ThreadId == threadId);
+        if (beforeSequence is { } before)
+            query = query.Where(m => m.Sequence < before);
+        var newestFirst = await query.OrderByDescending(m => m.Sequence).Take(limit + 1).AsSplitQuery().ToListAsync(cancellationToken);
+        var page = newestFirst.Take(limit).Reverse().Select(ToView).ToList();
+        return new MessagePage(page, newestFirst.Count > limit);
     }
 
     public async Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken)
@@ -357,7 +377,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.InterpretationJson = answer.Interpretation is null ? null : AnswerJson.Serialize(answer.Interpretation);
         message.Narrative = answer.Narrative;
         message.Error = answer.Error?.UserMessage;
-        message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result));
+        message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result, ResultSnapshot.MaxStoredBytes));
         message.ChartJson = answer.Chart is null ? null : AnswerJson.Serialize(answer.Chart);
         message.TablesJson = AnswerJson.Serialize(answer.TablesUsed);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);
