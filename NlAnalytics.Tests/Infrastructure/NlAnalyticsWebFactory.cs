@@ -44,6 +44,9 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
 
     public string AppConnectionString { get; }
 
+    /// <summary>Runs last on the host builder (a test adds a logger provider that records what the app logs, for example).</summary>
+    public Action<IWebHostBuilder>? ConfigureHost { get; set; }
+
     public string DemoConnectionString { get; }
 
     /// <summary>
@@ -125,6 +128,7 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program sees the values while it builds, not only after.
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        ConfigureHost?.Invoke(builder);
     }
 
     private static async Task EnsureRedirectedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
