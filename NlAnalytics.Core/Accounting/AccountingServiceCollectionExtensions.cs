@@ -6,13 +6,15 @@ namespace NlAnalytics.Core.Accounting;
 public static class AccountingServiceCollectionExtensions
 {
     /// <summary>
-    /// Prices (Pricing section), the cost calculator and the cost ledger. The ledger needs an
+    /// Prices (Pricing section), the cost calculator, the cost ledger and the monthly budgets (Budgets section). The ledger needs an
     /// IDbContextFactory&lt;AppDbContext&gt;, registered by the app. Safe to call more than once.
     /// </summary>
     public static IServiceCollection AddAccounting(this IServiceCollection services)
     {
         services.AddPricing();
         services.TryAddSingleton<CostLedger>();
+        services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SpendBudget>();
         return services;
     }
 

@@ -37,6 +37,14 @@ public sealed class AnalystOptions
     [Range(0, 20)]
     public int MaxToolCalls { get; set; } = 4;
 
+    /// <summary>How many answers one user may have running or waiting at once; more are refused (HTTP 429) until one ends.</summary>
+    [Range(1, 1000)]
+    public int MaxAnswersInProgressPerUser { get; set; } = 5;
+
+    /// <summary>How many answers run at once on this instance, over all users; the others wait their turn (and say so).</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentAnswers { get; set; } = 8;
+
     /// <summary>The mode to use when a caller does not choose one.</summary>
     public AnalysisMode ResolveMode(bool llmConfigured) =>
         string.IsNullOrWhiteSpace(Mode)

@@ -40,7 +40,27 @@ public sealed record ChartFigure(
             _ when series >= 0 => Split(spec, result, x, ys[0], series),
             _ => PerMeasure(spec, result, x, ys),
         };
-        return figure is not null && figure.Series.Any(s => s.Values.Count > 0) ? figure : null;
+        return figure is not null && figure.Series.Any(s => s.Values.Count > 0) ? Capped(figure) : null;
+    }
+
+    /// <summary>Most points a series draws: past it a line or scatter is a blur, and every point travels to the browser.</summary>
+    public const int MaxPoints = 2000;
+
+    /// <summary>A category label longer than this is cut (a text column of 64 KB values must not become the axis).</summary>
+    public const int MaxLabelLength = 80;
+
+    /// <summary>The figure with at most <see cref="MaxPoints"/> points a series, saying so when it drops some.</summary>
+    private static ChartFigure Capped(ChartFigure figure)
+    {
+        var most = figure.Series.Max(s => s.Values.Count);
+        if (most <= MaxPoints)
+            return figure;
+        var note = string.Create(CultureInfo.InvariantCulture, $"The first {MaxPoints:N0} of {most:N0} points are drawn; the table has them all.");
+        return figure with
+        {
+            Series = [.. figure.Series.Select(s => s with { Labels = [.. s.Labels.Take(MaxPoints)], Values = [.. s.Values.Take(MaxPoints)] })],
+            Note = figure.Note is null ? note : figure.Note + " " + note,
+        };
     }
 
     private static ChartFigure? Donut(ChartSpec spec, QueryResult result, int x, int y)
@@ -107,8 +127,10 @@ public sealed record ChartFigure(
         null or DBNull => "(empty)",
         DateTime or DateTimeOffset or DateOnly => value,
         _ when ResultShape.IsNumber(value) => value,
-        _ => Text(value),
+        _ => Shorten(Text(value)),
     };
+
+    private static string Shorten(string text) => text.Length <= MaxLabelLength ? text : text[..(MaxLabelLength - 1)] + "…";
 
     private static string Text(object? value) => value switch
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Data;
@@ -81,6 +82,8 @@ public sealed partial class AnswerRunner(
     AnalystOrchestrator orchestrator,
     ManualQueryRunner manual,
     AnswerLeases leases,
+    SpendBudget budget,
+    IOptions<AnalystOptions> options,
     IDataSourceRegistry sources,
     DemoStatus demo,
     TimeProvider clock,
@@ -88,6 +91,9 @@ public sealed partial class AnswerRunner(
 {
     private readonly ConcurrentDictionary<Guid, RunningAnswer> _running = new();
     private readonly Lock _starting = new();
+    // Answers running or waiting per user (guarded by _starting), reserved before the question is saved.
+    private readonly Dictionary<string, int> _inProgress = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentAnswers, options.Value.MaxConcurrentAnswers);
 
     public AnalysisMode DefaultMode => orchestrator.DefaultMode;
 
@@ -102,13 +108,53 @@ public sealed partial class AnswerRunner(
     /// <summary>Whether an answer started now in the thread would run at once (rather than wait for one before it).</summary>
     public bool IsIdle(Guid threadId) => !_running.Values.Any(r => r.ThreadId == threadId);
 
-    /// <summary>Starts answering a saved message; the answer already running for it when there is one.</summary>
-    public RunningAnswer Start(AnswerJob job)
+    /// <summary>
+    /// Reserves one of the user's answers in progress, before the question is saved; false when the user
+    /// already has <see cref="AnalystOptions.MaxAnswersInProgressPerUser"/>. <see cref="Start"/> with
+    /// <c>reserved: true</c> takes the reservation over; <see cref="Unreserve"/> gives it back unused.
+    /// </summary>
+    public bool TryReserve(string userId)
+    {
+        lock (_starting)
+        {
+            var count = _inProgress.GetValueOrDefault(userId);
+            if (count >= options.Value.MaxAnswersInProgressPerUser)
+                return false;
+            _inProgress[userId] = count + 1;
+            return true;
+        }
+    }
+
+    /// <summary>Gives back a reservation that no answer took over (the save failed, or it was a resend).</summary>
+    public void Unreserve(string userId)
+    {
+        lock (_starting)
+            Release(userId);
+    }
+
+    /// <summary>Answers in progress (running or waiting) of a user on this instance.</summary>
+    public int InProgress(string userId)
+    {
+        lock (_starting)
+            return _inProgress.GetValueOrDefault(userId);
+    }
+
+    /// <summary>
+    /// Starts answering a saved message; the answer already running for it when there is one.
+    /// <paramref name="reserved"/>: the caller reserved the user's slot with <see cref="TryReserve"/>.
+    /// </summary>
+    public RunningAnswer Start(AnswerJob job, bool reserved = false)
     {
         lock (_starting)
         {
             if (_running.TryGetValue(job.MessageId, out var existing))
+            {
+                if (reserved)
+                    Release(job.UserId);
                 return existing;
+            }
+            if (!reserved)
+                _inProgress[job.UserId] = _inProgress.GetValueOrDefault(job.UserId) + 1;
             // A later question builds on the earlier answers of its thread: it waits for them to finish.
             var before = InThread(job.ThreadId).Select(r => r.Completion).ToList();
             var running = new RunningAnswer(job.MessageId, job.ThreadId, job.UserId, new CancellationTokenSource());
@@ -135,6 +181,7 @@ public sealed partial class AnswerRunner(
         var calls = new MessageCallSink(ledger, job.MessageId, job.ThreadId, job.UserId);
         // Held while it runs (and waits its turn), so a restart can tell this answer from one whose runner died.
         await leases.HoldAsync(job.MessageId, save);
+        var slot = false;
         try
         {
             var history = job.History;
@@ -150,7 +197,24 @@ public sealed partial class AnswerRunner(
             }
             if (!job.SavedAsRunning || before.Count > 0)
                 await store.MarkRunningAsync(job.MessageId, save);
+            // At most MaxConcurrentAnswers answers work at once on this instance; the others wait, visibly.
+            if (!(slot = _slots.Wait(0)))
+            {
+                running.Report(new AgentProgress(AgentStep.Understanding,
+                    $"Waiting for a free slot: {options.Value.MaxConcurrentAnswers} answers are being worked on"), clock.GetUtcNow());
+                await _slots.WaitAsync(token);
+                slot = true;
+            }
             var source = await ResolveSourceAsync(job.DataSource, running, token);
+            var mode = job.Mode ?? orchestrator.DefaultMode;
+            if (job.Sql is null && mode != AnalysisMode.Offline && orchestrator.LlmAvailable && await budget.ReachedAsync(job.UserId, token) is { } reached)
+            {
+                // A used-up budget stops model calls: Llm mode fails with the reason; Hybrid answers offline.
+                if (mode == AnalysisMode.Llm)
+                    throw new BudgetReachedException(reached);
+                running.Report(new AgentProgress(AgentStep.Understanding, reached), clock.GetUtcNow());
+                mode = AnalysisMode.Offline;
+            }
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
             AnalystAnswer answer;
             // Every model call of this answer is stored the moment it completes, not only with the answer.
@@ -158,7 +222,7 @@ public sealed partial class AnswerRunner(
             {
                 answer = job.Sql is { } sql
                     ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
-                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, job.Mode ?? orchestrator.DefaultMode), progress, token);
+                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, mode), progress, token);
             }
             await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored);
         }
@@ -166,7 +230,7 @@ public sealed partial class AnswerRunner(
         {
             await store.MarkEndedAsync(job.MessageId, MessageStatus.Cancelled, "Stopped before it finished.", save);
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException)
+        catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException or BudgetReachedException)
         {
             await store.MarkEndedAsync(job.MessageId, MessageStatus.Failed, ex.Message, save);
         }
@@ -177,10 +241,25 @@ public sealed partial class AnswerRunner(
         }
         finally
         {
-            _running.TryRemove(job.MessageId, out _);
+            if (slot)
+                _slots.Release();
+            lock (_starting)
+            {
+                _running.TryRemove(job.MessageId, out _);
+                Release(job.UserId);
+            }
             running.Cancellation.Dispose();
             await leases.ReleaseAsync(job.MessageId);
         }
+    }
+
+    private void Release(string userId)
+    {
+        var count = _inProgress.GetValueOrDefault(userId) - 1;
+        if (count > 0)
+            _inProgress[userId] = count;
+        else
+            _inProgress.Remove(userId);
     }
 
     /// <summary>
@@ -244,6 +323,8 @@ public sealed partial class AnswerRunner(
     }
 
     private sealed class DemoNotReadyException(string message) : Exception(message);
+
+    private sealed class BudgetReachedException(string message) : Exception(message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} answers left running by a process that ended were marked interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);

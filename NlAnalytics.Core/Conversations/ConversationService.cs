@@ -5,8 +5,8 @@ using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Core.Conversations;
 
-/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409 or 400.</summary>
-public enum ConversationProblem { NotFound, Conflict, Invalid }
+/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409, 400 or 429 (TooBusy: try again once an answer has ended).</summary>
+public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy }
 
 /// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
 public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
@@ -22,6 +22,9 @@ public sealed record AskCommand(string? Question, Guid ClientRequestId, Analysis
 
 /// <summary>A message that is being (or was already) answered; <see cref="Running"/> is null once its answer has finished.</summary>
 public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer? Running);
+
+/// <summary>An answer's progress: <see cref="Steps"/> and <see cref="Narrative"/> are empty unless <see cref="Running"/>.</summary>
+public sealed record AnswerProgressReport(Guid MessageId, MessageStatus Status, bool Running, IReadOnlyList<AgentProgress> Steps, string Narrative);
 
 /// <summary>A thread with its messages, as a page or a client shows it.</summary>
 public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
@@ -109,6 +112,19 @@ public sealed class ConversationService(
         return new ThreadContents(thread, messages, totals);
     }
 
+    /// <summary>Most messages a page of the messages API holds.</summary>
+    public const int MaxPageSize = 200;
+
+    /// <summary>A page of the thread's messages: the <paramref name="limit"/> latest before sequence <paramref name="beforeSequence"/>; null when there is no such thread.</summary>
+    public Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > MaxPageSize)
+            throw Invalid("limit", $"limit is 1 to {MaxPageSize}.");
+        if (beforeSequence is < 1)
+            throw Invalid("before", "before is the sequence number of a message (1 or more).");
+        return store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+    }
+
     public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
         store.MessageAsync(userId, messageId, cancellationToken);
 
@@ -120,6 +136,22 @@ public sealed class ConversationService(
     /// <summary>The user's answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> RunningIn(string userId, Guid threadId) => [.. runner.InThread(threadId).Where(r => r.UserId == userId)];
 
+    /// <summary>
+    /// How far the user's answer to a message has got, as the chat page shows it: the steps reached (each with its
+    /// latest word) and the narrative streamed so far while it runs on this instance; only the status once it has
+    /// ended (or when it runs elsewhere). Null: no such message.
+    /// </summary>
+    public async Task<AnswerProgressReport?> ProgressAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var running = Running(userId, messageId);
+        // Read after the running answer was taken: an answer that ends in between shows its final status.
+        if (await store.MessageAsync(userId, messageId, cancellationToken) is not { } message)
+            return null;
+        return running is null || message.CompletedAt is not null
+            ? new AnswerProgressReport(messageId, message.Status, false, [], "")
+            : new AnswerProgressReport(messageId, message.Status, true, running.Steps, running.Narrative);
+    }
+
     // ---- Asking --------------------------------------------------------------------------------------
 
     /// <summary>
@@ -129,6 +161,7 @@ public sealed class ConversationService(
     public async Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
+        Reserve(userId);
         var added = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
         return Start(userId, added, command.Mode, null, false);
     }
@@ -141,6 +174,7 @@ public sealed class ConversationService(
     {
         var question = Validate(command);
         var source = RequireSource(dataSource);
+        Reserve(userId);
         AddedQuestion added;
         try
         {
@@ -148,7 +182,13 @@ public sealed class ConversationService(
         }
         catch (InvalidOperationException)
         {
+            runner.Unreserve(userId);
             throw RequestIdUsed();
+        }
+        catch
+        {
+            runner.Unreserve(userId);
+            throw;
         }
         return Start(userId, added, command.Mode, null, false);
     }
@@ -176,8 +216,9 @@ public sealed class ConversationService(
         if (message.Status == MessageStatus.Succeeded)
             throw new ConversationException(ConversationProblem.Conflict, "This question was answered successfully; ask it again to get a new answer.");
         var manual = message.Path == nameof(AnswerPath.Manual) && message.Sql is not null;
+        Reserve(userId);
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.MessageId, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
-            message.DataSource, message.History, SavedAsRunning: false, manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary));
+            message.DataSource, message.History, SavedAsRunning: false, manual ? message.Sql : null, manual && message.Interpretation?.Summary == ManualQueryRunner.EditedSummary), reserved: true);
         return new AskedQuestion(message.MessageId, message.ThreadId, running);
     }
 
@@ -198,6 +239,7 @@ public sealed class ConversationService(
         var edited = source.Sql is null || Normalize(sql) != Normalize(source.Sql);
         var question = Trim(source.StandaloneQuestion ?? source.Question, MaxQuestionLength);
         var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
+        Reserve(userId);
         var added = await AddAsync(userId, source.ThreadId, question, clientRequestId, manual, cancellationToken);
         return Start(userId, added, null, manual.Sql, edited);
     }
@@ -231,9 +273,12 @@ public sealed class ConversationService(
     {
         var message = added.Message;
         if (!added.Created)
+        {
+            runner.Unreserve(userId);
             return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
+        }
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
-            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending));
+            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending), reserved: true);
         return new AskedQuestion(message.Id, message.ThreadId, running);
     }
 
@@ -247,12 +292,34 @@ public sealed class ConversationService(
         }
         catch (KeyNotFoundException)
         {
+            runner.Unreserve(userId);
             throw ThreadNotFound();
+        }
+        catch (SequenceTakenException)
+        {
+            runner.Unreserve(userId);
+            throw new ConversationException(ConversationProblem.Conflict,
+                "Another question was saved in this thread at the same moment. Send yours again (with a new clientRequestId).");
         }
         catch (InvalidOperationException)
         {
+            runner.Unreserve(userId);
             throw RequestIdUsed();
         }
+        catch
+        {
+            // Nothing was saved: the reservation made for it goes back.
+            runner.Unreserve(userId);
+            throw;
+        }
+    }
+
+    /// <summary>Reserves one of the user's answers in progress, or refuses: the limit keeps one user from holding every worker.</summary>
+    private void Reserve(string userId)
+    {
+        if (!runner.TryReserve(userId))
+            throw new ConversationException(ConversationProblem.TooBusy, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"You already have {runner.InProgress(userId)} answers in progress, the most one user may have at once. Wait for one to finish (or stop one), then ask again."));
     }
 
     private static ConversationException RequestIdUsed() =>

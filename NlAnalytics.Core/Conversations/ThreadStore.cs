@@ -9,6 +9,9 @@ namespace NlAnalytics.Core.Conversations;
 
 public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd);
 
+/// <summary>A page of a thread's messages (oldest first) and whether there are older ones.</summary>
+public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasOlder);
+
 public sealed record ThreadTotals(int Messages, long InputTokens, long OutputTokens, decimal CostUsd);
 
 /// <summary>SQL an analyst wrote for a message, and how to describe it.</summary>
@@ -24,6 +27,9 @@ public sealed record AddedQuestion(ChatMessage Message, bool Created, string Dat
 public sealed record RetryContext(
     Guid MessageId, Guid ThreadId, int Sequence, string Question, string? StandaloneQuestion, MessageStatus Status,
     string? Path, string? Sql, Interpretation? Interpretation, string DataSource, IReadOnlyList<ThreadTurn> History);
+
+/// <summary>Another save took the sequence number every retry read: the thread is too busy for this one (HTTP 409).</summary>
+public sealed class SequenceTakenException(Exception inner) : Exception("Another question was saved in this thread at the same moment.", inner);
 
 /// <summary>
 /// Threads and messages of one user. Every method takes the user id and only ever touches that user's
@@ -96,6 +102,23 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return [.. messages.Select(ToView)];
     }
 
+    /// <summary>
+    /// One page of the thread's messages, oldest first: the <paramref name="limit"/> latest before sequence number
+    /// <paramref name="beforeSequence"/> (or the latest), and whether older ones exist. Null when the thread is not the user's.
+    /// </summary>
+    public async Task<MessagePage?> MessagePageAsync(string userId, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (!await context.Threads.AnyAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken))
+            return null;
+        var query = context.Messages.AsNoTracking().Include(m => m.Calls).Where(m => m.ThreadId == threadId);
+        if (beforeSequence is { } before)
+            query = query.Where(m => m.Sequence < before);
+        var newestFirst = await query.OrderByDescending(m => m.Sequence).Take(limit + 1).AsSplitQuery().ToListAsync(cancellationToken);
+        var page = newestFirst.Take(limit).Reverse().Select(ToView).ToList();
+        return new MessagePage(page, newestFirst.Count > limit);
+    }
+
     public async Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -145,6 +168,31 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// <param name="status">Running when the answer starts at once; Pending when it waits for another.</param>
     public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
     {
+        // The next sequence number is read, then inserted under the unique (thread, sequence) index: two saves
+        // racing in one thread make one of them fail that index, and it reads and tries again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, cancellationToken);
+            }
+            catch (DbUpdateException e) when (IsSequenceTaken(e))
+            {
+                if (attempt == SequenceAttempts)
+                    throw new SequenceTakenException(e);
+            }
+        }
+    }
+
+    /// <summary>How often a save retries after another took its sequence number; past that the caller gets a conflict (409).</summary>
+    private const int SequenceAttempts = 5;
+
+    private static bool IsSequenceTaken(DbUpdateException e) =>
+        e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
+        && unique.ConstraintName?.Contains("Sequence", StringComparison.OrdinalIgnoreCase) == true;
+
+    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
+    {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var thread = await context.Threads.AsNoTracking()
             .Where(t => t.Id == threadId && t.UserId == userId)
@@ -180,7 +228,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             await context.SaveChangesAsync(cancellationToken);
             return new AddedQuestion(message, true, thread.DataSource, Turns(thread.History));
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (!IsSequenceTaken(e))
         {
             // A resend (or two sends racing): the unique index on the request id kept the first.
             if (await ResentAsync(userId, threadId, clientRequestId, cancellationToken) is { } resent)
@@ -329,7 +377,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.InterpretationJson = answer.Interpretation is null ? null : AnswerJson.Serialize(answer.Interpretation);
         message.Narrative = answer.Narrative;
         message.Error = answer.Error?.UserMessage;
-        message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result));
+        message.ResultJson = answer.Result is null ? null : AnswerJson.Serialize(ResultSnapshot.From(answer.Result, ResultSnapshot.MaxStoredBytes));
         message.ChartJson = answer.Chart is null ? null : AnswerJson.Serialize(answer.Chart);
         message.TablesJson = AnswerJson.Serialize(answer.TablesUsed);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);

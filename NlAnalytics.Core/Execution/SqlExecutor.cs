@@ -24,6 +24,14 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
 
     internal const string ValueCutMarker = "… [value cut]";
 
+    /// <summary>Connections per data source for analyst SQL, unless its connection string sets Maximum Pool Size: above Analyst:MaxConcurrentAnswers (8), well below the app database's pool and max_connections.</summary>
+    public const int QueryPoolSize = 10;
+
+    /// <summary>Whether a connection string chooses its own pool size (then it is kept).</summary>
+    internal static bool MentionsPoolSize(string connectionString) =>
+        connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase) || connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
+        || connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Extra seconds Npgsql waits beyond the server-side statement timeout before it gives up on its own.</summary>
     private const int BackstopSeconds = 5;
 
@@ -231,6 +239,10 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
             Multiplexing = false,
             Enlist = false,
         };
+        // Npgsql's default of 100 per source, next to the app database's pool, could ask PostgreSQL for more
+        // connections than max_connections allows ("too many clients"). Answers are capped well below this anyway.
+        if (!MentionsPoolSize(connectionString))
+            builder.MaxPoolSize = QueryPoolSize;
         if (string.IsNullOrEmpty(builder.ApplicationName))
             builder.ApplicationName = "NlAnalytics query";
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();

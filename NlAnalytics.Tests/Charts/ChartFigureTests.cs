@@ -78,4 +78,31 @@ public sealed class ChartFigureTests
         Assert.Equal(30d, barFigure.Series[0].Values[0]);
         Assert.Contains("The 20 largest of 30", barFigure.Note);
     }
+
+    [Fact]
+    public void A_line_over_five_thousand_points_draws_two_thousand_and_says_so()
+    {
+        var rows = Enumerable.Range(0, 5000).Select(i => new object?[] { i, (double)(i % 17) }).ToArray();
+        var result = Result(["n", "value"], ["integer", "double precision"], rows);
+
+        var figure = ChartFigure.Build(new ChartSpec(ChartKind.Line, "Values", "n", ["value"]), result)!;
+
+        Assert.Equal(2000, figure.Series.Single().Values.Count);
+        Assert.Equal(2000, figure.Series.Single().Labels.Count);
+        Assert.Contains("2,000 of 5,000 points", figure.Note);
+    }
+
+    [Fact]
+    public void A_category_of_64_kb_text_is_cut_to_a_short_label()
+    {
+        var huge = new string('x', 65_536);
+        var result = Result(["name", "amount"], ["text", "integer"], [huge, 1], ["short", 2]);
+
+        var figure = ChartFigure.Build(new ChartSpec(ChartKind.Bar, "Amounts", "name", ["amount"]), result)!;
+
+        var labels = figure.Series.Single().Labels.Cast<string>().ToList();
+        Assert.Equal(80, labels[0].Length);
+        Assert.EndsWith("…", labels[0]);
+        Assert.Equal("short", labels[1]);
+    }
 }

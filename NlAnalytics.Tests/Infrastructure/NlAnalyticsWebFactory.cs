@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NlAnalytics.Core.Hosting;
 
 namespace NlAnalytics.Tests.Infrastructure;
@@ -43,6 +44,9 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     }
 
     public string AppConnectionString { get; }
+
+    /// <summary>Every line the app logged, at every level, whatever the configured log levels.</summary>
+    public LogRecorder Logs { get; } = new();
 
     /// <summary>Runs last on the host builder (a test adds a logger provider that records what the app logs, for example).</summary>
     public Action<IWebHostBuilder>? ConfigureHost { get; set; }
@@ -128,6 +132,7 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program sees the values while it builds, not only after.
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogRecorder>(_ => true));
         ConfigureHost?.Invoke(builder);
     }
 

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace NlAnalytics.Tests.Infrastructure;
 
-/// <summary>Keeps every line an app logs, at every level, for tests that check what the log must never contain.</summary>
+/// <summary>
+/// Keeps the lines an app logs at its configured levels, as a console or file provider would write them: for tests
+/// that check what a log must never contain. (<see cref="LogRecorder"/> sees every level whatever the configuration,
+/// including framework debug output that no configured provider writes.) Add it with NlAnalyticsWebFactory.ConfigureHost.
+/// </summary>
 public sealed class RecordedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();

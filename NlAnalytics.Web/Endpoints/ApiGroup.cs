@@ -34,7 +34,8 @@ internal static class ApiGroup
             // for every /api endpoint, including those that write CSV rather than JSON.
             .WithMetadata(ApiEndpointMarker.Instance)
             .AddEndpointFilter(RejectForgeableWritesAsync)
-            .AddEndpointFilter(TimeAppDatabaseAsync);
+            .AddEndpointFilter(TimeAppDatabaseAsync)
+            .AddEndpointFilter(SetRetryAfterAsync);
 
     /// <summary>The signed-in user's id, from the authentication cookie's principal.</summary>
     public static string UserId(this ClaimsPrincipal user) =>
@@ -51,8 +52,17 @@ internal static class ApiGroup
     {
         NlAnalytics.Core.Conversations.ConversationProblem.NotFound => NotFound(refusal.Message),
         NlAnalytics.Core.Conversations.ConversationProblem.Conflict => Conflict(refusal.Message),
+        NlAnalytics.Core.Conversations.ConversationProblem.TooBusy => TooManyRequests(refusal.Message, AnswerRateLimiting.InProgressRetryAfter),
         _ => TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid"),
     };
+
+    /// <summary>429 with the number of seconds to wait; <see cref="SetRetryAfterAsync"/> copies it into the Retry-After header.</summary>
+    public static ProblemHttpResult TooManyRequests(string detail, TimeSpan retryAfter) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+            extensions: new Dictionary<string, object?> { [RetryAfterExtension] = (int)Math.Ceiling(retryAfter.TotalSeconds) });
+
+    /// <summary>The problem-details member that says how many seconds to wait (the Retry-After header says the same).</summary>
+    public const string RetryAfterExtension = "retryAfterSeconds";
 
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid");
@@ -83,6 +93,17 @@ internal static class ApiGroup
         if (!response.HasStarted)
             response.Headers[ServerTimingHeader] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"appdb;dur={tally.Elapsed.TotalMilliseconds:0.00};desc=\"{tally.Count} commands\"");
+        return result;
+    }
+
+    /// <summary>A 429 from a handler carries its wait in Retry-After too, as RFC 9110 asks.</summary>
+    private static async ValueTask<object?> SetRetryAfterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        var problem = result as ProblemHttpResult ?? (result as INestedHttpResult)?.Result as ProblemHttpResult;
+        if (problem is { StatusCode: StatusCodes.Status429TooManyRequests } && problem.ProblemDetails.Extensions.TryGetValue(RetryAfterExtension, out var seconds)
+            && !context.HttpContext.Response.HasStarted)
+            context.HttpContext.Response.Headers.RetryAfter = Convert.ToString(seconds, System.Globalization.CultureInfo.InvariantCulture);
         return result;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NlAnalytics.Core.Accounting;
@@ -46,7 +47,7 @@ public static class ThreadEndpoints
         group.MapPatch("/{threadId:guid}", UpdateAsync);
         group.MapDelete("/{threadId:guid}", DeleteAsync);
         group.MapGet("/{threadId:guid}/messages", MessagesAsync);
-        group.MapPost("/{threadId:guid}/messages", AskAsync);
+        group.MapPost("/{threadId:guid}/messages", AskAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{threadId:guid}/totals", TotalsAsync);
         return endpoints;
     }
@@ -112,11 +113,30 @@ public static class ThreadEndpoints
         ClaimsPrincipal user, Guid threadId, ConversationService conversations, CancellationToken cancellationToken) =>
         await conversations.DeleteThreadAsync(user.UserId(), threadId, cancellationToken) ? TypedResults.NoContent() : ThreadNotFound();
 
-    private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult>> MessagesAsync(
-        ClaimsPrincipal user, Guid threadId, ConversationService conversations, CancellationToken cancellationToken)
+    /// <summary>Messages per page when the client does not say.</summary>
+    public const int DefaultPageSize = 50;
+
+    /// <summary>
+    /// The thread's latest messages, oldest first: <c>limit</c> (1-200, default 50) of them, before the message with
+    /// sequence number <c>before</c> when given. When older ones exist, a <c>Link: &lt;...&gt;; rel="next"</c> header points to them.
+    /// </summary>
+    private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult, ValidationProblem>> MessagesAsync(
+        ClaimsPrincipal user, Guid threadId, int? before, int? limit, ConversationService conversations, HttpResponse response, CancellationToken cancellationToken)
     {
-        var contents = await conversations.OpenAsync(user.UserId(), threadId, cancellationToken);
-        return contents is null ? ThreadNotFound() : TypedResults.Ok(contents.Messages);
+        var size = limit ?? DefaultPageSize;
+        try
+        {
+            if (await conversations.MessagePageAsync(user.UserId(), threadId, before, size, cancellationToken) is not { } page)
+                return ThreadNotFound();
+            if (page.HasOlder && page.Messages.Count > 0)
+                response.Headers.Link = string.Create(CultureInfo.InvariantCulture,
+                    $"</api/threads/{threadId}/messages?before={page.Messages[0].Sequence}&limit={size}>; rel=\"next\"");
+            return TypedResults.Ok(page.Messages);
+        }
+        catch (ConversationException e) when (e.Field is not null)
+        {
+            return ApiGroup.Invalid(e.Field, e.Message);
+        }
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using NlAnalytics.Web.Components.Layout;
 using NlAnalytics.Web.Security;
+using NlAnalytics.Web.Endpoints;
 
 namespace NlAnalytics.Web.Extensions;
 
@@ -36,6 +37,8 @@ public static class WebServiceExtensions
             options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
         services.AddSingleton<ThemePreference>();
+        // Here rather than with the endpoints: the pipeline (UseRateLimiter) needs it wherever the app is composed.
+        services.AddAnswerRateLimiting();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -44,6 +47,9 @@ public static class WebServiceExtensions
         services.AddScoped<AccountRegistration>();
         services.AddScoped<Invitations>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<PasswordReset>();
+        services.AddOptions<DataProtectionTokenProviderOptions>().Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>(
+            (tokens, auth) => tokens.TokenLifespan = TimeSpan.FromMinutes(auth.Value.PasswordResetMinutes));
         services.AddScoped<AccountSignIn>();
         services.AddSingleton<UnknownAddressLockout>();
         // A cookie re-checks its security stamp (and that the account is enabled) this often, so a sign-out, a password
@@ -85,6 +91,7 @@ public static class WebServiceExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddPasswordValidator<CommonPasswordValidator>()
             .AddSignInManager<AppSignInManager>()
             .AddDefaultTokenProviders();
 
@@ -104,6 +111,8 @@ public static class WebServiceExtensions
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication: the answer limits are per signed-in user.
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

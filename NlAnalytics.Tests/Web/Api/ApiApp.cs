@@ -41,6 +41,9 @@ public sealed class ApiApp : IAsyncLifetime
             ["Demo:ReaderRole"] = $"nla_reader_api_{Guid.NewGuid():N}"[..30],
             ["Llm:Endpoint"] = "",
             ["Analyst:Mode"] = "",
+            // The API classes share these users and ask far more than 20 questions in a row; LoadBoundsTests covers the limits.
+            ["RateLimiting:AnswerBurst"] = "10000",
+            ["RateLimiting:AnswersPerMinute"] = "100000",
         });
         Admin = await Factory.RegisterAsync(AdminEmail, "admin passphrase");
         Alice = await Factory.RegisterAsync(AliceEmail, "alice passphrase");

@@ -144,6 +144,23 @@ public sealed class AnswerCardTests : MudTestContext
     }
 
     [Fact]
+    public void A_result_cut_to_fit_the_stored_answer_says_truncated_and_how_many_rows_were_read()
+    {
+        var message = Message(MessageStatus.Succeeded) with
+        {
+            Sql = "SELECT n, text FROM t",
+            Result = Snapshot(["n"], [1], [2]) with { Truncated = true, CutForSize = true, RowsRead = 480 },
+        };
+
+        var card = Render<AnswerCard>(p => p.Add(c => c.Message, message));
+
+        var summary = card.Find(".result-count").TextContent;
+        Assert.Contains("truncated", summary);
+        Assert.Contains("2 of 480 rows read", summary);
+        Assert.Contains("Table (2+)", card.Markup);
+    }
+
+    [Fact]
     public void The_sql_tab_shows_the_sql_laid_out_by_clause_until_the_editor_starts()
     {
         var message = Message(MessageStatus.Succeeded) with

@@ -14,5 +14,6 @@ public static class AccountPolicy
 
     public const string PasswordRuleText =
         "At least 8 characters, up to 256. Any characters are fine, spaces included; there are no rules about " +
-        "digits, capitals or symbols. A passphrase of a few unrelated words is easy to remember and hard to guess.";
+        "digits, capitals or symbols, but the most common passwords are refused. A passphrase of a few unrelated words is " +
+        "easy to remember and hard to guess.";
 }
