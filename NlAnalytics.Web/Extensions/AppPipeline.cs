@@ -16,6 +16,7 @@ public static class AppPipeline
         app.MapMessageEndpoints();
         app.MapCostEndpoints();
         app.MapDataSourceEndpoints();
+        app.MapSourceEndpoints();
         return app;
     }
 }
