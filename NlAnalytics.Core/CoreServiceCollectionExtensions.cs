@@ -36,6 +36,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<AppDbContext>, AppDbContextFactory>();
         // Identity's stores take a scoped context; everything else uses the factory (one context per operation).
         services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        // Here rather than in AddCatalog: the catalog works without an app database (tests, CLI), this needs one.
+        services.AddSingleton<JoinKeyDecisionStore>();
 
         services.AddDataProtection().SetApplicationName("NlAnalytics");
         services.AddSingleton<DataProtectionKeyRepository>();
@@ -68,6 +70,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AnswerRunner>();
         services.AddHostedService<AnswerRecovery>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<VerifiedAnswers>();
+        services.AddOptions<VerifiedMemoryOptions>().BindConfiguration(VerifiedMemoryOptions.SectionName);
         return builder;
     }
 }
