@@ -18,6 +18,7 @@ using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Semantics;
+using NlAnalytics.Core.Sources;
 
 namespace NlAnalytics.Core;
 
@@ -44,7 +45,11 @@ public static class CoreServiceCollectionExtensions
 
         services.AddOptions<List<DataSourceOptions>>().BindConfiguration(DataSourceOptions.SectionName);
         services.AddSingleton<DemoDataSourceHolder>();
+        services.AddSingleton<StoredDataSourceHolder>();
         services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
+        services.AddSingleton<DataSourceProbe>();
+        services.AddSingleton<DataSourceAdministration>();
+        services.AddHostedService<StoredDataSourceStartup>();
 
         services.AddDemoWarehouse();
         services.AddSingleton<DemoStatus>();
