@@ -54,7 +54,7 @@ public sealed partial class OfflineSqlWriter(
         var (previous, leftOutEarlier) = Reconstruct(context.History, parser);
         var intent = current;
         var followUp = false;
-        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject || current.Instead))
+        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject && !StandsAlone(current) || current.Instead))
         {
             intent = Merge(previous, current);
             followUp = true;
@@ -95,14 +95,31 @@ public sealed partial class OfflineSqlWriter(
             return Decline(context, reason, ignored, suggestions.For(current));
         }
 
+        Interpretation reading = interpretation;
+        if (followUp && previous is not null)
+            reading = reading with { InheritedFilters = Inherited(index, hinted, previous, composed) };
         return new SqlDraft(
             composed.Sql,
             confidence,
-            interpretation,
+            reading,
             [],
             confidence < HybridThreshold ? suggestions.For(current) : [],
             [new TranscriptEntry(AgentName, "assistant", $"{interpretation}\n{composed.Sql}", time.GetUtcNow())],
             composed.Chart);
+    }
+
+    /// <summary>
+    /// A question with its own grouping and no follow-up cue ("footfall by city in 2020") whose subject is
+    /// a word the catalog does not know is a new question with an unknown subject, not a follow-up: read as one, it
+    /// would silently keep the earlier question's filters.
+    /// </summary>
+    private static bool StandsAlone(QueryIntent current) => current.Unknown.Count > 0 && current.Groups.Count > 0;
+
+    /// <summary>The follow-up's conditions that come from the earlier question (the same condition worded the same way there).</summary>
+    private static IReadOnlyList<string> Inherited(CatalogIndex index, IReadOnlySet<string> hinted, QueryIntent previous, ComposedQuery composed)
+    {
+        var earlier = new SqlComposer(index, hinted).Compose(previous.Clone()).Filters ?? [];
+        return [.. (composed.Filters ?? []).Where(earlier.Contains)];
     }
 
     /// <summary>Whether a standalone question (a suggestion) would be answered rather than declined.</summary>

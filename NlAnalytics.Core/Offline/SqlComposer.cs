@@ -5,7 +5,9 @@ namespace NlAnalytics.Core.Offline;
 
 /// <summary>The SQL for an intent, how it reads back to a person, and how sure the composer is.</summary>
 /// <summary><see cref="Joins"/> and <see cref="FanOut"/> describe the join path taken (for the calibration's features).</summary>
-internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false);
+/// <param name="Filters">The conditions as the interpretation words them ("city = 'Oslo'", "year in 2021").</param>
+internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false,
+    IReadOnlyList<string>? Filters = null);
 
 /// <summary>
 /// Numbers are left unrounded: the result grid and charts format them, and a rounded share would no
@@ -20,6 +22,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
     private readonly List<JoinEdge> _joins = [];
     private readonly List<TableNode> _joined = [];
     private readonly List<string> _doubts = [];
+    private List<string> _filterWords = [];
     private bool _disconnected;
     private double _confidence = 0.92;
 
@@ -90,6 +93,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
 
         var where = new List<string>();
         var whereWords = new List<string>();
+        _filterWords = whereWords;
         foreach (var byColumn in filters.GroupBy(f => f.Column))
         {
             var col = byColumn.Key;
@@ -693,5 +697,5 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
     private ComposedQuery Decline(string reason) => new(null, reason, null, 0, [.. _doubts, reason]);
 
     private ComposedQuery Done(string sql, string words, string chart) =>
-        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne));
+        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne), [.. _filterWords]);
 }
