@@ -63,6 +63,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AnswerRunner>();
         services.AddHostedService<AnswerRecovery>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<VerifiedAnswers>();
+        services.AddOptions<VerifiedMemoryOptions>().BindConfiguration(VerifiedMemoryOptions.SectionName);
         return builder;
     }
 }

@@ -56,6 +56,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         {
             verified.ToTable("verified_queries");
             verified.HasIndex(v => v.DataSource);
+            verified.Property(v => v.OwnerId).HasMaxLength(450);
+            verified.Property(v => v.CreatedBy).HasMaxLength(256);
+            verified.Property(v => v.ApprovedById).HasMaxLength(450);
+            verified.Property(v => v.ApprovedBy).HasMaxLength(256);
         });
 
         builder.Entity<DataProtectionKeyRow>().ToTable("data_protection_keys");

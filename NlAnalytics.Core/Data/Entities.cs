@@ -105,15 +105,25 @@ public sealed class LlmCallRow
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>A question/SQL pair an analyst marked correct.</summary>
+/// <summary>
+/// A question/SQL pair an analyst marked correct, keyed on the asker's own words. It serves its owner at once and
+/// everyone else only once approved (by an Admin, or by a second analyst when VerifiedMemory:Approval says so).
+/// Entries from before ownership was recorded have no owner and serve nobody until approved.
+/// </summary>
 public sealed class VerifiedQuery
 {
     public long Id { get; set; }
     public required string DataSource { get; set; }
     public required string Question { get; set; }
     public required string Sql { get; set; }
+    /// <summary>The user id of who marked it correct.</summary>
+    public string? OwnerId { get; set; }
+    /// <summary>Their name when they marked it (shown as "verified by").</summary>
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    public string? ApprovedById { get; set; }
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
 }
 
 /// <summary>

@@ -14,6 +14,7 @@ public static class AppPipeline
         app.MapAccountEndpoints();
         app.MapThreadEndpoints();
         app.MapMessageEndpoints();
+        app.MapVerifiedQueryEndpoints();
         app.MapCostEndpoints();
         app.MapDataSourceEndpoints();
         return app;
