@@ -144,8 +144,8 @@ public static partial class ResultNarrative
         var y = shape.Find(chart.Y.FirstOrDefault());
         if (x is null || y is null)
             return null;
-        if (shape.Find(chart.Series) is not null)
-            return null;
+        if (shape.Find(chart.Series) is { } split)
+            return DescribeSplit(shape, x, y, split, whole);
         var points = Points(shape, x, y).OrderByDescending(p => p.Value).ToList();
         if (points.Count == 0)
             return null;
@@ -174,6 +174,49 @@ public static partial class ResultNarrative
         }
         if (chart.TopN is { } n && points.Count > n)
             text.Append(Invariant, $" The chart shows the top {n} of {points.Count}.");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// A measure by a category split by a second one ("students by faculty and sex"): the category with the
+    /// most in all and its parts, the one with the least, and each part's whole. Averages and rates are never
+    /// added up: for them only the highest and lowest single figures are named.
+    /// </summary>
+    private static string? DescribeSplit(ResultShape shape, ShapedColumn x, ShapedColumn y, ShapedColumn split, bool whole)
+    {
+        var rows = shape.Result.Rows
+            .Where(r => ResultShape.ToDouble(r[y.Index]) is not null)
+            .Select(r => (Key: FormatKey(r[x.Index]), Part: FormatKey(r[split.Index]), Value: ResultShape.ToDouble(r[y.Index])!.Value))
+            .ToList();
+        if (rows.Count == 0)
+            return null;
+        var measure = Lower(y.Label);
+        var text = new StringBuilder();
+        if (IsAverageLike(y.Name) || rows.Any(r => r.Value < 0))
+        {
+            var high = rows.MaxBy(r => r.Value);
+            var low = rows.MinBy(r => r.Value);
+            text.Append(Invariant, $"The highest {measure} is {FormatNumber(high.Value, y.Name)}, for {high.Key} ({high.Part}); the lowest is {FormatNumber(low.Value, y.Name)}, for {low.Key} ({low.Part}).");
+            return text.ToString();
+        }
+        var keys = rows.GroupBy(r => r.Key).Select(g => (Key: g.Key, Total: g.Sum(r => r.Value), Parts: g.OrderByDescending(r => r.Value).ToList()))
+            .OrderByDescending(g => g.Total).ToList();
+        var top = keys[0];
+        text.Append(Invariant, $"{top.Key} has the most {measure} in all: {FormatNumber(top.Total, y.Name)}");
+        if (top.Parts.Count > 1)
+            text.Append(" (").Append(JoinWords([.. top.Parts.Select(p => $"{FormatNumber(p.Value, y.Name)} {p.Part}")])).Append(')');
+        text.Append('.');
+        if (keys.Count > 1)
+            text.Append(Invariant, $" {keys[^1].Key} has the fewest: {FormatNumber(keys[^1].Total, y.Name)}.");
+        var parts = rows.GroupBy(r => r.Part).Select(g => (Part: g.Key, Total: g.Sum(r => r.Value))).OrderByDescending(p => p.Total).ToList();
+        var total = parts.Sum(p => p.Total);
+        if (parts.Count > 1 && total > 0)
+        {
+            var of = whole ? "" : " of the rows shown";
+            text.Append(Invariant, $" By {Lower(split.Label)}{of}: ")
+                .Append(JoinWords([.. parts.Select(p => $"{p.Part} {FormatNumber(p.Total, y.Name)} ({Percent(p.Total / total)})")]))
+                .Append('.');
+        }
         return text.ToString();
     }
 

@@ -23,6 +23,9 @@ public sealed record AskCommand(string? Question, Guid ClientRequestId, Analysis
 /// <summary>A message that is being (or was already) answered; <see cref="Running"/> is null once its answer has finished.</summary>
 public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer? Running);
 
+/// <summary>An answer's progress: <see cref="Steps"/> and <see cref="Narrative"/> are empty unless <see cref="Running"/>.</summary>
+public sealed record AnswerProgressReport(Guid MessageId, MessageStatus Status, bool Running, IReadOnlyList<AgentProgress> Steps, string Narrative);
+
 /// <summary>A thread with its messages, as a page or a client shows it.</summary>
 public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
 
@@ -132,6 +135,22 @@ public sealed class ConversationService(
 
     /// <summary>The user's answers in progress in a thread.</summary>
     public IReadOnlyList<RunningAnswer> RunningIn(string userId, Guid threadId) => [.. runner.InThread(threadId).Where(r => r.UserId == userId)];
+
+    /// <summary>
+    /// How far the user's answer to a message has got, as the chat page shows it: the steps reached (each with its
+    /// latest word) and the narrative streamed so far while it runs on this instance; only the status once it has
+    /// ended (or when it runs elsewhere). Null: no such message.
+    /// </summary>
+    public async Task<AnswerProgressReport?> ProgressAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var running = Running(userId, messageId);
+        // Read after the running answer was taken: an answer that ends in between shows its final status.
+        if (await store.MessageAsync(userId, messageId, cancellationToken) is not { } message)
+            return null;
+        return running is null || message.CompletedAt is not null
+            ? new AnswerProgressReport(messageId, message.Status, false, [], "")
+            : new AnswerProgressReport(messageId, message.Status, true, running.Steps, running.Narrative);
+    }
 
     // ---- Asking --------------------------------------------------------------------------------------
 

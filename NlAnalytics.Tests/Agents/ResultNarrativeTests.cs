@@ -57,6 +57,34 @@ public sealed class ResultNarrativeTests
     }
 
     [Fact]
+    public void A_split_by_a_second_category_names_the_largest_group_with_its_parts_the_smallest_and_each_parts_whole()
+    {
+        var result = Result(["faculty", "sex", "students"], ["text", "text", "bigint"],
+            ["FBM", "female", 2596L], ["FBM", "male", 1512L], ["HEC", "female", 1414L], ["HEC", "male", 1803L], ["FTSR", "female", 95L], ["FTSR", "male", 100L]);
+        var chart = new ChartSpec(ChartKind.Bar, "Students by faculty and sex", "faculty", ["students"], "sex");
+
+        var narrative = ResultNarrative.Describe(result, chart);
+
+        Assert.StartsWith("FBM has the most students in all: 4,108 (2,596 female and 1,512 male). FTSR has the fewest: 195.", narrative);
+        // 4,105 female and 3,415 male of 7,520.
+        Assert.Contains("By sex: female 4,105 (55%) and male 3,415 (45%).", narrative);
+        Assert.DoesNotContain("The first has", narrative);
+    }
+
+    [Fact]
+    public void A_split_average_is_never_added_up()
+    {
+        var result = Result(["faculty", "sex", "avg_grade"], ["text", "text", "numeric"],
+            ["FBM", "female", 4.8m], ["FBM", "male", 4.6m], ["HEC", "female", 4.9m], ["HEC", "male", 4.4m]);
+        var chart = new ChartSpec(ChartKind.Bar, "Average grade", "faculty", ["avg_grade"], "sex");
+
+        var narrative = ResultNarrative.Describe(result, chart);
+
+        Assert.StartsWith("The highest avg grade is 4.9, for HEC (female); the lowest is 4.4, for HEC (male).", narrative);
+        Assert.DoesNotContain("in all", narrative);
+    }
+
+    [Fact]
     public void Averages_get_no_share_of_a_meaningless_total()
     {
         var result = Result(["region", "avg_basket"], ["text", "numeric"], ["A", 30.5m], ["B", 50.25m]);

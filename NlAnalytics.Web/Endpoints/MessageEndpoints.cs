@@ -30,6 +30,7 @@ public static class MessageEndpoints
     {
         var group = endpoints.MapApiGroup("/api/messages").WithTags("Messages");
         group.MapGet("/{messageId:guid}", GetAsync);
+        group.MapGet("/{messageId:guid}/progress", ProgressAsync);
         group.MapPost("/{messageId:guid}/stop", StopAsync);
         group.MapPost("/{messageId:guid}/retry", RetryAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
@@ -43,6 +44,17 @@ public static class MessageEndpoints
     {
         var message = await conversations.MessageAsync(user.UserId(), messageId, cancellationToken);
         return message is null ? MessageNotFound() : TypedResults.Ok(message);
+    }
+
+    /// <summary>
+    /// How far the answer has got (the steps reached, the narrative so far) while it runs, as the chat page shows
+    /// it; once it has ended only its status (GET the message for the answer).
+    /// </summary>
+    private static async Task<Results<Ok<AnswerProgressReport>, ProblemHttpResult>> ProgressAsync(
+        ClaimsPrincipal user, Guid messageId, ConversationService conversations, CancellationToken cancellationToken)
+    {
+        var progress = await conversations.ProgressAsync(user.UserId(), messageId, cancellationToken);
+        return progress is null ? MessageNotFound() : TypedResults.Ok(progress);
     }
 
     /// <summary>Stops a running answer (the model call and the query in flight); 202, as the stopped state is saved a moment later.</summary>

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Core.Agents;
@@ -223,6 +226,38 @@ public sealed class ChatSessionTests(ChatSessionApp app) : IClassFixture<ChatSes
         Assert.True(await alice.DeleteAsync(threadId));
         Assert.DoesNotContain(alice.State.Threads!, t => t.Id == threadId);
         Assert.False(await alice.OpenThreadAsync(threadId));
+    }
+
+    [Fact]
+    public async Task The_api_reports_the_progress_the_page_shows_while_an_answer_runs_and_only_the_status_once_it_ended()
+    {
+        using var session = await app.SessionAsync(app.Alice, "alice@session.test");
+        await session.ShowNewThreadAsync();
+        session.Mode = AnalysisMode.Llm;
+        var threadId = (await session.SendAsync("How many faculties are there?")).OpenThread!.Value;
+        await session.OpenThreadAsync(threadId);
+        var messageId = session.State.Messages[0].Id;
+        await WaitUntilAsync(() => session.State.Live.TryGetValue(messageId, out var live) && live.Steps.Any(s => s.Step == AgentStep.WritingSql));
+        using var alice = await app.Factory.SignInAsync("alice@session.test", "alice passphrase");
+        using var bob = await app.Factory.SignInAsync("bob@session.test", "bob passphrase");
+
+        var running = await alice.Http.GetFromJsonAsync<JsonObject>($"/api/messages/{messageId}/progress");
+
+        Assert.True(running!["running"]!.GetValue<bool>());
+        Assert.Equal("Running", running["status"]!.GetValue<string>());
+        var steps = running["steps"]!.AsArray().Select(s => (s!["step"]!.GetValue<string>(), s["message"]!.GetValue<string>())).ToList();
+        Assert.Equal(session.State.Live[messageId].Steps.Select(s => (s.Step.ToString(), s.Message)), steps);
+        Assert.Contains(steps, s => s.Item1 == "WritingSql");
+        using (var stranger = await bob.Http.GetAsync($"/api/messages/{messageId}/progress"))
+            Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+
+        await session.StopAsync(messageId);
+        await WaitUntilAsync(() => !session.State.Busy);
+        var ended = await alice.Http.GetFromJsonAsync<JsonObject>($"/api/messages/{messageId}/progress");
+
+        Assert.False(ended!["running"]!.GetValue<bool>());
+        Assert.Equal("Cancelled", ended["status"]!.GetValue<string>());
+        Assert.Empty(ended["steps"]!.AsArray());
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

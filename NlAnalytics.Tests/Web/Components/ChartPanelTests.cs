@@ -33,6 +33,28 @@ public sealed class ChartPanelTests : MudTestContext
     }
 
     [Fact]
+    public void Years_along_the_axis_are_categories_so_no_tick_reads_like_a_quantity()
+    {
+        var panel = Render<ChartPanel>(p => p
+            .Add(c => c.Spec, new ChartSpec(ChartKind.Line, "Orders", "year", ["orders_count"]))
+            .Add(c => c.Result, Snapshot(["year", "orders_count"], ["integer", "bigint"], [2023, 15315], [2024, 128060], [2025, 146356])));
+
+        var layout = panel.FindComponent<PlotlyChart>().Instance.Layout;
+        Assert.Equal(Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category, layout.XAxis[0].Type);
+    }
+
+    [Fact]
+    public void A_measure_along_the_axis_of_a_scatter_plot_stays_a_number_axis()
+    {
+        var panel = Render<ChartPanel>(p => p
+            .Add(c => c.Spec, new ChartSpec(ChartKind.Scatter, "Price and sales", "price", ["units"]))
+            .Add(c => c.Result, Snapshot(["price", "units"], ["numeric", "bigint"], [9.5, 120], [19.9, 80], [29.0, 40])));
+
+        var layout = panel.FindComponent<PlotlyChart>().Instance.Layout;
+        Assert.Null(layout.XAxis[0].Type);
+    }
+
+    [Fact]
     public void Dark_mode_draws_on_a_transparent_background_with_a_light_font()
     {
         var panel = Render<ChartPanel>(p => p
