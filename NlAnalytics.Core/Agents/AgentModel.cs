@@ -26,7 +26,10 @@ public sealed record TranscriptEntry(string Agent, string Role, string Content, 
 public sealed record ThreadTurn(string Question, string StandaloneQuestion, string? Sql, string? Narrative, string? ChartKind = null);
 
 /// <summary>A verified question/SQL pair from the memory, used as an example or reused with adapted literals.</summary>
-public sealed record VerifiedExample(string Question, string Sql, double Similarity);
+/// <summary>A verified question/SQL pair, with who verified it and when, and who approved it for everyone (null: only its owner sees it).</summary>
+public sealed record VerifiedExample(
+    string Question, string Sql, double Similarity,
+    string? VerifiedBy = null, DateTimeOffset? VerifiedAt = null, string? ApprovedBy = null, DateTimeOffset? ApprovedAt = null);
 
 /// <summary>One question for the team. <see cref="Examples"/> are verified question/SQL pairs the writer may follow.</summary>
 public sealed record AnalystRequest(
@@ -35,7 +38,8 @@ public sealed record AnalystRequest(
     IReadOnlyList<ThreadTurn> History,
     AnalysisMode Mode = AnalysisMode.Hybrid,
     QueryLimits? Limits = null,
-    IReadOnlyList<VerifiedExample>? Examples = null);
+    IReadOnlyList<VerifiedExample>? Examples = null,
+    string? AskerId = null);
 
 /// <summary>Everything one answer produced, successful or not.</summary>
 public sealed record AnalystAnswer(
@@ -107,7 +111,8 @@ public interface ISqlWriter
 public interface IVerifiedMemory
 {
     /// <summary>A draft reusing a verified answer (its literals adapted to the question), or null.</summary>
-    Task<SqlDraft?> ReuseAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken);
+    /// <remarks>Only pairs that serve <paramref name="askerId"/>: approved ones, and the asker's own (null: approved ones only).</remarks>
+    Task<SqlDraft?> ReuseAsync(string dataSource, string question, string? askerId, DatabaseCatalog catalog, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<VerifiedExample>> ExamplesAsync(string dataSource, string question, int count, CancellationToken cancellationToken);
+    Task<IReadOnlyList<VerifiedExample>> ExamplesAsync(string dataSource, string question, string? askerId, int count, CancellationToken cancellationToken);
 }

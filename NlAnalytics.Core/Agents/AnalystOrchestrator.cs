@@ -220,10 +220,10 @@ public sealed partial class AnalystOrchestrator(
             return (null, request.Examples ?? []);
         try
         {
-            if (await verifiedMemory.ReuseAsync(request.Source.Name, run.Standalone, schema.Catalog, cancellationToken) is { } reused)
+            if (await verifiedMemory.ReuseAsync(request.Source.Name, run.Standalone, request.AskerId, schema.Catalog, cancellationToken) is { } reused)
                 return (reused, []);
             var examples = request.Examples
-                ?? (request.Mode == AnalysisMode.Offline ? [] : await verifiedMemory.ExamplesAsync(request.Source.Name, run.Standalone, VerifiedExampleCount, cancellationToken));
+                ?? (request.Mode == AnalysisMode.Offline ? [] : await verifiedMemory.ExamplesAsync(request.Source.Name, run.Standalone, request.AskerId, VerifiedExampleCount, cancellationToken));
             return (null, examples);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -222,7 +222,7 @@ public sealed partial class AnswerRunner(
             {
                 answer = job.Sql is { } sql
                     ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
-                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, mode), progress, token);
+                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, mode, AskerId: job.UserId), progress, token);
             }
             await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored);
         }

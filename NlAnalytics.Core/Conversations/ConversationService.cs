@@ -5,8 +5,12 @@ using NlAnalytics.Core.Offline;
 
 namespace NlAnalytics.Core.Conversations;
 
-/// <summary>Why a conversation action was refused; the web layer maps it to 404, 409, 400, 429 (TooBusy: try again once an answer has ended) or 503 (Unavailable: the app database is away).</summary>
-public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy, Unavailable }
+/// <summary>
+/// Why a conversation action was refused; the web layer maps it to 404, 409, 400, 429 (TooBusy: try again once an
+/// answer has ended), 403 (Forbidden: the user sees the thing but may not do that to it) or 503 (Unavailable: the app
+/// database cannot be reached).
+/// </summary>
+public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy, Forbidden, Unavailable }
 
 /// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
 public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
@@ -276,8 +280,11 @@ public sealed class ConversationService(
     }
 
     /// <summary>
-    /// Marks an answer correct (or no longer correct). A correct answer's question and SQL go to the
-    /// verified-query memory that the offline analyst reuses and the model sees as examples.
+    /// Marks an answer correct (or no longer correct). A correct answer's question, in the asker's own words, and its
+    /// SQL go to the verified-query memory as this user's entry: it serves them at once and others once approved
+    /// (<see cref="VerifiedAnswers"/>). A follow-up whose words were rewritten into a standalone question is marked but
+    /// not remembered: its own words do not stand alone, and the rewrite (possibly a model's, steerable by the asker)
+    /// must never become the key another user's question is matched on.
     /// </summary>
     public async Task<MessageView> MarkCorrectAsync(string userId, string? userName, Guid messageId, bool correct, CancellationToken cancellationToken)
     {
@@ -287,13 +294,15 @@ public sealed class ConversationService(
         var context = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         if (!await store.SetVerifiedAsync(userId, messageId, correct, cancellationToken))
             throw MessageNotFound();
-        var question = message.StandaloneQuestion ?? message.Question;
+        var question = message.Question;
+        var rewritten = message.StandaloneQuestion is { } standalone
+            && VerifiedQueryStore.Normalize(standalone) != VerifiedQueryStore.Normalize(question);
         if (message.Sql is { } sql)
         {
-            if (correct)
-                await verifiedQueries.MarkCorrectAsync(context.DataSource, question, sql, userName, cancellationToken);
-            else
-                await verifiedQueries.UnmarkAsync(context.DataSource, question, sql, cancellationToken);
+            if (!correct)
+                await verifiedQueries.UnmarkAsync(context.DataSource, question, sql, userId, cancellationToken);
+            else if (!rewritten)
+                await verifiedQueries.MarkCorrectAsync(context.DataSource, question, sql, userId, userName, cancellationToken);
         }
         return message with { IsVerified = correct };
     }

@@ -105,15 +105,25 @@ public sealed class LlmCallRow
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>A question/SQL pair an analyst marked correct.</summary>
+/// <summary>
+/// A question/SQL pair an analyst marked correct, keyed on the asker's own words. It serves its owner at once and
+/// everyone else only once approved (by an Admin, or by a second analyst when VerifiedMemory:Approval says so).
+/// Entries from before ownership was recorded have no owner and serve nobody until approved.
+/// </summary>
 public sealed class VerifiedQuery
 {
     public long Id { get; set; }
     public required string DataSource { get; set; }
     public required string Question { get; set; }
     public required string Sql { get; set; }
+    /// <summary>The user id of who marked it correct.</summary>
+    public string? OwnerId { get; set; }
+    /// <summary>Their name when they marked it (shown as "verified by").</summary>
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    public string? ApprovedById { get; set; }
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
 }
 
 /// <summary>
@@ -140,4 +150,26 @@ public sealed class JoinKeyDecision
     public bool Confirmed { get; set; }
     public required string DecidedBy { get; set; }
     public DateTimeOffset DecidedAt { get; set; }
+}
+
+/// <summary>
+/// A data source an Admin added in the browser or through the API. Its connection strings are kept only
+/// encrypted with Data Protection (whose keys live in this database too); see Sources/DataSourceAdministration.
+/// </summary>
+public sealed class StoredDataSourceRow
+{
+    public required string Name { get; set; }
+    public required string DisplayName { get; set; }
+    /// <summary>Data Protection payload of the query connection string (the restricted role).</summary>
+    public required string QueryConnectionProtected { get; set; }
+    /// <summary>Data Protection payload of the optional catalog connection string.</summary>
+    public string? CatalogConnectionProtected { get; set; }
+    public List<string> Schemas { get; set; } = [];
+    public int? RowCap { get; set; }
+    public int? TimeoutSeconds { get; set; }
+    public int? ResultCacheSeconds { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
 }

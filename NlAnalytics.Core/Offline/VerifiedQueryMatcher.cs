@@ -19,12 +19,12 @@ public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeP
     /// <summary>Template similarity (literals masked) needed to reuse a verified query.</summary>
     private const double ReuseThreshold = 0.85;
 
-    async Task<SqlDraft?> IVerifiedMemory.ReuseAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken) =>
-        (await MatchAsync(dataSource, question, catalog, cancellationToken))?.Draft;
+    async Task<SqlDraft?> IVerifiedMemory.ReuseAsync(string dataSource, string question, string? askerId, DatabaseCatalog catalog, CancellationToken cancellationToken) =>
+        (await MatchAsync(dataSource, question, askerId, catalog, cancellationToken))?.Draft;
 
-    public async Task<VerifiedMatch?> MatchAsync(string dataSource, string question, DatabaseCatalog catalog, CancellationToken cancellationToken)
+    public async Task<VerifiedMatch?> MatchAsync(string dataSource, string question, string? askerId, DatabaseCatalog catalog, CancellationToken cancellationToken)
     {
-        var candidates = await store.FindNearestAsync(dataSource, question, 5, cancellationToken);
+        var candidates = await store.FindNearestAsync(dataSource, question, askerId, 5, cancellationToken);
         var index = CatalogIndex.For(catalog, OfflineSqlWriter.Lexicon);
         var target = Literals(question, index);
         foreach (var candidate in candidates)
@@ -36,9 +36,9 @@ public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeP
             if (adapted is null) continue;
             var (sql, changes) = adapted.Value;
             var confidence = Math.Round(changes.Count == 0 ? 0.97 * similarity + 0.03 : 0.9 * similarity, 2);
-            var interpretation = changes.Count == 0
+            var interpretation = (changes.Count == 0
                 ? $"Reusing the verified answer to \"{candidate.Question}\""
-                : $"Reusing the verified answer to \"{candidate.Question}\" with {string.Join(", ", changes)}";
+                : $"Reusing the verified answer to \"{candidate.Question}\" with {string.Join(", ", changes)}") + Attribution(candidate);
             var draft = new SqlDraft(sql, confidence, interpretation, [], [],
                 [new TranscriptEntry("verified-memory", "assistant", $"{interpretation}\n{sql}", time.GetUtcNow())]);
             return new VerifiedMatch(draft, candidate with { Similarity = similarity }, changes);
@@ -46,9 +46,20 @@ public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeP
         return null;
     }
 
-    /// <summary>The nearest verified pairs, as few-shot examples for an LLM prompt.</summary>
-    public Task<IReadOnlyList<VerifiedExample>> ExamplesAsync(string dataSource, string question, int count, CancellationToken cancellationToken) =>
-        store.FindNearestAsync(dataSource, question, count, cancellationToken);
+    /// <summary>The nearest verified pairs that serve the asker, as few-shot examples for an LLM prompt.</summary>
+    public Task<IReadOnlyList<VerifiedExample>> ExamplesAsync(string dataSource, string question, string? askerId, int count, CancellationToken cancellationToken) =>
+        store.FindNearestAsync(dataSource, question, askerId, count, cancellationToken);
+
+    /// <summary>" (verified by X on 2026-12-02; approved by Y on 2026-12-03)": who vouches for a reused answer, and when.</summary>
+    public static string Attribution(VerifiedExample example)
+    {
+        var verified = $"verified by {example.VerifiedBy ?? "an unrecorded user"}{On(example.VerifiedAt)}";
+        var approved = example.ApprovedAt is null ? "not approved for others yet" : $"approved by {example.ApprovedBy ?? "an administrator"}{On(example.ApprovedAt)}";
+        return $" ({verified}; {approved})";
+    }
+
+    private static string On(DateTimeOffset? at) =>
+        at is { } t ? " on " + t.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "";
 
     private sealed record LiteralSet(HashSet<string> Template, List<int> Years, List<decimal> Numbers, List<ValueRef> Values);
 

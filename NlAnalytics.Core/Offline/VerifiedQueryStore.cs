@@ -4,31 +4,63 @@ using NlAnalytics.Core.Data;
 
 namespace NlAnalytics.Core.Offline;
 
-/// <summary>The verified-query memory: question/SQL pairs analysts marked correct, per data source, found again by token similarity.</summary>
+/// <summary>
+/// The verified-query memory: question/SQL pairs analysts marked correct, per data source, found again by token
+/// similarity. Each pair belongs to who marked it: it serves its owner at once and everyone else once approved.
+/// Two analysts marking the same question keep an entry each; nobody's entry is overwritten by someone else.
+/// </summary>
 public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts, TimeProvider time)
 {
-    /// <summary>Saves a question and its SQL as verified; marking the same question again replaces its SQL.</summary>
-    public async Task<VerifiedQuery> MarkCorrectAsync(string dataSource, string question, string sql, string? createdBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves a question (the asker's own words) and its SQL as verified by <paramref name="ownerId"/>; marking the same
+    /// question again replaces that owner's SQL, and a changed SQL needs approving again.
+    /// </summary>
+    public async Task<VerifiedQuery> MarkCorrectAsync(string dataSource, string question, string sql, string? ownerId, string? ownerName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var normalized = Normalize(question);
-        var existing = (await db.VerifiedQueries.Where(v => v.DataSource == dataSource).ToListAsync(cancellationToken))
+        var existing = (await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.OwnerId == ownerId).ToListAsync(cancellationToken))
             .FirstOrDefault(v => Normalize(v.Question) == normalized);
         if (existing is not null)
         {
-            existing.Sql = sql.Trim();
-            existing.CreatedBy = createdBy;
+            if (existing.Sql != sql.Trim())
+            {
+                existing.Sql = sql.Trim();
+                // An approval was of the SQL it saw: approve-then-swap must not work.
+                existing.ApprovedAt = null;
+                existing.ApprovedBy = null;
+                existing.ApprovedById = null;
+            }
+            existing.CreatedBy = ownerName;
             existing.CreatedAt = time.GetUtcNow();
         }
         else
         {
-            existing = new VerifiedQuery { DataSource = dataSource, Question = question.Trim(), Sql = sql.Trim(), CreatedBy = createdBy, CreatedAt = time.GetUtcNow() };
+            existing = new VerifiedQuery
+            {
+                DataSource = dataSource, Question = question.Trim(), Sql = sql.Trim(), OwnerId = ownerId, CreatedBy = ownerName, CreatedAt = time.GetUtcNow(),
+            };
             db.VerifiedQueries.Add(existing);
         }
         await db.SaveChangesAsync(cancellationToken);
         return existing;
+    }
+
+    public async Task<VerifiedQuery?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.VerifiedQueries.AsNoTracking().FirstOrDefaultAsync(v => v.Id == id, cancellationToken);
+    }
+
+    /// <summary>Records an approval (the caller has checked who may approve); false when there is no such entry.</summary>
+    public async Task<bool> ApproveAsync(long id, string approverId, string? approverName, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return await db.VerifiedQueries.Where(v => v.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(v => v.ApprovedById, approverId).SetProperty(v => v.ApprovedBy, approverName).SetProperty(v => v.ApprovedAt, now), cancellationToken) > 0;
     }
 
     public async Task<bool> RemoveAsync(long id, CancellationToken cancellationToken)
@@ -37,29 +69,39 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
         return await db.VerifiedQueries.Where(v => v.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Removes the pair of exactly this question and SQL (an answer no longer marked correct); other pairs stay.</summary>
-    public async Task<int> UnmarkAsync(string dataSource, string question, string sql, CancellationToken cancellationToken)
+    /// <summary>Removes the owner's pair of exactly this question and SQL (an answer no longer marked correct); other pairs stay.</summary>
+    public async Task<int> UnmarkAsync(string dataSource, string question, string sql, string? ownerId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var (q, s) = (question.Trim(), sql.Trim());
-        return await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.Question == q && v.Sql == s).ExecuteDeleteAsync(cancellationToken);
+        return await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.Question == q && v.Sql == s && v.OwnerId == ownerId)
+            .ExecuteDeleteAsync(cancellationToken);
     }
 
+    /// <summary>Every pair of a data source, approved or not, newest first (for the review list).</summary>
     public async Task<IReadOnlyList<VerifiedQuery>> ListAsync(string dataSource, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.VerifiedQueries.AsNoTracking().Where(v => v.DataSource == dataSource).OrderByDescending(v => v.CreatedAt).ToListAsync(cancellationToken);
     }
 
-    /// <summary>The verified pairs of a data source closest to <paramref name="question"/>, best first (for LLM prompts and reuse).</summary>
-    public async Task<IReadOnlyList<VerifiedExample>> FindNearestAsync(string dataSource, string question, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The pairs of a data source that serve <paramref name="askerId"/> closest to <paramref name="question"/>, best first
+    /// (for reuse and LLM prompts): approved pairs, and the asker's own. Null asker: approved pairs only.
+    /// </summary>
+    public async Task<IReadOnlyList<VerifiedExample>> FindNearestAsync(string dataSource, string question, string? askerId, int count, CancellationToken cancellationToken)
     {
-        var all = await ListAsync(dataSource, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var serving = await db.VerifiedQueries.AsNoTracking()
+            .Where(v => v.DataSource == dataSource && (v.ApprovedAt != null || (askerId != null && v.OwnerId == askerId)))
+            .OrderByDescending(v => v.CreatedAt).ToListAsync(cancellationToken);
         var target = Bag(question);
-        return all
-            .Select(v => new VerifiedExample(v.Question, v.Sql, Math.Round(Similarity(target, Bag(v.Question)), 3)))
+        return serving
+            .Select(v => new VerifiedExample(v.Question, v.Sql, Math.Round(Similarity(target, Bag(v.Question)), 3), v.CreatedBy, v.CreatedAt, v.ApprovedBy, v.ApprovedAt))
             .Where(e => e.Similarity > 0)
             .OrderByDescending(e => e.Similarity)
+            // Of equally close pairs, an approved one first.
+            .ThenByDescending(e => e.ApprovedAt is not null)
             .Take(count)
             .ToList();
     }

@@ -18,8 +18,10 @@ public sealed class VerifiedMemoryTests(AgentTeamDatabase database) : IClassFixt
     {
         _llm = await ScriptedOpenAiServer.StartAsync();
         _services = AgentTeamServices.Create(_llm, await AppDatabase.CreateAsync("agentmem"));
-        await _services.GetRequiredService<VerifiedQueryStore>()
-            .MarkCorrectAsync(database.Source.Name, "How many orders does each region have?", VerifiedSql, null, CancellationToken.None);
+        // Approved, so it serves every asker (the requests below have none).
+        var store = _services.GetRequiredService<VerifiedQueryStore>();
+        var saved = await store.MarkCorrectAsync(database.Source.Name, "How many orders does each region have?", VerifiedSql, "owner-id", "owner", CancellationToken.None);
+        await store.ApproveAsync(saved.Id, "admin-id", "admin", CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -14,8 +14,10 @@ public static class AppPipeline
         app.MapAccountEndpoints();
         app.MapThreadEndpoints();
         app.MapMessageEndpoints();
+        app.MapVerifiedQueryEndpoints();
         app.MapCostEndpoints();
         app.MapDataSourceEndpoints();
+        app.MapSourceEndpoints();
         return app;
     }
 }
