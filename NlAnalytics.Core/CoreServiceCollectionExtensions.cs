@@ -18,6 +18,7 @@ using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Semantics;
+using NlAnalytics.Core.Sources;
 
 namespace NlAnalytics.Core;
 
@@ -35,6 +36,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<AppDbContext>, AppDbContextFactory>();
         // Identity's stores take a scoped context; everything else uses the factory (one context per operation).
         services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        // Here rather than in AddCatalog: the catalog works without an app database (tests, CLI), this needs one.
+        services.AddSingleton<JoinKeyDecisionStore>();
 
         services.AddDataProtection().SetApplicationName("NlAnalytics");
         services.AddSingleton<DataProtectionKeyRepository>();
@@ -42,7 +45,11 @@ public static class CoreServiceCollectionExtensions
 
         services.AddOptions<List<DataSourceOptions>>().BindConfiguration(DataSourceOptions.SectionName);
         services.AddSingleton<DemoDataSourceHolder>();
+        services.AddSingleton<StoredDataSourceHolder>();
         services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
+        services.AddSingleton<DataSourceProbe>();
+        services.AddSingleton<DataSourceAdministration>();
+        services.AddHostedService<StoredDataSourceStartup>();
 
         services.AddDemoWarehouse();
         services.AddSingleton<DemoStatus>();

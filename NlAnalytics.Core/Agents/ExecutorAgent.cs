@@ -17,6 +17,7 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
     /// <summary>Throws <see cref="SqlExecutionException"/> with a user-safe message when the database refuses or fails.</summary>
     public async Task<QueryResult> RunAsync(DataSource source, string sql, QueryLimits limits, AgentTranscript transcript, CancellationToken cancellationToken)
     {
+        limits = limits.For(source);
         try
         {
             var result = cache is null

@@ -3,13 +3,19 @@ namespace NlAnalytics.Core.Catalog;
 /// <summary>A point-in-time description of one data source: its tables, columns, keys, comments and value index.</summary>
 public sealed record DatabaseCatalog(string DataSource, IReadOnlyList<TableInfo> Tables, DateTimeOffset LoadedAt)
 {
-    private Dictionary<string, TableInfo>? _byName;
+    /// <summary>Inferred join keys an Admin rejected: not in <see cref="TableInfo.ForeignKeys"/>, listed so the decision can be taken back.</summary>
+    public IReadOnlyList<RejectedJoinKey> RejectedJoinKeys { get; init; } = [];
+
+    // Built on first use for the list it indexes: a copy made with `with { Tables = ... }` must not reuse the original's.
+    private (IReadOnlyList<TableInfo> Tables, Dictionary<string, TableInfo> ByName)? _index;
 
     /// <summary>Finds a table by "schema.name" (case-insensitive).</summary>
     public TableInfo? Find(string qualifiedName)
     {
-        _byName ??= Tables.ToDictionary(t => t.QualifiedName, StringComparer.OrdinalIgnoreCase);
-        return _byName.GetValueOrDefault(qualifiedName);
+        var index = _index;
+        if (index is null || !ReferenceEquals(index.Value.Tables, Tables))
+            _index = index = (Tables, Tables.ToDictionary(t => t.QualifiedName, StringComparer.OrdinalIgnoreCase));
+        return index.Value.ByName.GetValueOrDefault(qualifiedName);
     }
 }
 
@@ -55,12 +61,26 @@ public sealed record ColumnInfo(
     public bool IsBoolean => DataType == "boolean";
 }
 
+/// <summary>
+/// A foreign key. <see cref="Inferred"/>: not declared in the database but inferred from names and types and
+/// confirmed on a sample of values (<see cref="JoinKeyInference"/>); <see cref="ConfirmedBy"/> names the Admin who
+/// confirmed an inferred key, null while nobody has.
+/// </summary>
 public sealed record ForeignKeyInfo(
     string Name,
     IReadOnlyList<string> Columns,
     string ReferencedSchema,
     string ReferencedTable,
-    IReadOnlyList<string> ReferencedColumns)
+    IReadOnlyList<string> ReferencedColumns,
+    bool Inferred = false,
+    string? ConfirmedBy = null)
 {
     public string ReferencedQualifiedName => $"{ReferencedSchema}.{ReferencedTable}";
+
+    /// <summary>"schema.table.column" of a single-column key's two ends, as join-key decisions store them.</summary>
+    public (string From, string To) Ends(TableInfo table) =>
+        ($"{table.QualifiedName}.{string.Join(",", Columns)}", $"{ReferencedQualifiedName}.{string.Join(",", ReferencedColumns)}");
 }
+
+/// <summary>An inferred key of <see cref="Table"/> ("schema.name") that <see cref="RejectedBy"/> rejected.</summary>
+public sealed record RejectedJoinKey(string Table, ForeignKeyInfo Key, string RejectedBy);

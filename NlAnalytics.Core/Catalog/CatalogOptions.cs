@@ -22,6 +22,12 @@ public sealed class CatalogOptions
     [Range(0, 100_000)]
     public int MaxLookupColumns { get; set; } = 500;
 
+    /// <summary>
+    /// Infer join keys the database does not declare from names and types, each confirmed on a sample of its
+    /// values (docs/decisions/0015); declared keys always win.
+    /// </summary>
+    public bool InferJoinKeys { get; set; } = true;
+
     [Range(1, 3600)]
     public int CommandTimeoutSeconds { get; set; } = 120;
 }

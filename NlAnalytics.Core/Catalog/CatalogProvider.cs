@@ -7,7 +7,8 @@ namespace NlAnalytics.Core.Catalog;
 /// Keeps one catalog per data source name. Callers that ask while a load is under way share it, and a
 /// caller giving up (its token cancelled) does not cancel the load for the others.
 /// </summary>
-public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger, IEnumerable<ICatalogRefreshListener>? listeners = null)
+public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger, IEnumerable<ICatalogRefreshListener>? listeners = null,
+    JoinKeyDecisionStore? decisions = null)
     : ICatalogProvider, IDisposable
 {
     private readonly Lock _gate = new();
@@ -50,7 +51,8 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
         {
             try
             {
-                return await reader.ReadAsync(source, token);
+                var catalog = await reader.ReadAsync(source, token);
+                return await WithDecisionsAsync(catalog, token);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
             {
@@ -65,6 +67,25 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
             }
         }, token));
     }
+
+    private async Task<DatabaseCatalog> WithDecisionsAsync(DatabaseCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (decisions is null || !catalog.Tables.Any(t => t.ForeignKeys.Any(k => k.Inferred)))
+            return catalog;
+        try
+        {
+            return JoinKeyDecisionStore.Apply(catalog, await decisions.ForSourceAsync(catalog.DataSource, cancellationToken));
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The app database being away must not take the data source's catalog with it: inferred keys stay undecided.
+            LogDecisionsUnavailable(logger, catalog.DataSource, ex);
+            return catalog;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Admins' join-key decisions for {DataSource} could not be read; inferred keys are used undecided")]
+    private static partial void LogDecisionsUnavailable(ILogger logger, string dataSource, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the catalog of {DataSource} failed")]
     private static partial void LogLoadFailed(ILogger logger, string dataSource, Exception exception);

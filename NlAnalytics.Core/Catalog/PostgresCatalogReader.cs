@@ -108,6 +108,9 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
         await connection.OpenAsync(cancellationToken);
         // One snapshot for all queries, so a table created mid-read cannot appear with no columns.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // Reading a catalog never writes, and the join-key check reads user tables: say so to the server.
+        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
 
         var relations = new Dictionary<uint, Relation>();
         await using (var command = NewCommand(RelationsQuery, connection, transaction, schemas))
@@ -177,13 +180,24 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
         if (await ReadLookupValuesAsync(relations, connection, transaction, cancellationToken))
             queries++;
 
-        await transaction.RollbackAsync(cancellationToken);
-
         var tables = relations.Values
             .Select(r => r.ToTable())
             .OrderBy(t => t.Schema, StringComparer.Ordinal)
             .ThenBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
+        if (_options.InferJoinKeys)
+        {
+            var readable = relations.Values.Where(r => r.Readable).Select(r => $"{r.Schema}.{r.Name}").ToHashSet(StringComparer.Ordinal);
+            var inferred = await InferJoinKeysAsync(tables, readable, connection, transaction, cancellationToken);
+            if (inferred is not null)
+            {
+                queries++;
+                tables = [.. tables.Select(t => inferred[t.QualifiedName] is var keys && keys.Any() ? t with { ForeignKeys = [.. t.ForeignKeys, .. keys] } : t)];
+            }
+        }
+
+        await transaction.RollbackAsync(cancellationToken);
+
         var catalog = new DatabaseCatalog(source.Name, tables, time.GetUtcNow());
         var elapsed = Stopwatch.GetElapsedTime(started);
         LogRead(logger, source.Name, tables.Count, tables.Sum(t => t.Columns.Count), queries, (long)elapsed.TotalMilliseconds);
@@ -240,6 +254,32 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
         return true;
     }
 
+    /// <summary>Join keys the database does not declare, proposed from names and types and kept when a sample of values confirms them; null when there was nothing to check.</summary>
+    private async Task<ILookup<string, ForeignKeyInfo>?> InferJoinKeysAsync(List<TableInfo> tables, HashSet<string> readable,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var candidates = JoinKeyInference.Propose(tables, t => readable.Contains(t.QualifiedName));
+        if (candidates.Count == 0)
+            return null;
+        var confirmed = new List<JoinKeyInference.Candidate>();
+        await using var command = new NpgsqlCommand(JoinKeyInference.InclusionSql(candidates), connection, transaction) { CommandTimeout = _options.CommandTimeoutSeconds };
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                if (JoinKeyInference.Confirmed(reader.GetInt64(1), reader.GetInt64(2)))
+                    confirmed.Add(candidates[reader.GetInt32(0)]);
+        }
+        catch (PostgresException ex)
+        {
+            // Column privileges or a table dropped in between: the catalog is still useful with declared keys only.
+            LogInferenceFailed(logger, ex.MessageText);
+            return null;
+        }
+        LogInferred(logger, candidates.Count, confirmed.Count);
+        return confirmed.ToLookup(c => c.Table.QualifiedName, c => c.ToForeignKey(), StringComparer.Ordinal);
+    }
+
     internal static bool CoversColumn(float nullFraction, float distinct, string[] values, float[] frequencies, long rows)
     {
         if (values.Length == 0)
@@ -277,6 +317,12 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Read catalog of {DataSource}: {Tables} tables, {Columns} columns, {Queries} queries in {ElapsedMs} ms")]
     private static partial void LogRead(ILogger logger, string dataSource, int tables, int columns, int queries, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check inferred join keys on values: {Reason}")]
+    private static partial void LogInferenceFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Join keys inferred from names: {Candidates} candidates, {Confirmed} confirmed by their values")]
+    private static partial void LogInferred(ILogger logger, int candidates, int confirmed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read lookup-table values for the value index: {Reason}")]
     private static partial void LogLookupFailed(ILogger logger, string reason);

@@ -14,6 +14,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<TextEmbeddingRow> TextEmbeddings => Set<TextEmbeddingRow>();
     public DbSet<JoinKeyDecision> JoinKeyDecisions => Set<JoinKeyDecision>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<StoredDataSourceRow> DataSources => Set<StoredDataSourceRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -73,6 +74,16 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             invitation.Property(i => i.Note).HasMaxLength(200);
             invitation.Property(i => i.CreatedBy).HasMaxLength(256);
             invitation.Property(i => i.UsedBy).HasMaxLength(256);
+        });
+
+        builder.Entity<StoredDataSourceRow>(source =>
+        {
+            source.ToTable("data_sources");
+            source.HasKey(s => s.Name);
+            source.Property(s => s.Name).HasMaxLength(63);
+            source.Property(s => s.DisplayName).HasMaxLength(200);
+            source.Property(s => s.CreatedBy).HasMaxLength(256);
+            source.Property(s => s.UpdatedBy).HasMaxLength(256);
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

@@ -15,9 +15,20 @@ public sealed record DataSource(
     /// <summary>How long a query's result is served again without running it; null: the ResultCache default; zero: never.</summary>
     public TimeSpan? ResultFreshness { get; init; }
 
+    /// <summary>Where the source was defined: the demo, configuration (read-only in the UI), an Admin's stored source, or an ad-hoc connection string.</summary>
+    public DataSourceOrigin Origin { get; init; } = DataSourceOrigin.AdHoc;
+
+    /// <summary>At most this many rows of a result are read (null: the analyst's row cap).</summary>
+    public int? RowCap { get; init; }
+
+    /// <summary>A query is cancelled after this long (null: the analyst's timeout).</summary>
+    public TimeSpan? QueryTimeout { get; init; }
+
     /// <summary>The connection string catalog introspection uses.</summary>
     public string CatalogConnectionString => AdminConnectionString ?? QueryConnectionString;
 }
+
+public enum DataSourceOrigin { Demo, Configuration, Stored, AdHoc }
 
 /// <summary>Resolves data sources by name ("demo") or from a raw connection string.</summary>
 public interface IDataSourceRegistry

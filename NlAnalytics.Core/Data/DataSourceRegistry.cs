@@ -19,16 +19,28 @@ public sealed class DataSourceOptions
     public int? ResultCacheSeconds { get; set; }
 }
 
-/// <summary>The demo source (when the platform provides one) plus the configured ones.</summary>
-public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configured, DemoDataSourceHolder demo) : IDataSourceRegistry
+/// <summary>The demo source (when the platform provides one), the configured ones, then those Admins stored (a configured name wins).</summary>
+public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configured, DemoDataSourceHolder demo, StoredDataSourceHolder? stored = null) : IDataSourceRegistry
 {
-    public IReadOnlyList<DataSource> All =>
-        [.. demo.Source is { } d ? [d] : Array.Empty<DataSource>(),
-         .. configured.Value.Where(o => !string.IsNullOrWhiteSpace(o.Name)).Select(o => new DataSource(
-             o.Name, o.DisplayName ?? o.Name, o.QueryConnectionString, o.AdminConnectionString, o.Schemas)
-         {
-             ResultFreshness = o.ResultCacheSeconds is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds)) : null,
-         })];
+    public IReadOnlyList<DataSource> All
+    {
+        get
+        {
+            List<DataSource> fixedSources =
+            [.. demo.Source is { } d ? [d with { Origin = DataSourceOrigin.Demo }] : Array.Empty<DataSource>(),
+             .. Configured];
+            return [.. fixedSources, .. (stored?.Sources ?? []).Where(s => !fixedSources.Any(f => string.Equals(f.Name, s.Name, StringComparison.OrdinalIgnoreCase)))];
+        }
+    }
+
+    /// <summary>The sources of the DataSources configuration section; they cannot be edited in the app.</summary>
+    public IEnumerable<DataSource> Configured =>
+        configured.Value.Where(o => !string.IsNullOrWhiteSpace(o.Name)).Select(o => new DataSource(
+            o.Name, o.DisplayName ?? o.Name, o.QueryConnectionString, o.AdminConnectionString, o.Schemas)
+        {
+            ResultFreshness = o.ResultCacheSeconds is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds)) : null,
+            Origin = DataSourceOrigin.Configuration,
+        });
 
     public DataSource Resolve(string nameOrConnectionString)
     {
@@ -47,6 +59,18 @@ public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configu
             throw new ArgumentException($"Not a valid PostgreSQL connection string: {ex.Message}", nameof(nameOrConnectionString));
         }
         return new DataSource($"{builder.Host}/{builder.Database}", $"{builder.Database} on {builder.Host}", nameOrConnectionString, null, []);
+    }
+}
+
+/// <summary>The sources Admins stored in the app database, decrypted; replaced as a whole when one is added, changed or removed.</summary>
+public sealed class StoredDataSourceHolder
+{
+    private volatile IReadOnlyList<DataSource> _sources = [];
+
+    public IReadOnlyList<DataSource> Sources
+    {
+        get => _sources;
+        set => _sources = value;
     }
 }
 

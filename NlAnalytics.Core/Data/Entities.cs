@@ -151,3 +151,25 @@ public sealed class JoinKeyDecision
     public required string DecidedBy { get; set; }
     public DateTimeOffset DecidedAt { get; set; }
 }
+
+/// <summary>
+/// A data source an Admin added in the browser or through the API. Its connection strings are kept only
+/// encrypted with Data Protection (whose keys live in this database too); see Sources/DataSourceAdministration.
+/// </summary>
+public sealed class StoredDataSourceRow
+{
+    public required string Name { get; set; }
+    public required string DisplayName { get; set; }
+    /// <summary>Data Protection payload of the query connection string (the restricted role).</summary>
+    public required string QueryConnectionProtected { get; set; }
+    /// <summary>Data Protection payload of the optional catalog connection string.</summary>
+    public string? CatalogConnectionProtected { get; set; }
+    public List<string> Schemas { get; set; } = [];
+    public int? RowCap { get; set; }
+    public int? TimeoutSeconds { get; set; }
+    public int? ResultCacheSeconds { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

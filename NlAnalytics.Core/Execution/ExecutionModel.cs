@@ -4,6 +4,13 @@ namespace NlAnalytics.Core.Execution;
 public sealed record QueryLimits(int MaxRows = 5000, TimeSpan? Timeout = null)
 {
     public TimeSpan EffectiveTimeout => Timeout ?? TimeSpan.FromSeconds(15);
+
+    /// <summary>These limits tightened to a source's own row cap and timeout, where it has them (a source never loosens them).</summary>
+    public QueryLimits For(Data.DataSource source) => this with
+    {
+        MaxRows = source.RowCap is { } cap ? Math.Min(cap, MaxRows) : MaxRows,
+        Timeout = source.QueryTimeout is { } timeout && timeout < EffectiveTimeout ? timeout : Timeout,
+    };
 }
 
 public sealed record ResultColumn(string Name, string DataType);

@@ -53,6 +53,7 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
     internal async Task<QueryResult> ExecuteUngatedAsync(DataSource source, string sql, QueryLimits limits, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.MaxRows);
+        limits = limits.For(source);
         var started = timeProvider.GetTimestamp();
         try
         {

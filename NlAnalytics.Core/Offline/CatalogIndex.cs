@@ -58,7 +58,8 @@ internal sealed record ValueRef(ColumnNode Column, string Value);
 internal sealed record SchemaRef(TableNode Table, ColumnNode? Column, double Score);
 
 /// <summary>A foreign key seen from <see cref="From"/>: <see cref="ManyToOne"/> when From holds the key columns.</summary>
-internal sealed record JoinEdge(TableNode From, TableNode To, IReadOnlyList<string> FromColumns, IReadOnlyList<string> ToColumns, bool ManyToOne);
+/// <summary>One step of a join path; <see cref="Inferred"/>: along a key the database does not declare (see JoinKeyInference).</summary>
+internal sealed record JoinEdge(TableNode From, TableNode To, IReadOnlyList<string> FromColumns, IReadOnlyList<string> ToColumns, bool ManyToOne, bool Inferred = false);
 
 /// <summary>
 /// Everything the offline writer precomputes for one catalog: word → table/column, value → column,
@@ -159,9 +160,9 @@ internal sealed class CatalogIndex
             foreach (var fk in table.Info.ForeignKeys)
             {
                 if (!byName.TryGetValue(fk.ReferencedQualifiedName, out var target)) continue;
-                table.Edges.Add((new JoinEdge(table, target, fk.Columns, fk.ReferencedColumns, ManyToOne: true), target));
+                table.Edges.Add((new JoinEdge(table, target, fk.Columns, fk.ReferencedColumns, ManyToOne: true, fk.Inferred), target));
                 if (!ReferenceEquals(target, table))
-                    target.Edges.Add((new JoinEdge(target, table, fk.ReferencedColumns, fk.Columns, ManyToOne: false), table));
+                    target.Edges.Add((new JoinEdge(target, table, fk.ReferencedColumns, fk.Columns, ManyToOne: false, fk.Inferred), table));
             }
         }
 

@@ -64,11 +64,13 @@ internal static class EnglishLexicon
         Add(CueKind.This, null, "this", "current", "so far this", "this past");
         Add(CueKind.Latest, null, "latest", "most recent", "newest", "last available");
         Add(CueKind.Grain, "day", "day", "days", "date", "dates");
+        Add(CueKind.Grain, "weekday", "weekday", "weekdays", "day of the week", "days of the week", "day of week", "week day", "week days");
         Add(CueKind.Grain, "week", "week", "weeks");
         Add(CueKind.Grain, "month", "month", "months");
         Add(CueKind.Grain, "quarter", "quarter", "quarters");
         Add(CueKind.Grain, "year", "year", "years");
         Add(CueKind.GrainAdjective, "day", "daily", "day by day", "per day");
+        Add(CueKind.GrainAdjective, "weekday", "per day of the week");
         Add(CueKind.GrainAdjective, "week", "weekly", "week by week", "per week");
         Add(CueKind.GrainAdjective, "month", "monthly", "month by month", "per month", "month over month");
         Add(CueKind.GrainAdjective, "quarter", "quarterly", "quarter by quarter", "per quarter");

@@ -53,6 +53,8 @@ internal static class FrenchLexicon
         Add(CueKind.This, null, "cette", "cet", "ce", "courant", "courante", "en cours");
         Add(CueKind.Latest, null, "plus recent", "plus recente");
         Add(CueKind.Grain, "day", "jour", "jours", "date");
+        Add(CueKind.Grain, "weekday", "jour de la semaine", "jours de la semaine");
+        Add(CueKind.GrainAdjective, "weekday", "par jour de la semaine");
         Add(CueKind.Grain, "week", "semaine", "semaines");
         Add(CueKind.Grain, "month", "mois");
         Add(CueKind.Grain, "quarter", "trimestre", "trimestres");

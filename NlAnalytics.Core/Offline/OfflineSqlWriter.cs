@@ -75,7 +75,9 @@ public sealed partial class OfflineSqlWriter(
         if (composed.Sql is null)
             return Decline(context, composed.Interpretation, current.Unknown, suggestions.For(current));
 
-        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, parser.Segment(TextNormalizer.Tokenize(context.Question)), ignored.Count);
+        var items = parser.Segment(TextNormalizer.Tokenize(context.Question));
+        IReadOnlyList<string> corrections = [.. items.Select(i => i.Correction).OfType<string>().Distinct()];
+        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, items, ignored.Count);
         var estimate = _calibration.Estimate(features);
         recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
@@ -98,7 +100,7 @@ public sealed partial class OfflineSqlWriter(
         return new SqlDraft(
             composed.Sql,
             confidence,
-            interpretation,
+            new Interpretation(interpretation) { Corrections = corrections, InheritedFilters = followUp ? Inherited(previous!, current, shape) : [] },
             [],
             confidence < HybridThreshold ? suggestions.For(current) : [],
             [new TranscriptEntry(AgentName, "assistant", $"{interpretation}\n{composed.Sql}", time.GetUtcNow())],
@@ -141,7 +143,9 @@ public sealed partial class OfflineSqlWriter(
         Ranked: intent.Limit is not null || intent.TopRestriction is not null,
         Aggregated: intent.Aggregate != Aggregate.None,
         WeakItems: matches.Count(score => score < WeakMatchBelow),
-        WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()));
+        WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()),
+        InferredJoins: composed.InferredJoins,
+        Corrections: items.Count(i => i.Correction is not null));
     }
 
     /// <summary>Schema match scores under this came from a comment, a synonym, part of a name or a shared stem, not a name (see CatalogIndex).</summary>
@@ -197,6 +201,34 @@ public sealed partial class OfflineSqlWriter(
             }
         }
         return (intent, leftOut);
+    }
+
+    /// <summary>
+    /// What a follow-up kept from the thread: the measure, filters, period and groupings of <paramref name="previous"/>
+    /// still in the <paramref name="merged"/> intent that <paramref name="current"/> did not state itself, so the reader
+    /// sees that "and in 2019?" still counts only women, by faculty.
+    /// </summary>
+    internal static IReadOnlyList<string> Inherited(QueryIntent previous, QueryIntent current, QueryIntent merged)
+    {
+        var kept = new List<string>();
+        if (current.Measure is null && merged.Measure is { } measure && measure == previous.Measure)
+            kept.Add($"measure {measure.Name}");
+        var subject = merged.Measure?.Table ?? merged.Entity;
+        foreach (var value in merged.Values.Where(v => previous.Values.Contains(v) && !current.Values.Contains(v)))
+        {
+            // The value as the subject's table holds it ("Oslo" is a city of the visits and of the members alike).
+            var refs = value.Refs.Where(r => r.Column.Table == subject).ToList() is { Count: > 0 } own ? own : [.. value.Refs];
+            kept.Add(refs.Select(r => r.Column.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() == 1
+                ? $"{refs[0].Column.Name} {(value.Negated ? "≠" : "=")} '{refs[0].Value}'"
+                : $"{(value.Negated ? "not " : "")}'{value.Text}'");
+        }
+        foreach (var comparison in merged.Comparisons.Where(c => previous.Comparisons.Contains(c) && !current.Comparisons.Contains(c)))
+            kept.Add(string.Create(CultureInfo.InvariantCulture, $"{comparison.Column?.Name ?? comparison.CountOf?.Info.Name} {comparison.Op.ToString().ToLowerInvariant()} {comparison.Value}"));
+        if (current.Time is null && merged.Time is { } time && time == previous.Time)
+            kept.Add(time is { Kind: TimeKind.Years, Years: var years } ? $"year {string.Join(", ", years)}" : $"period: {time.Kind.ToString().ToLowerInvariant()}");
+        foreach (var group in merged.Groups.Where(g => previous.Groups.Contains(g) && !current.Groups.Contains(g)))
+            kept.Add($"by {group.Column?.Name ?? group.Table?.Info.Name ?? group.Grain?.ToString().ToLowerInvariant()}");
+        return kept;
     }
 
     internal static QueryIntent Merge(QueryIntent previous, QueryIntent current)

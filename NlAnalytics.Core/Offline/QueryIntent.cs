@@ -3,7 +3,8 @@ namespace NlAnalytics.Core.Offline;
 internal enum Aggregate { None, Count, CountDistinct, Sum, Average, Min, Max }
 
 /// <summary>Auto: month on a date column, the column itself on an integer year column.</summary>
-internal enum TimeGrain { Day, Week, Month, Quarter, Year, Auto }
+/// <summary>How dates are bucketed; <see cref="Weekday"/> groups by day of the week (Monday ... Sunday), not by a period.</summary>
+internal enum TimeGrain { Day, Week, Month, Quarter, Year, Auto, Weekday }
 
 internal enum TimeKind { Years, Range, Since, Before, Month, Quarter, Rolling, Previous, Current, Latest }
 

@@ -256,6 +256,7 @@ internal sealed partial class QuestionParser
         "week" => TimeGrain.Week,
         "month" => TimeGrain.Month,
         "quarter" => TimeGrain.Quarter,
+        "weekday" => TimeGrain.Weekday,
         _ => TimeGrain.Year,
     };
 

@@ -19,6 +19,8 @@ internal sealed class Item(int start, int end, string text, string stem)
     public bool Stop { get; init; }
     /// <summary>Grounded by meaning (the sentence encoder), not by a name, comment or value spelled in the question.</summary>
     public bool ByMeaning { get; init; }
+    /// <summary>A misspelling read as a catalog or closed-class word: "revnue → revenue" (shown in the interpretation).</summary>
+    public string? Correction { get; set; }
     public bool Used { get; set; }
 
     public bool Is(CueKind kind) => Cue?.Kind == kind;
@@ -100,6 +102,7 @@ internal sealed partial class QuestionParser(CatalogIndex index, MeaningGroundin
         {
             var word = tokens[i].Text;
             var stop = Lexicon.Stopwords.Contains(word) || word.Length == 1 && !char.IsDigit(word[0]);
+            if (!stop && !_correcting && Corrected(tokens, i) is { } corrected) return corrected;
             if (!stop && Loosely(tokens, i) is { } loose) return loose;
             if (!stop && meaning is not null && word.Length >= 3 && !word.Any(char.IsDigit) && meaning.Ground(i, i + 1, word, tokens[i].Stem) is { } meant) return meant;
             return new Item(i, i + 1, word, tokens[i].Stem) { Stop = stop };
@@ -112,6 +115,53 @@ internal sealed partial class QuestionParser(CatalogIndex index, MeaningGroundin
             Schema = schemaLength == length ? schema : null,
         };
     }
+
+    private bool _correcting;
+
+    /// <summary>
+    /// A word nothing matched, read as the one catalog or closed-class word it misspells ("revnue", "costumer",
+    /// "studnets"): one edit for words of 6-7 letters, two from 8, the first letter kept (typos rarely change it, and
+    /// "costs" must not become "posts"), and only when a single word is that close. Shorter words are left alone:
+    /// "score" is one letter from "store".
+    /// </summary>
+    private Item? Corrected(List<Token> tokens, int i)
+    {
+        var token = tokens[i];
+        if (token.Text.Length < MinCorrectedLength || token.Text.Any(char.IsDigit)) return null;
+        var limit = token.Text.Length >= 8 ? 2 : 1;
+        string? best = null;
+        var bestDistance = limit + 1;
+        var ambiguous = false;
+        void Consider(string candidate, string word)
+        {
+            if (candidate.Length < 4 || candidate[0] != word[0] || candidate.Contains(' ', StringComparison.Ordinal)) return;
+            var distance = TextNormalizer.EditDistance(word, candidate, limit);
+            if (distance == 0 || distance > limit || distance > bestDistance) return;
+            if (distance < bestDistance) (best, bestDistance, ambiguous) = (candidate, distance, false);
+            else if (TextNormalizer.Stem(candidate) != TextNormalizer.Stem(best!)) ambiguous = true;
+        }
+        foreach (var key in index.Schema.Keys) Consider(key, token.Stem);
+        foreach (var key in index.Values.Keys) Consider(key, token.Text);
+        foreach (var key in Lexicon.Cues.Keys) Consider(key, token.Text);
+        foreach (var key in Lexicon.Synonyms.Keys) Consider(key, token.Text);
+        if (best is null || ambiguous) return null;
+
+        var fixedTokens = new List<Token>(tokens) { [i] = new Token(best, TextNormalizer.Stem(best), token.Index) };
+        _correcting = true;
+        try
+        {
+            var item = Match(fixedTokens, i);
+            if (item.Cue is null && item.Values is null && item.Schema is null) return null;
+            item.Correction = $"{token.Text} → {best}";
+            return item;
+        }
+        finally
+        {
+            _correcting = false;
+        }
+    }
+
+    private const int MinCorrectedLength = 6;
 
     /// <summary>
     /// Last resort for a word nothing matched: a compound split in two ("signed up" → signup) or a word sharing

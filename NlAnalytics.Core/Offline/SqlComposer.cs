@@ -4,8 +4,8 @@ using System.Text;
 namespace NlAnalytics.Core.Offline;
 
 /// <summary>The SQL for an intent, how it reads back to a person, and how sure the composer is.</summary>
-/// <summary><see cref="Joins"/> and <see cref="FanOut"/> describe the join path taken (for the calibration's features).</summary>
-internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false);
+/// <summary><see cref="Joins"/>, <see cref="FanOut"/> and <see cref="InferredJoins"/> describe the join path taken (for the calibration's features).</summary>
+internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false, int InferredJoins = 0);
 
 /// <summary>
 /// Numbers are left unrounded: the result grid and charts format them, and a rounded share would no
@@ -185,7 +185,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 var (expr, alias) = TimeBucket(col, group.Grain!.Value);
                 select.Add($"{expr} AS {alias}");
                 groupBy.Add(expr);
-                timeAliases.Add(alias);
+                // Days of the week in calendar order (Monday first), not alphabetically.
+                timeAliases.Add(group.Grain == TimeGrain.Weekday && !col.IsYear ? $"min(EXTRACT(ISODOW FROM {Col(col)}))" : alias);
                 timeExpressions.Add(expr);
                 groupWords.Add(alias);
             }
@@ -636,7 +637,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
 
     private static string GrainWord(TimeGrain grain) => grain switch
     {
-        TimeGrain.Day => "day",
+        TimeGrain.Day or TimeGrain.Weekday => "day",
         TimeGrain.Week => "week",
         TimeGrain.Month => "month",
         TimeGrain.Quarter => "quarter",
@@ -650,6 +651,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         return grain switch
         {
             TimeGrain.Day => ($"{c}::date", "day"),
+            TimeGrain.Weekday => ($"to_char({c}, 'FMDay')", "weekday"),
             TimeGrain.Year => ($"EXTRACT(YEAR FROM {c})::int", "\"year\""),
             TimeGrain.Auto => ($"date_trunc('month', {c})::date", "\"month\""),
             _ => ($"date_trunc('{GrainWord(grain)}', {c})::date", SqlText.Ident(GrainWord(grain))),
@@ -693,5 +695,5 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
     private ComposedQuery Decline(string reason) => new(null, reason, null, 0, [.. _doubts, reason]);
 
     private ComposedQuery Done(string sql, string words, string chart) =>
-        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne));
+        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne), _joins.Count(e => e.Inferred));
 }

@@ -105,4 +105,34 @@ internal static class TextNormalizer
     }
 
     public static string Phrase(IEnumerable<string> words) => string.Join(' ', words);
+
+    /// <summary>
+    /// Edits (insert, delete, substitute, swap two adjacent letters) from <paramref name="a"/> to <paramref name="b"/>,
+    /// or <paramref name="limit"/> + 1 as soon as it is clear there are more: typo correction only cares about one or two.
+    /// </summary>
+    public static int EditDistance(string a, string b, int limit)
+    {
+        if (Math.Abs(a.Length - b.Length) > limit) return limit + 1;
+        var previous2 = new int[b.Length + 1];
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            var rowMin = current[0];
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                var best = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    best = Math.Min(best, previous2[j - 2] + 1);
+                current[j] = best;
+                rowMin = Math.Min(rowMin, best);
+            }
+            if (rowMin > limit) return limit + 1;
+            (previous2, previous, current) = (previous, current, previous2);
+        }
+        return Math.Min(previous[b.Length], limit + 1);
+    }
 }

@@ -22,7 +22,10 @@ public sealed record SampleDatabase(string Name, string DisplayName, string Scri
     /// <summary>Northwind without a single declared foreign key.</summary>
     public static readonly SampleDatabase NorthwindWithoutForeignKeys = new("northwind_nofk", "Northwind without foreign keys", "northwind.sql", 0, true);
 
-    public static readonly IReadOnlyList<SampleDatabase> All = [Chinook, Northwind, NorthwindWithoutForeignKeys];
+    /// <summary>Chinook without its foreign keys: the development side of join-key inference (Northwind is locked-only).</summary>
+    public static readonly SampleDatabase ChinookWithoutForeignKeys = new("chinook_nofk", "Chinook without foreign keys", "chinook.sql", 28, true);
+
+    public static readonly IReadOnlyList<SampleDatabase> All = [Chinook, Northwind, NorthwindWithoutForeignKeys, ChinookWithoutForeignKeys];
 
     public static SampleDatabase? Find(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));

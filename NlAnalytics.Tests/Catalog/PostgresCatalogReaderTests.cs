@@ -102,8 +102,10 @@ public sealed class PostgresCatalogReaderTests(LibraryDatabase database) : IClas
         Assert.Equal(2000, wide.Catalog.Tables.Count);
         Assert.Equal("Table number 1234", wide.Catalog.Find("wide.t1234")!.Comment);
         Assert.Equal("wide.t1233", Assert.Single(wide.Catalog.Find("wide.t1234")!.ForeignKeys).ReferencedQualifiedName);
-        Assert.Equal(small.QueryCount, wide.QueryCount);
-        Assert.InRange(wide.QueryCount, 4, 5);
+        // A fixed set of queries whatever the size: relations, columns, keys, statistics, then at most one read of
+        // lookup values and one check of inferred join keys (the library has a key to check, the wide schema none).
+        Assert.InRange(small.QueryCount, 4, 6);
+        Assert.InRange(wide.QueryCount, 4, 6);
     }
 
     [Theory]

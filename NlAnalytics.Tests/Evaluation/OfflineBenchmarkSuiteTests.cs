@@ -30,7 +30,8 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
         Assert.True(overall.Totals.AnsweredWrongPercent <= DevFloor.AnsweredWrongAtMost, $"answered wrong {overall.Totals.AnsweredWrongPercent}%");
         Assert.True(overall.Unanswerable.DeclinedCorrectlyPercent >= DevFloor.UnanswerableDeclined, $"unanswerable declined {overall.Unanswerable.DeclinedCorrectlyPercent}%");
         Assert.True(Run(report, "demo.jsonl").Totals.ExecutionAccuracyPercent >= DevFloor.DemoRight);
-        Assert.True(Run(report, "chinook.jsonl").Totals.ExecutionAccuracyPercent >= DevFloor.ChinookRight);
+        Assert.True(Run(report, "chinook.jsonl", "chinook").Totals.ExecutionAccuracyPercent >= DevFloor.ChinookRight);
+        Assert.True(Run(report, "chinook.jsonl", "chinook_nofk").Totals.ExecutionAccuracyPercent >= DevFloor.ChinookNoKeysRight);
         Assert.Equal(0, overall.Totals.GoldFailed);
     }
 
@@ -47,27 +48,29 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// About one question from what was measured on 2026-12-02 with the calibrated confidence (right 32.6%,
-    /// answered wrong 9.1%, unanswerable declined 100%, demo 39.3%, Chinook 20.8%; before it: right 37.9%, answered
-    /// wrong 31.8%, unanswerable declined 81.8%). The dev sets are what the calibration was fitted on.
+    /// About one question from what was measured on 2026-12-02 (05:13 UTC) with inferred join keys, spelling
+    /// corrections, by-weekday and the calibration refitted with decline below 0.6 (right 28.3%, answered wrong 5.0%,
+    /// unanswerable declined 100%, demo 34.5%, Chinook 22.9%, Chinook without keys 22.9%; before: right 32.6%, wrong
+    /// 9.1% on demo and Chinook). The dev sets are what the calibration was fitted on.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 31.5, AnsweredWrongAtMost = 10.0, UnanswerableDeclined = 95.0, DemoRight = 38.0, ChinookRight = 18.0;
+        public const double Right = 27.5, AnsweredWrongAtMost = 6.0, UnanswerableDeclined = 97.0, DemoRight = 33.0, ChinookRight = 21.0, ChinookNoKeysRight = 21.0;
     }
 
     /// <summary>
-    /// The locked sets' floor, about one question from what was measured on 2026-12-02 at the tests' scale with the
-    /// calibrated confidence (right 23.1%, answered wrong 11.0%, unanswerable declined 93.5%; the baseline of
-    /// 2026-12-01 was right 30.1%, wrong 25.9%, declined 73.9%): whoever improves the analyst moves it from the
-    /// totals, never from the misses.
+    /// The locked sets' floor, about one question from what was measured on 2026-12-02 (05:13 UTC) at the tests' scale
+    /// (right 20.9%, answered wrong 11.0%, unanswerable declined 100%; before inferred keys and the refit: right 22.7%,
+    /// wrong 11.0%, declined 93.5%; the baseline of 2026-12-01 was right 30.1%, wrong 25.9%, declined 73.9%): whoever
+    /// improves the analyst moves it from the totals, never from the misses.
     /// </summary>
     private static class LockedFloor
     {
-        public const double Right = 22.5, AnsweredWrongAtMost = 11.5, UnanswerableDeclined = 91.0;
+        public const double Right = 20.5, AnsweredWrongAtMost = 11.5, UnanswerableDeclined = 97.5;
     }
 
-    private static EvaluationSummary Run(EvaluationSuiteReport report, string set) => report.Runs.Single(r => r.Set == set).Report.Summary;
+    private static EvaluationSummary Run(EvaluationSuiteReport report, string set, string? source = null) =>
+        report.Runs.Single(r => r.Set == set && (source is null || r.Source == source)).Report.Summary;
 
     private async Task<EvaluationSuiteReport> RunAsync(string suiteName)
     {

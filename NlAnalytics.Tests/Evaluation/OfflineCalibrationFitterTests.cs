@@ -94,3 +94,13 @@ public sealed class OfflineCalibrationFitterTests
         Assert.True(shipped.Estimate(grounded with { IgnoredWords = 1 }) < shipped.Estimate(grounded));
     }
 }
+
+public sealed class CalibrationQuestionTests
+{
+    [Theory]
+    [InlineData("chinook.jsonl@chinook/chinook-017", "chinook.jsonl/chinook-017")]
+    [InlineData("chinook.jsonl@chinook_nofk/chinook-017", "chinook.jsonl/chinook-017")]
+    [InlineData("q7", "q7")]
+    public void A_case_asked_of_two_sources_is_one_question_for_cross_validation(string id, string question) =>
+        Assert.Equal(question, NlAnalytics.Core.Evaluation.OfflineCalibrationFitter.QuestionOf(id));
+}

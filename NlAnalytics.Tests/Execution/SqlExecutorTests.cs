@@ -51,6 +51,23 @@ public sealed class SqlExecutorTests(ExecutionDatabase db) : IClassFixture<Execu
     }
 
     [Fact]
+    public async Task A_source_row_cap_and_timeout_tighten_the_requested_limits_but_never_loosen_them()
+    {
+        var capped = db.Source with { RowCap = 2, QueryTimeout = TimeSpan.FromSeconds(1) };
+        var result = await db.Executor.ExecuteAsync(capped, "SELECT id FROM t ORDER BY id", new QueryLimits(MaxRows: 3), default);
+        Assert.True(result.Truncated);
+        Assert.Equal([1L, 2L], result.Rows.Select(r => (long)r[0]!));
+
+        var failure = (await Assert.ThrowsAsync<SqlExecutionException>(() =>
+            db.Executor.ExecuteAsync(capped, "SELECT count(*) FROM generate_series(1, 1000000000)", new QueryLimits(MaxRows: 3, Timeout: TimeSpan.FromMinutes(2)), default))).Failure;
+        Assert.Equal(SqlFailureKind.Timeout, failure.Kind);
+
+        // A larger cap on the source does not raise the caller's.
+        var loose = await db.Executor.ExecuteAsync(db.Source with { RowCap = 100 }, "SELECT id FROM t ORDER BY id", new QueryLimits(MaxRows: 1), default);
+        Assert.Single(loose.Rows);
+    }
+
+    [Fact]
     public async Task A_syntax_error_names_the_position()
     {
         var failure = await FailureAsync("SELECT id\nFORM t");

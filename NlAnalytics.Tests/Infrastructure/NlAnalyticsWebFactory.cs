@@ -48,6 +48,9 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     /// <summary>Every line the app logged, at every level, whatever the configured log levels.</summary>
     public LogRecorder Logs { get; } = new();
 
+    /// <summary>Runs last on the host builder (a test adds a logger provider that records what the app logs, for example).</summary>
+    public Action<IWebHostBuilder>? ConfigureHost { get; set; }
+
     public string DemoConnectionString { get; }
 
     /// <summary>
@@ -130,6 +133,7 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogRecorder>(_ => true));
+        ConfigureHost?.Invoke(builder);
     }
 
     private static async Task EnsureRedirectedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

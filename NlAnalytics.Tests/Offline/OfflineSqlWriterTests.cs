@@ -59,6 +59,17 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     public Task Distinct_counts_different_values_of_a_text_column() =>
         AssertMeansAsync("How many distinct genres are there?", "SELECT count(DISTINCT genre) FROM library.books");
 
+    [Theory]
+    [InlineData("Number of loans by day of the week")]
+    [InlineData("loans per weekday")]
+    [InlineData("Nombre de prêts par jour de la semaine")]
+    public async Task By_weekday_groups_the_dates_by_day_of_the_week_in_calendar_order(string question)
+    {
+        var draft = await AssertMeansAsync(question,
+            "SELECT to_char(loan_date, 'FMDay'), count(*) FROM library.loans GROUP BY 1 ORDER BY min(EXTRACT(ISODOW FROM loan_date))", ordered: true);
+        Assert.Contains("ISODOW", draft.Sql);
+    }
+
     [Fact]
     public Task Per_groups_by_a_column() =>
         AssertMeansAsync("Number of books per genre", "SELECT genre, count(*) FROM library.books GROUP BY genre");

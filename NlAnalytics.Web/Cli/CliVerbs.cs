@@ -14,6 +14,7 @@ using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
+using NlAnalytics.Core.Sources;
 using NlAnalytics.Web.Components.Pages.Chat;
 using NlAnalytics.Web.Extensions;
 
@@ -163,6 +164,8 @@ public static class CliVerbs
             var isSample = sourceName is not null && SampleSources.IsSample(sourceName);
             var needsDemo = startDemo && !isSample && (sourceName is null || string.Equals(sourceName, "demo", StringComparison.OrdinalIgnoreCase));
             await services.GetServices<IHostedService>().OfType<PlatformStartup>().Single().StartAsync(token);
+            // The sources Admins stored in the app, so --source takes their names too.
+            await services.GetRequiredService<DataSourceAdministration>().LoadAsync(token);
             DataSource? source = null;
             if (needsDemo)
             {

@@ -17,6 +17,7 @@ public static class AppPipeline
         app.MapVerifiedQueryEndpoints();
         app.MapCostEndpoints();
         app.MapDataSourceEndpoints();
+        app.MapSourceEndpoints();
         return app;
     }
 }

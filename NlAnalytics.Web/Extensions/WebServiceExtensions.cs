@@ -23,6 +23,10 @@ public static class WebServiceExtensions
         // environment fixes that; a published app has no such manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
 
+        // At Debug, SignalR logs every hub message: in Blazor Server that is what people type into the page (connection
+        // strings with passwords on the Sources page, questions in the chat). Never below Information, whatever the configuration says.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Information);
+
         var services = builder.Services;
         services.AddOptions<AppOptions>().BindConfiguration(AppOptions.SectionName);
         services.AddSecurityHeaders(builder.Configuration);

@@ -13,14 +13,21 @@ public sealed record TableNode(TableInfo Table, string? MatchReason);
 /// <summary>One fetched sample row (a record so grids can type their rows).</summary>
 public sealed record SampleRow(IReadOnlyList<object?> Values);
 
-/// <summary>A foreign key seen from the selected table: which of its columns point where, or which table points at it.</summary>
-public sealed record Neighbour(string QualifiedName, string Description);
+/// <summary>
+/// A foreign key seen from the selected table: which of its columns point where, or which table points at it.
+/// <see cref="Key"/> and <see cref="Owner"/> (the table holding the key) are there so an inferred key can be decided on.
+/// </summary>
+public sealed record Neighbour(string QualifiedName, string Description, ForeignKeyInfo? Key = null, TableInfo? Owner = null)
+{
+    /// <summary>An inferred key nobody has confirmed yet: an Admin may confirm or reject it.</summary>
+    public bool Undecided => Key is { Inferred: true, ConfirmedBy: null };
+}
 
 /// <summary>
 /// What the schema browser shows: the chosen data source, its catalog, the search, the selected table and
 /// its sample rows. Plain state so the page stays markup; the page creates one per circuit.
 /// </summary>
-public sealed class SchemaBrowserState(ICatalogProvider catalogs, ISqlExecutor executor, IDataSourceRegistry registry)
+public sealed class SchemaBrowserState(ICatalogProvider catalogs, ISqlExecutor executor, IDataSourceRegistry registry, JoinKeyDecisionStore? decisions = null)
 {
     public const int SampleRowCount = 10;
 
@@ -100,7 +107,7 @@ public sealed class SchemaBrowserState(ICatalogProvider catalogs, ISqlExecutor e
     public static IReadOnlyList<Neighbour> References(TableInfo table) =>
         [.. table.ForeignKeys.Select(fk => new Neighbour(
             fk.ReferencedQualifiedName,
-            $"{string.Join(", ", fk.Columns)} → {fk.ReferencedQualifiedName} ({string.Join(", ", fk.ReferencedColumns)})"))];
+            $"{string.Join(", ", fk.Columns)} → {fk.ReferencedQualifiedName} ({string.Join(", ", fk.ReferencedColumns)}){Provenance(fk)}", fk, table))];
 
     /// <summary>Foreign keys of other tables that point at <paramref name="table"/>.</summary>
     public static IReadOnlyList<Neighbour> ReferencedBy(DatabaseCatalog catalog, TableInfo table) =>
@@ -109,8 +116,60 @@ public sealed class SchemaBrowserState(ICatalogProvider catalogs, ISqlExecutor e
                 .Where(fk => string.Equals(fk.ReferencedQualifiedName, table.QualifiedName, StringComparison.OrdinalIgnoreCase))
                 .Select(fk => new Neighbour(
                     other.QualifiedName,
-                    $"{other.QualifiedName} ({string.Join(", ", fk.Columns)}) → {string.Join(", ", fk.ReferencedColumns)}")))
+                    $"{other.QualifiedName} ({string.Join(", ", fk.Columns)}) → {string.Join(", ", fk.ReferencedColumns)}{Provenance(fk)}", fk, other)))
             .OrderBy(n => n.QualifiedName, StringComparer.Ordinal)];
+
+    /// <summary>Inferred keys of <paramref name="table"/> an Admin rejected (shown so the decision can be taken back).</summary>
+    public static IReadOnlyList<RejectedJoinKey> Rejected(DatabaseCatalog catalog, TableInfo table) =>
+        [.. catalog.RejectedJoinKeys.Where(r => string.Equals(r.Table, table.QualifiedName, StringComparison.OrdinalIgnoreCase))];
+
+    /// <summary>Whether this browser can store decisions on inferred keys (it needs the app database).</summary>
+    public bool CanDecide => decisions is not null;
+
+    public string? DecisionError { get; private set; }
+
+    /// <summary>
+    /// Stores an Admin's decision on an inferred key of <paramref name="owner"/> and reads the catalog again, so the
+    /// analyst joins along it (confirmed) or no longer does (rejected).
+    /// </summary>
+    public async Task DecideAsync(TableInfo owner, ForeignKeyInfo key, bool confirm, string decidedBy, CancellationToken cancellationToken)
+    {
+        if (decisions is null || Source is null || !key.Inferred)
+            return;
+        var (from, to) = key.Ends(owner);
+        await Decided(() => decisions.DecideAsync(Source.Name, from, to, confirm, decidedBy, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Takes back a rejection: the key is inferred and undecided again.</summary>
+    public async Task UndoRejectionAsync(RejectedJoinKey rejected, CancellationToken cancellationToken)
+    {
+        if (decisions is null || Source is null || Catalog is null)
+            return;
+        var (from, to) = rejected.Key.Ends(Catalog.Find(rejected.Table) ?? throw new InvalidOperationException($"{rejected.Table} is not in the catalog."));
+        await Decided(() => decisions.UndoAsync(Source.Name, from, to, cancellationToken), cancellationToken);
+    }
+
+    private async Task Decided(Func<Task> store, CancellationToken cancellationToken)
+    {
+        DecisionError = null;
+        try
+        {
+            await store();
+        }
+        catch (Exception ex) when (ex is Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
+        {
+            DecisionError = $"The decision could not be stored: {ex.Message}";
+            return;
+        }
+        await LoadCatalogAsync(refresh: true, cancellationToken);
+    }
+
+    private static string Provenance(ForeignKeyInfo key) => key switch
+    {
+        { Inferred: false } => "",
+        { ConfirmedBy: { } by } => $" · inferred, confirmed by {by}",
+        _ => " · inferred from names and values",
+    };
 
     /// <summary>Columns of <paramref name="table"/> that take part in one of its foreign keys.</summary>
     public static bool IsForeignKeyColumn(TableInfo table, ColumnInfo column) =>

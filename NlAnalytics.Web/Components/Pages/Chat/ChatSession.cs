@@ -347,7 +347,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     {
         if (State.Messages.Count > 0)
             return;
-        if (State.Thread is null)
+        // A source the analyst already chose (another database, while the demo was being prepared) stays chosen.
+        if (State.Thread is null && Find(State.NewThreadSource) is null)
             State.NewThreadSource = sources.All.FirstOrDefault()?.Name ?? State.NewThreadSource;
         await LoadExamplesAsync(State.Thread?.DataSource ?? State.NewThreadSource);
     }
