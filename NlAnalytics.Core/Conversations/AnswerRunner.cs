@@ -228,16 +228,21 @@ public sealed partial class AnswerRunner(
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            await store.MarkEndedAsync(job.MessageId, MessageStatus.Cancelled, "Stopped before it finished.", save);
+            await EndAsync(job.MessageId, MessageStatus.Cancelled, "Stopped before it finished.");
         }
         catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException or BudgetReachedException)
         {
-            await store.MarkEndedAsync(job.MessageId, MessageStatus.Failed, ex.Message, save);
+            await EndAsync(job.MessageId, MessageStatus.Failed, ex.Message);
+        }
+        catch (Exception ex) when (AppDatabaseOutage.Is(ex))
+        {
+            LogFailed(logger, ex, job.MessageId);
+            await EndAsync(job.MessageId, MessageStatus.Failed, "The app's database could not be reached while answering. Try again in a moment; the question is kept.");
         }
         catch (Exception ex)
         {
             LogFailed(logger, ex, job.MessageId);
-            await store.MarkEndedAsync(job.MessageId, MessageStatus.Failed, "Something went wrong while answering. Try again; the question is kept.", save);
+            await EndAsync(job.MessageId, MessageStatus.Failed, "Something went wrong while answering. Try again; the question is kept.");
         }
         finally
         {
@@ -250,6 +255,23 @@ public sealed partial class AnswerRunner(
             }
             running.Cancellation.Dispose();
             await leases.ReleaseAsync(job.MessageId);
+        }
+    }
+
+    /// <summary>
+    /// Saves how an answer ended. With the app database away this cannot be saved either: the message stays
+    /// "running" in the database (the page shows it interrupted, with Retry; the next start-up marks it so), and
+    /// <see cref="RunningAnswer.Completion"/> still completes rather than faulting.
+    /// </summary>
+    private async Task EndAsync(Guid messageId, MessageStatus status, string error)
+    {
+        try
+        {
+            await store.MarkEndedAsync(messageId, status, error, CancellationToken.None);
+        }
+        catch (Exception ex) when (AppDatabaseOutage.Is(ex))
+        {
+            LogEndNotSaved(logger, ex, messageId, status);
         }
     }
 
@@ -328,6 +350,9 @@ public sealed partial class AnswerRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} answers left running by a process that ended were marked interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ended {Status}, but the app database is unreachable: it stays running there until a retry or the next start-up")]
+    private static partial void LogEndNotSaved(ILogger logger, Exception exception, Guid messageId, MessageStatus status);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Answering message {MessageId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, Guid messageId);

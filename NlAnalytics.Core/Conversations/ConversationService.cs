@@ -7,9 +7,10 @@ namespace NlAnalytics.Core.Conversations;
 
 /// <summary>
 /// Why a conversation action was refused; the web layer maps it to 404, 409, 400, 429 (TooBusy: try again once an
-/// answer has ended) or 403 (Forbidden: the user sees the thing but may not do that to it).
+/// answer has ended), 403 (Forbidden: the user sees the thing but may not do that to it) or 503 (Unavailable: the app
+/// database cannot be reached).
 /// </summary>
-public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy, Forbidden }
+public enum ConversationProblem { NotFound, Conflict, Invalid, TooBusy, Forbidden, Unavailable }
 
 /// <summary>A refused conversation action; the message is written for the user (and names the field, for Invalid).</summary>
 public sealed class ConversationException(ConversationProblem problem, string message, string? field = null) : Exception(message)
@@ -161,7 +162,52 @@ public sealed class ConversationService(
     /// Saves the question in the thread (a follow-up when the thread has answers) and starts answering it.
     /// An answer still running in the thread finishes first: the new one builds on it.
     /// </summary>
-    public async Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
+    public Task<AskedQuestion> AskAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken) =>
+        Guarded(() => AskCoreAsync(userId, threadId, command, cancellationToken));
+
+    /// <summary>
+    /// Creates a thread on <paramref name="dataSource"/> for the first question and asks it. Sending the same
+    /// request again (a double click, a resend after a reconnect) finds the first message and its thread.
+    /// </summary>
+    public Task<AskedQuestion> AskInNewThreadAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken) =>
+        Guarded(() => AskInNewThreadCoreAsync(userId, dataSource, command, cancellationToken));
+
+    /// <summary>Stops the user's running answer. Not found: no such message; conflict: it is not running.</summary>
+    public Task<(MessageView Message, Guid ThreadId)> StopAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        Guarded(() => StopCoreAsync(userId, messageId, cancellationToken));
+
+    /// <summary>
+    /// Answers a failed, stopped, declined or interrupted message again, in place. A message answered
+    /// from hand-written SQL runs that SQL again; it never becomes a question for the analyst.
+    /// </summary>
+    public Task<AskedQuestion> RetryAsync(string userId, Guid messageId, AnalysisMode? mode, CancellationToken cancellationToken) =>
+        Guarded(() => RetryCoreAsync(userId, messageId, mode, cancellationToken));
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (the analyst's edit of the answer to <paramref name="messageId"/>, or the same
+    /// SQL again) as a new message of the thread, under that message's question. The SQL is stored with the
+    /// message before it runs, so a retry runs the SQL again.
+    /// </summary>
+    public Task<AskedQuestion> RunSqlAsync(string userId, Guid messageId, string? sql, Guid clientRequestId, CancellationToken cancellationToken) =>
+        Guarded(() => RunSqlCoreAsync(userId, messageId, sql, clientRequestId, cancellationToken));
+
+    /// <summary>An unreachable app database becomes a refusal the page and the API can show (503), not an error that ends the page.</summary>
+    private static async Task<T> Guarded<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is not ConversationException && AppDatabaseOutage.Is(ex))
+        {
+            AppDatabaseOutage.ForgetConnections();
+            throw new ConversationException(ConversationProblem.Unavailable, AppDatabaseOutage.UserMessage);
+        }
+    }
+
+    // ---- Implementations -----------------------------------------------------------------------------
+
+    private async Task<AskedQuestion> AskCoreAsync(string userId, Guid threadId, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
         Reserve(userId);
@@ -169,11 +215,7 @@ public sealed class ConversationService(
         return Start(userId, added, command.Mode, null, false);
     }
 
-    /// <summary>
-    /// Creates a thread on <paramref name="dataSource"/> for the first question and asks it. Sending the same
-    /// request again (a double click, a resend after a reconnect) finds the first message and its thread.
-    /// </summary>
-    public async Task<AskedQuestion> AskInNewThreadAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
+    private async Task<AskedQuestion> AskInNewThreadCoreAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
         var source = RequireSource(dataSource);
@@ -183,7 +225,7 @@ public sealed class ConversationService(
         {
             added = await store.CreateWithQuestionAsync(userId, source, question, command.ClientRequestId, MessageStatus.Running, cancellationToken);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException ex) when (!AppDatabaseOutage.Is(ex))
         {
             runner.Unreserve(userId);
             throw RequestIdUsed();
@@ -196,8 +238,7 @@ public sealed class ConversationService(
         return Start(userId, added, command.Mode, null, false);
     }
 
-    /// <summary>Stops the user's running answer. Not found: no such message; conflict: it is not running.</summary>
-    public async Task<(MessageView Message, Guid ThreadId)> StopAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    private async Task<(MessageView Message, Guid ThreadId)> StopCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
     {
         var message = await store.MessageAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
         if (Running(userId, messageId) is not { } running || !runner.Stop(messageId))
@@ -205,11 +246,7 @@ public sealed class ConversationService(
         return (message, running.ThreadId);
     }
 
-    /// <summary>
-    /// Answers a failed, stopped, declined or interrupted message again, in place. A message answered
-    /// from hand-written SQL runs that SQL again; it never becomes a question for the analyst.
-    /// </summary>
-    public async Task<AskedQuestion> RetryAsync(string userId, Guid messageId, AnalysisMode? mode, CancellationToken cancellationToken)
+    private async Task<AskedQuestion> RetryCoreAsync(string userId, Guid messageId, AnalysisMode? mode, CancellationToken cancellationToken)
     {
         ValidateMode(mode);
         if (Running(userId, messageId) is { } alreadyRunning)
@@ -225,12 +262,7 @@ public sealed class ConversationService(
         return new AskedQuestion(message.MessageId, message.ThreadId, running);
     }
 
-    /// <summary>
-    /// Runs <paramref name="sql"/> (the analyst's edit of the answer to <paramref name="messageId"/>, or the same
-    /// SQL again) as a new message of the thread, under that message's question. The SQL is stored with the
-    /// message before it runs, so a retry runs the SQL again.
-    /// </summary>
-    public async Task<AskedQuestion> RunSqlAsync(string userId, Guid messageId, string? sql, Guid clientRequestId, CancellationToken cancellationToken)
+    private async Task<AskedQuestion> RunSqlCoreAsync(string userId, Guid messageId, string? sql, Guid clientRequestId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(sql))
             throw Invalid("sql", "Write the SQL to run first.");
@@ -297,6 +329,12 @@ public sealed class ConversationService(
             // Saved as running when nothing else runs in the thread: the answer starts at once.
             var status = runner.IsIdle(threadId) ? MessageStatus.Running : MessageStatus.Pending;
             return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, cancellationToken);
+        }
+        catch (Exception ex) when (AppDatabaseOutage.Is(ex))
+        {
+            // EF reports an unreachable server as an InvalidOperationException ("transient failure"): not a used request id.
+            runner.Unreserve(userId);
+            throw;
         }
         catch (KeyNotFoundException)
         {

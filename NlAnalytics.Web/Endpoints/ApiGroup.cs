@@ -55,6 +55,8 @@ internal static class ApiGroup
         NlAnalytics.Core.Conversations.ConversationProblem.TooBusy => TooManyRequests(refusal.Message, AnswerRateLimiting.InProgressRetryAfter),
         NlAnalytics.Core.Conversations.ConversationProblem.Forbidden =>
             TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed"),
+        NlAnalytics.Core.Conversations.ConversationProblem.Unavailable =>
+            TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The database is unavailable"),
         _ => TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid"),
     };
 

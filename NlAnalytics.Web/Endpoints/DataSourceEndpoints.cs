@@ -3,6 +3,7 @@ using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Sources;
 using NlAnalytics.Web.Extensions;
 
 namespace NlAnalytics.Web.Endpoints;
@@ -36,14 +37,13 @@ public static class DataSourceEndpoints
 
     /// <summary>Drops the cached catalog of a source and reads it again (after its schema changed). Administrators only.</summary>
     private static async Task<Results<Ok<CatalogRefreshed>, ProblemHttpResult>> RefreshCatalogAsync(
-        string name, IDataSourceRegistry sources, DemoStatus demo, ICatalogProvider catalogs, CancellationToken cancellationToken)
+        string name, DataSourceAdministration sources, DemoStatus demo, CancellationToken cancellationToken)
     {
-        var source = sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (source is null)
+        // The same refresh as the Sources page's button.
+        if (await sources.RefreshCatalogAsync(name, cancellationToken) is not { } refreshed)
             return string.Equals(name, DemoName, StringComparison.OrdinalIgnoreCase) && demo.State == DemoState.Preparing
                 ? ApiGroup.Conflict($"The demo warehouse is still being prepared ({demo.Message}); refresh its catalog when it is ready.")
                 : ApiGroup.NotFound($"There is no data source named '{name}'.");
-        var catalog = await catalogs.RefreshAsync(source, cancellationToken);
-        return TypedResults.Ok(new CatalogRefreshed(source.Name, catalog.Tables.Count, catalog.Tables.Sum(t => t.Columns.Count), catalog.LoadedAt));
+        return TypedResults.Ok(new CatalogRefreshed(refreshed.DataSource, refreshed.Tables, refreshed.Columns, refreshed.LoadedAt));
     }
 }
