@@ -15,6 +15,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<JoinKeyDecision> JoinKeyDecisions => Set<JoinKeyDecision>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<StoredDataSourceRow> DataSources => Set<StoredDataSourceRow>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -74,6 +75,17 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             invitation.Property(i => i.Note).HasMaxLength(200);
             invitation.Property(i => i.CreatedBy).HasMaxLength(256);
             invitation.Property(i => i.UsedBy).HasMaxLength(256);
+        });
+
+        builder.Entity<ApiKey>(key =>
+        {
+            key.ToTable("api_keys");
+            key.Property(k => k.KeyHash).HasMaxLength(64);
+            key.HasIndex(k => k.KeyHash).IsUnique();
+            key.Property(k => k.Name).HasMaxLength(100);
+            key.Property(k => k.UserId).HasMaxLength(450);
+            key.HasIndex(k => k.UserId);
+            key.HasOne<AppUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<StoredDataSourceRow>(source =>

@@ -173,3 +173,20 @@ public sealed class StoredDataSourceRow
     public string? UpdatedBy { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary>
+/// A personal API key: sent as <c>X-API-Key: nla_...</c>, it authenticates /api requests as its user. Only a hash
+/// of the key is kept: the key itself is shown once, when it is made.
+/// </summary>
+public sealed class ApiKey
+{
+    public Guid Id { get; set; }
+    public required string UserId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>SHA-256 of the whole key (prefix included), hex. The key has 256 random bits, so a fast hash is enough.</summary>
+    public required string KeyHash { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}

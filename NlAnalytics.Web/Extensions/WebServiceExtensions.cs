@@ -61,9 +61,10 @@ public static class WebServiceExtensions
 
         services.AddAuthentication(options =>
         {
-            options.DefaultScheme = IdentityConstants.ApplicationScheme;
+            // Cookies, or X-API-Key when a request sends one (NlAnalytics.Web.Security.ApiKeyAuthentication).
+            options.DefaultScheme = NlAnalytics.Web.Security.ApiKeyAuthentication.SelectorScheme;
             options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
-        }).AddIdentityCookies();
+        }).AddApiKeys().AddIdentityCookies();
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/account/login";
