@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NlAnalytics.Core.Data;
+using NlAnalytics.Tests.Infrastructure;
+using NlAnalytics.Web.Components.Account;
+
+namespace NlAnalytics.Tests.Web.Api;
+
+/// <summary>/api/keys and the X-API-Key header: personal keys made with the cookie, shown once, stored hashed, revocable.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ApiKeyApiTests(ApiApp app)
+{
+    [Fact]
+    public async Task A_key_is_shown_once_authenticates_the_api_records_last_use_and_stops_working_when_revoked()
+    {
+        var (id, key) = await CreateKeyAsync(app.Alice, "reporting script");
+        Assert.StartsWith("nla_", key);
+        // 32 random bytes in base64url without padding are 43 characters.
+        Assert.Equal(4 + 43, key.Length);
+        Assert.Matches("^nla_[A-Za-z0-9_-]{43}$", key);
+
+        using (var anonymous = app.Factory.CreateSession())
+        {
+            var aliceThread = await ApiApp.CreateThreadAsync(app.Alice, "Alice's keyed thread");
+            using var threads = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key);
+            Assert.Equal(HttpStatusCode.OK, threads.StatusCode);
+            var ids = (await ApiApp.ReadJsonAsync(threads)).AsArray().Select(t => t!["id"]!.GetValue<Guid>()).ToList();
+            Assert.Contains(aliceThread, ids);
+            Assert.False(anonymous.IsSignedIn);
+
+            // The key writes as Alice too.
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/api/threads") { Content = JsonContent.Create(new { dataSource = "demo", title = "Made with a key" }) };
+            create.Headers.Add("X-API-Key", key);
+            using var created = await anonymous.Http.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var madeWithKey = (await ApiApp.ReadJsonAsync(created))["id"]!.GetValue<Guid>();
+            using var seenByAlice = await app.Alice.Http.GetAsync($"/api/threads/{madeWithKey}");
+            Assert.Equal(HttpStatusCode.OK, seenByAlice.StatusCode);
+        }
+
+        var listed = await ListAsync(app.Alice, "");
+        var entry = listed.Single(k => k!["id"]!.GetValue<Guid>() == id)!;
+        Assert.Equal("reporting script", entry["name"]!.GetValue<string>());
+        Assert.NotNull(entry["lastUsedAt"]);
+        Assert.Null(entry["key"]);
+        Assert.DoesNotContain(key, listed.ToJsonString());
+
+        using (var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/api/keys/{id}") { Headers = { { "X-Requested-With", "test" } } })
+        using (var revoked = await app.Alice.Http.SendAsync(revoke))
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+
+        using var anonymousAgain = app.Factory.CreateSession();
+        using var refused = await SendWithKeyAsync(anonymousAgain, HttpMethod.Get, "/api/threads", key);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("revoked", (await ApiApp.ReadJsonAsync(refused))["detail"]!.GetValue<string>());
+        // Cookies are unaffected.
+        using var cookie = await app.Alice.Http.GetAsync("/api/threads");
+        Assert.Equal(HttpStatusCode.OK, cookie.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_expired_or_unknown_key_gets_401_problem_details()
+    {
+        var (id, key) = await CreateKeyAsync(app.Bob, "short lived", DateTimeOffset.UtcNow.AddHours(1));
+        // Expire it in the table (the API refuses an expiry in the past).
+        await using (var context = await Contexts.CreateDbContextAsync())
+            await context.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(k => k.SetProperty(x => x.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+        using var anonymous = app.Factory.CreateSession();
+        using var expired = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key);
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+        Assert.Equal("application/problem+json", expired.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("expired", (await ApiApp.ReadJsonAsync(expired))["detail"]!.GetValue<string>());
+
+        using var unknown = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", "nla_" + new string('A', 43));
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType!.MediaType);
+
+        using var past = await app.Bob.Http.PostAsJsonAsync("/api/keys", new { name = "already gone", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+    }
+
+    [Fact]
+    public async Task Another_user_cannot_see_or_revoke_my_key_but_an_admin_can()
+    {
+        var (id, key) = await CreateKeyAsync(app.Alice, "alice only");
+
+        using (var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/keys/{id}") { Headers = { { "X-Requested-With", "test" } } })
+        using (var bobs = await app.Bob.Http.SendAsync(request))
+            Assert.Equal(HttpStatusCode.NotFound, bobs.StatusCode);
+        Assert.DoesNotContain((await ListAsync(app.Bob, "?all=true")), k => k!["id"]!.GetValue<Guid>() == id);
+
+        using var anonymous = app.Factory.CreateSession();
+        using (var stillWorks = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key))
+            Assert.Equal(HttpStatusCode.OK, stillWorks.StatusCode);
+
+        Assert.Contains(await ListAsync(app.Admin, "?all=true"), k => k!["id"]!.GetValue<Guid>() == id);
+        Assert.DoesNotContain(await ListAsync(app.Admin, ""), k => k!["id"]!.GetValue<Guid>() == id);
+        using (var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/keys/{id}") { Headers = { { "X-Requested-With", "test" } } })
+        using (var admins = await app.Admin.Http.SendAsync(request))
+            Assert.Equal(HttpStatusCode.NoContent, admins.StatusCode);
+        using var refused = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_table_stores_a_hash_not_the_key_and_a_key_cannot_make_keys()
+    {
+        var (id, key) = await CreateKeyAsync(app.Bob, "stored");
+        await using (var context = await Contexts.CreateDbContextAsync())
+        {
+            var row = await context.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == id);
+            Assert.NotEqual(key, row.KeyHash);
+            Assert.DoesNotContain(key[4..], row.KeyHash);
+            Assert.Matches("^[0-9a-f]{64}$", row.KeyHash);
+            // Nothing in the row holds the secret.
+            Assert.DoesNotContain(key[4..], string.Join("|", row.Name, row.UserId, row.KeyHash));
+        }
+
+        using var anonymous = app.Factory.CreateSession();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/keys") { Content = JsonContent.Create(new { name = "child" }) };
+        request.Headers.Add("X-API-Key", key);
+        using var response = await anonymous.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_key_of_a_disabled_account_stops_working()
+    {
+        var email = WebAppFixture.NewEmail("keyed");
+        using var carol = await app.Factory.RegisterAsync(email, "carol passphrase");
+        var (_, key) = await CreateKeyAsync(carol, "carol's");
+        using var anonymous = app.Factory.CreateSession();
+        using (var works = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key))
+            Assert.Equal(HttpStatusCode.OK, works.StatusCode);
+
+        var carolId = await app.UserIdAsync(email);
+        var adminId = await app.UserIdAsync(ApiApp.AdminEmail);
+        using (var scope = app.Factory.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<UserAdministration>().SetDisabledAsync(adminId, carolId, true, CancellationToken.None);
+
+        using var refused = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/threads", key);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("disabled", (await ApiApp.ReadJsonAsync(refused))["detail"]!.GetValue<string>());
+    }
+
+    private IDbContextFactory<AppDbContext> Contexts => app.Factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+
+    private static async Task<(Guid Id, string Key)> CreateKeyAsync(BrowserSession session, string name, DateTimeOffset? expiresAt = null)
+    {
+        using var response = await session.Http.PostAsJsonAsync("/api/keys", new { name, expiresAt });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await ApiApp.ReadJsonAsync(response);
+        return (body["id"]!.GetValue<Guid>(), body["key"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonArray> ListAsync(BrowserSession session, string query)
+    {
+        using var response = await session.Http.GetAsync("/api/keys" + query);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await ApiApp.ReadJsonAsync(response)).AsArray();
+    }
+
+    private static Task<HttpResponseMessage> SendWithKeyAsync(BrowserSession session, HttpMethod method, string path, string key)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-API-Key", key);
+        return session.Http.SendAsync(request);
+    }
+}
