@@ -54,7 +54,7 @@ public sealed partial class OfflineSqlWriter(
         var (previous, leftOutEarlier) = Reconstruct(context.History, parser);
         var intent = current;
         var followUp = false;
-        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject || current.Instead))
+        if (previous is not null && (current.LooksLikeFollowUp || !current.HasSubject && !StandsAlone(current) || current.Instead))
         {
             intent = Merge(previous, current);
             followUp = true;
@@ -106,6 +106,13 @@ public sealed partial class OfflineSqlWriter(
             [new TranscriptEntry(AgentName, "assistant", $"{interpretation}\n{composed.Sql}", time.GetUtcNow())],
             composed.Chart);
     }
+
+    /// <summary>
+    /// A question with its own grouping and no follow-up cue ("footfall by city in 2020") whose subject is
+    /// a word the catalog does not know is a new question with an unknown subject, not a follow-up: read as one, it
+    /// would silently keep the earlier question's filters.
+    /// </summary>
+    private static bool StandsAlone(QueryIntent current) => current.Unknown.Count > 0 && current.Groups.Count > 0;
 
     /// <summary>Whether a standalone question (a suggestion) would be answered rather than declined.</summary>
     private bool Confident(QuestionParser parser, CatalogIndex index, IReadOnlySet<string> hinted, string question)
@@ -189,7 +196,7 @@ public sealed partial class OfflineSqlWriter(
         {
             var text = string.IsNullOrWhiteSpace(turn.StandaloneQuestion) ? turn.Question : turn.StandaloneQuestion;
             var parsed = parser.Parse(text);
-            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject || parsed.Instead))
+            if (intent is not null && (parsed.LooksLikeFollowUp || !parsed.HasSubject && !StandsAlone(parsed) || parsed.Instead))
             {
                 intent = Merge(intent, parsed);
                 leftOut.AddRange(parsed.Unknown);

@@ -214,6 +214,12 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 select.Add($"{Col(group.Column)} AS {alias}");
                 groupBy.Add(Col(group.Column));
                 groupWords.Add(group.Column.Name);
+                // "Top 5 composers": rows with no composer are not a composer, however many there are.
+                if (intent.Limit is not null && group.Column.Info.IsNullable)
+                {
+                    where.Add($"{Col(group.Column)} IS NOT NULL");
+                    whereWords.Add($"{group.Column.Name} is known");
+                }
             }
         }
 

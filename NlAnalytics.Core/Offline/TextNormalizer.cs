@@ -85,6 +85,12 @@ internal static class TextNormalizer
     public static string Stem(string word)
     {
         if (word.Length <= 3 || !char.IsLetter(word[^1])) return word;
+        // British and American spellings meet: "instalment(s)" and "installment(s)", "fulfilment" and "fulfillment".
+        if (word.EndsWith("lment", StringComparison.Ordinal) || word.EndsWith("lments", StringComparison.Ordinal))
+        {
+            var at = word.LastIndexOf("lment", StringComparison.Ordinal);
+            if (at > 0 && word[at - 1] != 'l') word = word[..at] + "l" + word[at..];
+        }
         // "countries" and "country" both become "countrie"; "movies" and "movie" both "movie".
         if (word.EndsWith("ies", StringComparison.Ordinal)) return word[..^1];
         if (word[^1] == 'y' && !"aeiou".Contains(word[^2])) return word[..^1] + "ie";

@@ -296,6 +296,36 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
             history: ("How many visitors in Oslo in 2019?", null));
 
     [Fact]
+    public async Task A_follow_up_says_which_filter_it_carried_over_from_the_earlier_question()
+    {
+        var draft = await AssertMeansAsync("and in 2020?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Oslo' AND year = 2020",
+            history: ("How many visitors in Oslo in 2019?", null));
+
+        Assert.Contains(draft.Interpretation.InheritedFilters, f => f.Contains("Oslo", StringComparison.Ordinal));
+        Assert.DoesNotContain(draft.Interpretation.InheritedFilters, f => f.Contains("2019", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_new_question_whose_subject_is_an_unknown_word_keeps_none_of_the_earlier_filters()
+    {
+        // "footfall" is no name in the catalog: read as a follow-up, the question would stay on Oslo and 2019's city filter.
+        var draft = await library.ComposeAsync("footfall by city in 2020", ("How many visitors in Oslo in 2019?", null));
+
+        Assert.DoesNotContain("Oslo", draft.Sql ?? "");
+        Assert.Empty(draft.Interpretation.InheritedFilters);
+    }
+
+    [Theory]
+    [InlineData("enrolment", "enrollments")]
+    [InlineData("instalments", "installment")]
+    public void British_and_american_spellings_of_a_word_share_a_stem(string british, string american) =>
+        Assert.Equal(NlAnalytics.Core.Offline.TextNormalizer.Stem(american), NlAnalytics.Core.Offline.TextNormalizer.Stem(british));
+
+    [Fact]
+    public void A_word_that_merely_ends_like_it_keeps_its_stem() =>
+        Assert.Equal("element", NlAnalytics.Core.Offline.TextNormalizer.Stem("elements"));
+
+    [Fact]
     public Task A_follow_up_naming_another_value_replaces_the_filter_on_that_column() =>
         AssertMeansAsync("what about Porto?", "SELECT sum(visitors) FROM library.visit_stats WHERE city = 'Porto' AND year = 2019",
             history: ("How many visitors in Oslo in 2019?", null));

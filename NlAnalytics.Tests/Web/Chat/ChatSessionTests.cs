@@ -260,6 +260,32 @@ public sealed class ChatSessionTests(ChatSessionApp app) : IClassFixture<ChatSes
         Assert.Empty(ended["steps"]!.AsArray());
     }
 
+    [Fact]
+    public async Task A_new_question_after_one_about_a_faculty_is_not_kept_on_that_faculty_and_a_follow_up_says_what_it_carried_over()
+    {
+        using var session = await app.SessionAsync(app.Alice, "alice@session.test");
+        await session.ShowNewThreadAsync();
+        var threadId = (await session.SendAsync("How many students were enrolled in HEC in 2020?")).OpenThread!.Value;
+        await session.OpenThreadAsync(threadId);
+        await WaitUntilAsync(() => !session.State.Busy && session.State.Messages[0].CompletedAt is not null);
+
+        await session.SendAsync("enrolment by faculty and sex in 2021");
+        await WaitUntilAsync(() => !session.State.Busy && session.State.Messages.Count == 2 && session.State.Messages[1].CompletedAt is not null);
+        await session.SendAsync("and in 2020?");
+        await WaitUntilAsync(() => !session.State.Busy && session.State.Messages.Count == 3 && session.State.Messages[2].CompletedAt is not null);
+
+        var split = session.State.Messages[1];
+        Assert.Equal(MessageStatus.Succeeded, split.Status);
+        Assert.DoesNotContain("HEC", split.Sql);
+        Assert.Empty(split.Interpretation!.InheritedFilters);
+        Assert.Equal("sex", split.Chart!.Series);
+        var followUp = session.State.Messages[2];
+        Assert.Equal(MessageStatus.Succeeded, followUp.Status);
+        Assert.DoesNotContain("HEC", followUp.Sql);
+        Assert.Contains("2020", followUp.Sql);
+        Assert.Equal("sex", followUp.Chart!.Series);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Patience;
