@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,14 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(ConversationProblem.Unavailable, refused.Problem);
         Assert.Contains("database cannot be reached", refused.Message);
         Assert.Contains("send it again", refused.Message);
+        // Through the API: 503 with problem details, whichever step meets the outage first (the cookie's session check, or the ask).
+        using (var ask = await session.Http.PostAsJsonAsync($"/api/threads/{thread.Id}/messages", new { question = Question, clientRequestId = Guid.NewGuid() }))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ask.StatusCode);
+            Assert.Equal("application/problem+json", ask.Content.Headers.ContentType?.MediaType);
+        }
+        using (var list = await session.GetAsync("/api/threads"))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, list.StatusCode);
 
         await RestartClusterAsync();
         var asked = await conversations.AskAsync(userId, thread.Id, request, CancellationToken.None);

@@ -136,6 +136,9 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         await WaitForCircuitAsync(analyst);
         await analyst.Locator(".source-select").ClickAsync();
         await analyst.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Shop (orders and customers)" }).ClickAsync();
+        // The choice is the circuit's once the select shows it (the click only reached the browser); asking before
+        // that would start the thread on the source shown before.
+        await Assertions.Expect(analyst.Locator(".source-select input")).ToHaveValueAsync("shop", new() { Timeout = 60_000 });
         await analyst.FillAsync(ChatBrowserFixture.ComposerSelector, "How many customers are there?");
         await analyst.PressAsync(ChatBrowserFixture.ComposerSelector, "Enter");
         var answer = analyst.Locator("article.message").First;

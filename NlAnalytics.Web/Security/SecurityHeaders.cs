@@ -77,8 +77,14 @@ public static class SecurityHeaders
         {
             api.UseExceptionHandler(new ExceptionHandlerOptions
             {
-                // The server's refusals of a request (413 body too large, 408, 431) keep their status; anything else is a 500.
-                StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+                // The server's refusals of a request (413 body too large, 408, 431) keep their status; an unreachable app
+                // database is a 503 (try again later, nothing is wrong with the request); anything else is a 500.
+                StatusCodeSelector = exception => exception switch
+                {
+                    BadHttpRequestException bad => bad.StatusCode,
+                    _ when NlAnalytics.Core.Data.AppDatabaseOutage.Is(exception) => StatusCodes.Status503ServiceUnavailable,
+                    _ => StatusCodes.Status500InternalServerError,
+                },
             });
             api.UseStatusCodePages();
         });
