@@ -105,31 +105,7 @@ public static class JoinKeyInference
         || a.IsText && b.IsText;
 
     /// <summary>Identifier words, lowercase: snake_case and camelCase ("ArtistId" is artist, id).</summary>
-    internal static List<string> Words(string identifier)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        for (var i = 0; i < identifier.Length; i++)
-        {
-            var c = identifier[i];
-            if (!char.IsLetterOrDigit(c))
-            {
-                Flush();
-                continue;
-            }
-            if (char.IsUpper(c) && current.Length > 0 && (char.IsLower(current[^1]) || (i + 1 < identifier.Length && char.IsLower(identifier[i + 1]))))
-                Flush();
-            current.Append(char.ToLowerInvariant(c));
-        }
-        Flush();
-        return words;
-
-        void Flush()
-        {
-            if (current.Length > 0) words.Add(current.ToString());
-            current.Clear();
-        }
-    }
+    internal static List<string> Words(string identifier) => IdentifierWords.Split(identifier).ConvertAll(w => w.ToLowerInvariant());
 
     /// <summary>
     /// What a table's rows are, as the words of a key column would name it: the last word made singular

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NlAnalytics.Core.Catalog;
 
 namespace NlAnalytics.Core.Offline;
 
@@ -52,31 +53,7 @@ internal static class TextNormalizer
         Words(text).Select((w, i) => new Token(w, Stem(w), i)).ToList();
 
     /// <summary>Splits snake_case, kebab-case and camelCase identifiers into folded words.</summary>
-    public static List<string> SplitIdentifier(string identifier)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        for (var i = 0; i < identifier.Length; i++)
-        {
-            var c = identifier[i];
-            if (!char.IsLetterOrDigit(c))
-            {
-                Flush();
-                continue;
-            }
-            if (char.IsUpper(c) && current.Length > 0 && (char.IsLower(current[^1]) || (i + 1 < identifier.Length && char.IsLower(identifier[i + 1]))))
-                Flush();
-            current.Append(c);
-        }
-        Flush();
-        return words;
-
-        void Flush()
-        {
-            if (current.Length > 0) words.Add(Fold(current.ToString()));
-            current.Clear();
-        }
-    }
+    public static List<string> SplitIdentifier(string identifier) => IdentifierWords.Split(identifier).ConvertAll(Fold);
 
     /// <summary>
     /// A deliberately light stemmer (plurals, -ed, -ing) shared by English and French: both sides of

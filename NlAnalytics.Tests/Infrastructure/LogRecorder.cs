@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace NlAnalytics.Tests.Infrastructure;
 
 /// <summary>Keeps every log line an app writes (category, level, formatted message and exception), for tests that read the log.</summary>
-public sealed class LogRecorder : ILoggerProvider
+public class LogRecorder : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
@@ -12,11 +12,11 @@ public sealed class LogRecorder : ILoggerProvider
 
     public string All => string.Join('\n', _lines);
 
+    public int Count => _lines.Count;
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => GC.SuppressFinalize(this);
 
     private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
     {
