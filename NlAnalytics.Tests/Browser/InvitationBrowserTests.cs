@@ -47,10 +47,7 @@ public sealed class InvitationBrowserTests(ITestOutputHelper output) : IAsyncLif
         var admin = await NewPageAsync();
         // The first account of the empty installation: created and signed in as Admin.
         await admin.GotoAsync("account/register");
-        await admin.FillAsync("#email", AdminEmail);
-        await admin.FillAsync("#password", AdminPassword);
-        await admin.FillAsync("#confirm-password", AdminPassword);
-        await admin.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitRegistrationAsync(admin, AdminEmail, AdminPassword);
         await Assertions.Expect(admin.Locator(".app-user-name")).ToHaveTextAsync(AdminEmail);
         await WaitForCircuitAsync(admin);
 
@@ -77,14 +74,9 @@ public sealed class InvitationBrowserTests(ITestOutputHelper output) : IAsyncLif
         var invitee = await NewPageAsync();
         await invitee.GotoAsync(link);
         await Assertions.Expect(invitee.Locator("#invitation-note")).ToContainTextAsync("analyst");
-        await invitee.FillAsync("#email", "invitee@example.test");
-        await invitee.FillAsync("#password", InviteePassword);
-        await invitee.FillAsync("#confirm-password", InviteePassword);
-        await invitee.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitRegistrationAsync(invitee, "invitee@example.test", InviteePassword);
         await invitee.Locator("#registered-note").WaitForAsync();
-        await invitee.FillAsync("#email", "invitee@example.test");
-        await invitee.FillAsync("#password", InviteePassword);
-        await invitee.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitSignInAsync(invitee, "invitee@example.test", InviteePassword);
         await Assertions.Expect(invitee.Locator(".app-user-name")).ToHaveTextAsync("invitee@example.test");
         Assert.Equal(0, await invitee.Locator(".app-drawer >> text=Users").CountAsync());
 
@@ -115,21 +107,11 @@ public sealed class InvitationBrowserTests(ITestOutputHelper output) : IAsyncLif
         await row.Locator("button.user-disable").ClickAsync();
         await Assertions.Expect(admin.Locator("tr.user-row[data-email='invitee@example.test'][data-state=disabled]")).ToHaveCountAsync(1);
         await invitee.WaitForURLAsync("**/account/login**", new() { Timeout = 60_000 });
-        await invitee.FillAsync("#email", "invitee@example.test");
-        await invitee.FillAsync("#password", InviteePassword);
-        await invitee.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitSignInAsync(invitee, "invitee@example.test", InviteePassword);
         await Assertions.Expect(invitee.Locator("#login-error")).ToContainTextAsync("do not match an account");
     }
 
-    private static Task WaitForCircuitAsync(IPage page) =>
-        Assertions.Expect(page.Locator(".app-layout[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+    private static Task WaitForCircuitAsync(IPage page) => BrowserPages.WaitForCircuitAsync(page);
 
-    private async Task<IPage> NewPageAsync()
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _address.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        page.PageError += (_, error) => output.WriteLine("page error: " + error);
-        return page;
-    }
+    private Task<IPage> NewPageAsync() => BrowserPages.NewPageAsync(_browser, _address, output, 1280, 800);
 }

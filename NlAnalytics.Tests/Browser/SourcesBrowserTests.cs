@@ -60,10 +60,7 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var admin = await NewPageAsync();
         await admin.GotoAsync("account/register");
-        await admin.FillAsync("#email", AdminEmail);
-        await admin.FillAsync("#password", Password);
-        await admin.FillAsync("#confirm-password", Password);
-        await admin.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitRegistrationAsync(admin, AdminEmail, Password);
         await Assertions.Expect(admin.Locator(".app-user-name")).ToHaveTextAsync(AdminEmail);
         await WaitForCircuitAsync(admin);
 
@@ -169,27 +166,14 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var page = await NewPageAsync();
         await page.GotoAsync("account/register");
-        await page.FillAsync("#email", AnalystEmail);
-        await page.FillAsync("#password", Password);
-        await page.FillAsync("#confirm-password", Password);
-        await page.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitRegistrationAsync(page, AnalystEmail, Password);
         await page.Locator("#registered-note").WaitForAsync();
-        await page.FillAsync("#email", AnalystEmail);
-        await page.FillAsync("#password", Password);
-        await page.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitSignInAsync(page, AnalystEmail, Password);
         await Assertions.Expect(page.Locator(".app-user-name")).ToHaveTextAsync(AnalystEmail);
         return page;
     }
 
-    private static Task WaitForCircuitAsync(IPage page) =>
-        Assertions.Expect(page.Locator(".app-layout[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+    private static Task WaitForCircuitAsync(IPage page) => BrowserPages.WaitForCircuitAsync(page);
 
-    private async Task<IPage> NewPageAsync()
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _address.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        page.PageError += (_, error) => output.WriteLine("page error: " + error);
-        return page;
-    }
+    private Task<IPage> NewPageAsync() => BrowserPages.NewPageAsync(_browser, _address, output, 1400, 900);
 }

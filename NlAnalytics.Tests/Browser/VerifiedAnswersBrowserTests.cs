@@ -78,21 +78,11 @@ public sealed class VerifiedAnswersBrowserTests(ITestOutputHelper output) : IAsy
 
     private async Task<IPage> SignedInAsync(string email)
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _address.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        page.PageError += (_, error) => output.WriteLine($"{email} page error: " + error);
+        var page = await BrowserPages.NewPageAsync(_browser, _address, output, 1280, 900, $"{email} page");
         await page.GotoAsync("account/register");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", Password);
-        await page.FillAsync("#confirm-password", Password);
-        await page.ClickAsync("button[type=submit]");
+        await BrowserPages.SubmitRegistrationAsync(page, email, Password);
         if (await ChatBrowserFixture.RegisteredWithoutSignInAsync(page))
-        {
-            await page.FillAsync("#email", email);
-            await page.FillAsync("#password", Password);
-            await page.ClickAsync("button[type=submit]");
-        }
+            await BrowserPages.SubmitSignInAsync(page, email, Password);
         await page.GotoAsync("chat");
         await page.WaitForSelectorAsync(ChatBrowserFixture.ComposerSelector);
         return page;
@@ -100,7 +90,7 @@ public sealed class VerifiedAnswersBrowserTests(ITestOutputHelper output) : IAsy
 
     private static async Task<ILocator> AskAsync(IPage page, string question)
     {
-        await Assertions.Expect(page.Locator(".app-layout[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await BrowserPages.WaitForCircuitAsync(page);
         var before = await page.Locator("article.message").CountAsync();
         await page.FillAsync(ChatBrowserFixture.ComposerSelector, question);
         await page.PressAsync(ChatBrowserFixture.ComposerSelector, "Enter");
