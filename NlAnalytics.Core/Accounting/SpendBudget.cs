@@ -20,8 +20,9 @@ public sealed class BudgetOptions
 }
 
 /// <summary>
-/// Says whether a monthly budget is used up, from the priced calls stored as they completed. Reaching one
-/// stops model calls for new answers; offline answers cost nothing and still run.
+/// Says whether a monthly budget is used up, from the priced calls stored as they completed. It is asked
+/// before every model call of an answer, so reaching one mid-answer stops the next call; offline answers
+/// cost nothing and still run.
 /// </summary>
 public sealed class SpendBudget(IDbContextFactory<AppDbContext> contexts, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, TimeProvider clock)
 {
@@ -41,14 +42,14 @@ public sealed class SpendBudget(IDbContextFactory<AppDbContext> contexts, Micros
             var spent = await thisMonth.Where(c => c.UserId == userId).SumAsync(c => c.CostUsd, cancellationToken);
             if (spent >= perUser)
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"Your monthly budget for the language model (${perUser:0.00}) is used up: ${spent:0.0000} since {since}. Offline answers still work: ask in Offline mode. An Admin can raise Budgets:MonthlyUsdPerUser.");
+                    $"Your monthly budget for the language model (${perUser:0.00##}) is used up: ${spent:0.0000} since {since}. Offline answers still work: ask in Offline mode. An Admin can raise Budgets:MonthlyUsdPerUser.");
         }
         if (budget.MonthlyUsdTotal is { } total)
         {
             var spent = await thisMonth.SumAsync(c => c.CostUsd, cancellationToken);
             if (spent >= total)
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"This installation's monthly budget for the language model (${total:0.00}) is used up: ${spent:0.0000} since {since}. Offline answers still work: ask in Offline mode. An Admin can raise Budgets:MonthlyUsdTotal.");
+                    $"This installation's monthly budget for the language model (${total:0.00##}) is used up: ${spent:0.0000} since {since}. Offline answers still work: ask in Offline mode. An Admin can raise Budgets:MonthlyUsdTotal.");
         }
         return null;
     }

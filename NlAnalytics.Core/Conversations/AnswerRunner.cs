@@ -178,7 +178,7 @@ public sealed partial class AnswerRunner(
         var token = running.Cancellation.Token;
         // Saving the outcome must not be cancelled by Stop, or a stopped answer would stay "running" forever.
         var save = CancellationToken.None;
-        var calls = new MessageCallSink(ledger, job.MessageId, job.ThreadId, job.UserId);
+        var calls = new MessageCallSink(ledger, budget, job.MessageId, job.ThreadId, job.UserId);
         // Held while it runs (and waits its turn), so a restart can tell this answer from one whose runner died.
         await leases.HoldAsync(job.MessageId, save);
         var slot = false;
@@ -207,22 +207,21 @@ public sealed partial class AnswerRunner(
             }
             var source = await ResolveSourceAsync(job.DataSource, running, token);
             var mode = job.Mode ?? orchestrator.DefaultMode;
-            if (job.Sql is null && mode != AnalysisMode.Offline && orchestrator.LlmAvailable && await budget.ReachedAsync(job.UserId, token) is { } reached)
-            {
-                // A used-up budget stops model calls: Llm mode fails with the reason; Hybrid answers offline.
-                if (mode == AnalysisMode.Llm)
-                    throw new BudgetReachedException(reached);
-                running.Report(new AgentProgress(AgentStep.Understanding, reached), clock.GetUtcNow());
-                mode = AnalysisMode.Offline;
-            }
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
             AnalystAnswer answer;
-            // Every model call of this answer is stored the moment it completes, not only with the answer.
+            // Every model call of this answer is stored the moment it completes, not only with the answer, and
+            // the spend budgets are checked before each one (by the call meter, through the sink).
             using (LlmSpend.RecordTo(calls))
             {
-                answer = job.Sql is { } sql
-                    ? await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token)
-                    : await orchestrator.AnswerAsync(new AnalystRequest(source, job.Question, history, mode, AskerId: job.UserId), progress, token);
+                if (job.Sql is { } sql)
+                    answer = await manual.AnswerAsync(source, job.Question, sql, job.SqlEdited, progress, token);
+                else
+                {
+                    var request = new AnalystRequest(source, job.Question, history, mode, AskerId: job.UserId);
+                    answer = await orchestrator.AnswerAsync(request, progress, token);
+                    if (calls.Refused is { } reason)
+                        answer = await AfterBudgetReachedAsync(request, answer, reason, progress, token);
+                }
             }
             await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored);
         }
@@ -230,7 +229,7 @@ public sealed partial class AnswerRunner(
         {
             await EndAsync(job.MessageId, MessageStatus.Cancelled, "Stopped before it finished.");
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException or BudgetReachedException)
+        catch (Exception ex) when (ex is KeyNotFoundException or DemoNotReadyException)
         {
             await EndAsync(job.MessageId, MessageStatus.Failed, ex.Message);
         }
@@ -256,6 +255,30 @@ public sealed partial class AnswerRunner(
             running.Cancellation.Dispose();
             await leases.ReleaseAsync(job.MessageId);
         }
+    }
+
+    /// <summary>
+    /// A budget used up before or during the answer stopped its model calls (the call meter refused the next
+    /// one). Llm mode ends with the reason as its error; Hybrid, whose model step was refused, answers offline;
+    /// an answer that went on without the model (the reviewer and narrator can) says so. The reason is saved
+    /// with the answer either way, and the calls made before it stay in the ledger.
+    /// </summary>
+    private async Task<AnalystAnswer> AfterBudgetReachedAsync(AnalystRequest request, AnalystAnswer answer, string reason, IProgress<AgentProgress> progress, CancellationToken token)
+    {
+        if (answer.Error is { } error && error.UserMessage.Contains(reason, StringComparison.Ordinal))
+        {
+            if (request.Mode != AnalysisMode.Hybrid)
+                return answer;
+            progress.Report(new AgentProgress(AgentStep.Understanding, reason));
+            var offline = await orchestrator.AnswerAsync(request with { Mode = AnalysisMode.Offline }, progress, token);
+            return offline with
+            {
+                Narrative = $"{reason} This answer was made offline.\n{offline.Narrative}",
+                Transcript = [.. answer.Transcript, .. offline.Transcript],
+                Calls = [.. answer.Calls, .. offline.Calls],
+            };
+        }
+        return answer with { Narrative = $"{reason} The model was not asked again for this answer.\n{answer.Narrative}" };
     }
 
     /// <summary>
@@ -324,12 +347,22 @@ public sealed partial class AnswerRunner(
         }
     }
 
-    /// <summary>Stores one answer's model calls as they complete and remembers which, so the answer does not store them twice.</summary>
-    private sealed class MessageCallSink(CostLedger ledger, Guid messageId, Guid threadId, string userId) : ILlmCallSink
+    /// <summary>
+    /// Stores one answer's model calls as they complete and remembers which, so the answer does not store them
+    /// twice; refuses the next call once a budget is used up (from then on without asking the database again).
+    /// </summary>
+    private sealed class MessageCallSink(CostLedger ledger, SpendBudget budget, Guid messageId, Guid threadId, string userId) : ILlmCallSink
     {
         private readonly ConcurrentDictionary<LlmCallRecord, byte> _stored = new(ReferenceEqualityComparer.Instance);
+        private volatile string? _refused;
 
         public IReadOnlyCollection<LlmCallRecord> Stored => [.. _stored.Keys];
+
+        /// <summary>Why a model call of this answer was refused, if one was.</summary>
+        public string? Refused => _refused;
+
+        public async Task<string?> RefusalAsync(CancellationToken cancellationToken) =>
+            _refused ??= await budget.ReachedAsync(userId, cancellationToken);
 
         public async Task RecordAsync(LlmCallRecord call, CancellationToken cancellationToken)
         {
@@ -345,8 +378,6 @@ public sealed partial class AnswerRunner(
     }
 
     private sealed class DemoNotReadyException(string message) : Exception(message);
-
-    private sealed class BudgetReachedException(string message) : Exception(message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} answers left running by a process that ended were marked interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);

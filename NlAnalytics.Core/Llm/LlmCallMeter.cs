@@ -24,6 +24,7 @@ internal sealed partial class LlmCallMeter(
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
         var model = options?.ModelId ?? "";
         var scope = LlmCallScope.Current;
+        await RefuseOverBudgetAsync(cancellationToken).ConfigureAwait(false);
         scope?.Sending(model, list, tokens.Count(list));
         var started = timeProvider.GetTimestamp();
         var response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
@@ -39,6 +40,7 @@ internal sealed partial class LlmCallMeter(
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
         var model = options?.ModelId ?? "";
         var scope = LlmCallScope.Current;
+        await RefuseOverBudgetAsync(cancellationToken).ConfigureAwait(false);
         scope?.Sending(model, list, tokens.Count(list));
         var started = timeProvider.GetTimestamp();
         var updates = new List<ChatResponseUpdate>();
@@ -53,6 +55,16 @@ internal sealed partial class LlmCallMeter(
         var response = updates.ToChatResponse();
         var reply = Describe(response.Messages) + (dropped ? "\n(Tool calls past the limit for this question were not run.)" : "");
         await CompletedAsync(scope, model, response.Usage, timeProvider.GetElapsedTime(started), reply, response.Messages.Count).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every model call, not only an answer's first, asks the sink first: a budget used up by the calls this
+    /// answer already made stops the next one here, before anything is sent (no retry: it is not a transient failure).
+    /// </summary>
+    private static async Task RefuseOverBudgetAsync(CancellationToken cancellationToken)
+    {
+        if (LlmSpend.Current is { } sink && await sink.RefusalAsync(cancellationToken).ConfigureAwait(false) is { } reason)
+            throw new LlmException(LlmFailure.BudgetReached, reason);
     }
 
     private async Task CompletedAsync(LlmCallScope? scope, string model, UsageDetails? usage, TimeSpan latency, string reply, int replyMessages)

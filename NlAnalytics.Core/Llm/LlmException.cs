@@ -12,6 +12,8 @@ public enum LlmFailure
     ServerError,
     Rejected,
     MalformedResponse,
+    /// <summary>Not sent: a monthly spend budget is used up (see Accounting.SpendBudget).</summary>
+    BudgetReached,
 }
 
 /// <summary>

@@ -6,6 +6,12 @@ namespace NlAnalytics.Core.Llm;
 public interface ILlmCallSink
 {
     Task RecordAsync(LlmCallRecord call, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asked before every model call (tool rounds included): null to let it go out, otherwise the reason it
+    /// may not (a used-up spend budget), written for the user. The call is then not sent.
+    /// </summary>
+    Task<string?> RefusalAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 /// <summary>

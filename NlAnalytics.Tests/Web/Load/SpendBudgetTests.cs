@@ -46,6 +46,8 @@ public sealed class SpendBudgetTests : IAsyncLifetime
         // Hybrid would hand a question the offline analyst is unsure of to the model; with the budget used up it does not.
         var hybrid = await AskAsync(alice, thread, "hybrid", "Which stores feel the luckiest this season?");
         Assert.NotEqual("Llm", hybrid["path"]?.GetValue<string>());
+        Assert.Contains("monthly budget", hybrid["narrative"]!.GetValue<string>());
+        Assert.Contains("made offline", hybrid["narrative"]!.GetValue<string>());
         Assert.Equal(calls, _llm.ChatRequests.Count);
 
         var offline = await AskAsync(alice, thread, "offline");
@@ -56,6 +58,36 @@ public sealed class SpendBudgetTests : IAsyncLifetime
         var bobs = await AskAsync(bob, await ApiApp.CreateThreadAsync(bob), "llm");
         Assert.Equal("Succeeded", bobs["status"]!.GetValue<string>());
         Assert.True(_llm.ChatRequests.Count > calls);
+    }
+
+    [Fact]
+    public async Task A_budget_used_up_by_an_answers_first_model_call_refuses_its_second_says_why_and_both_figures_match_the_ledger()
+    {
+        // The writer's call (about $0.011) is allowed, as $0 of $0.004 is spent; the narrator's, next, is not.
+        await using var factory = await StartAsync(("Budgets:MonthlyUsdPerUser", "0.004"));
+        using var alice = await factory.RegisterAsync("alice@midway.test", "alice passphrase");
+
+        var answer = await AskAsync(alice, await ApiApp.CreateThreadAsync(alice), "llm");
+
+        Assert.Single(_llm.ChatRequests, r => r.SystemPrompt.Contains("You are the SQL writer", StringComparison.Ordinal));
+        Assert.DoesNotContain(_llm.ChatRequests, r => r.SystemPrompt.Contains("You are the narrator", StringComparison.Ordinal));
+        // The result is in hand, so the answer stands, and it says why the model stopped, with both figures.
+        Assert.Equal("Succeeded", answer["status"]!.GetValue<string>());
+        var narrative = answer["narrative"]!.GetValue<string>();
+        Assert.Contains("Your monthly budget for the language model ($0.004) is used up: $0.0110", narrative);
+        Assert.Contains("not asked again", narrative);
+        // The ledger holds the one call that was made, priced, and the message's cost is that call's.
+        using var costs = await alice.Http.GetAsync("/api/costs/me");
+        var total = (await ApiApp.ReadJsonAsync(costs))["total"]!;
+        Assert.Equal(1, total["calls"]!.GetValue<int>());
+        Assert.Equal(0.011m, total["costUsd"]!.GetValue<decimal>());
+        Assert.Equal(0.011m, answer["costUsd"]!.GetValue<decimal>());
+
+        // Reached mid-answer in Llm mode, the next answer's first (writing) call is refused: it fails with the reason.
+        var next = await AskAsync(alice, await ApiApp.CreateThreadAsync(alice), "llm");
+        Assert.Equal("Failed", next["status"]!.GetValue<string>());
+        Assert.Contains("$0.0110", next["error"]!.GetValue<string>());
+        Assert.Single(_llm.ChatRequests, r => r.SystemPrompt.Contains("You are the SQL writer", StringComparison.Ordinal));
     }
 
     [Fact]
