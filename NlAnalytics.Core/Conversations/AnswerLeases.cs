@@ -20,13 +20,17 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     private readonly HashSet<Guid> _held = [];
     private NpgsqlConnection? _connection;
 
-    /// <summary>Marks the message as answered here. Best effort: without the database the answer runs anyway (and fails on its own).</summary>
+    /// <summary>
+    /// Marks the message as answered here (again: a no-op, as one release must end it). Best effort: without the
+    /// database the answer runs anyway (and fails on its own).
+    /// </summary>
     public async Task HoldAsync(Guid messageId, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _held.Add(messageId);
+            if (!_held.Add(messageId))
+                return;
             if (_connection is null)
                 await ReconnectAsync(cancellationToken);
             else
@@ -75,23 +79,39 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _connection ??= await OpenAsync(cancellationToken);
-            var orphans = new List<Guid>();
-            foreach (var id in messageIds.Where(id => !_held.Contains(id)))
+            try
             {
-                // Taken at once: nobody holds it. Given back straight away (a session lock taken twice would need two unlocks).
-                if (await ExecuteAsync("SELECT pg_try_advisory_lock(@c, @k)", id, cancellationToken) is true)
-                {
-                    await ExecuteAsync("SELECT pg_advisory_unlock(@c, @k)", id, cancellationToken);
-                    orphans.Add(id);
-                }
+                return await TryLocksAsync(messageIds, cancellationToken);
             }
-            return orphans;
+            catch (NpgsqlException ex) when (_connection is not null)
+            {
+                // The lease session died with an outage of the app database: a new one takes our locks again first.
+                LogLeaseLost(logger, ex);
+                await DropConnectionAsync();
+                await ReconnectAsync(cancellationToken);
+                return await TryLocksAsync(messageIds, cancellationToken);
+            }
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task<IReadOnlyList<Guid>> TryLocksAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken)
+    {
+        _connection ??= await OpenAsync(cancellationToken);
+        var orphans = new List<Guid>();
+        foreach (var id in messageIds.Where(id => !_held.Contains(id)))
+        {
+            // Taken at once: nobody holds it. Given back straight away (a session lock taken twice would need two unlocks).
+            if (await ExecuteAsync("SELECT pg_try_advisory_lock(@c, @k)", id, cancellationToken) is true)
+            {
+                await ExecuteAsync("SELECT pg_advisory_unlock(@c, @k)", id, cancellationToken);
+                orphans.Add(id);
+            }
+        }
+        return orphans;
     }
 
     public async ValueTask DisposeAsync()
@@ -140,6 +160,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
 
     private async Task<object?> ExecuteAsync(string sql, Guid messageId, CancellationToken cancellationToken)
     {
+        Data.AppDatabaseCommands.CountRaw(sql);
         await using var command = new NpgsqlCommand(sql, _connection);
         command.Parameters.AddWithValue("c", LockClass);
         command.Parameters.AddWithValue("k", Key(messageId));

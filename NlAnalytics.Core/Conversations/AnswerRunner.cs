@@ -125,6 +125,21 @@ public sealed partial class AnswerRunner(
         }
     }
 
+    /// <summary>
+    /// The id of a question about to be saved, with its answer lease already held: from the moment the message
+    /// exists, nobody (a start-up sweep of another instance, a read that checks for dead runners) can take it for
+    /// an orphan. <see cref="Start"/> takes the lease over; <see cref="ReleaseClaimAsync"/> gives it back unused.
+    /// </summary>
+    public async Task<Guid> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var messageId = Guid.CreateVersion7(clock.GetUtcNow());
+        await leases.HoldAsync(messageId, cancellationToken);
+        return messageId;
+    }
+
+    /// <summary>Gives back a claimed id whose question was not saved (or was a resend of another).</summary>
+    public Task ReleaseClaimAsync(Guid messageId) => leases.ReleaseAsync(messageId);
+
     /// <summary>Gives back a reservation that no answer took over (the save failed, or it was a resend).</summary>
     public void Unreserve(string userId)
     {
@@ -311,9 +326,16 @@ public sealed partial class AnswerRunner(
     /// Marks as interrupted every message stored as running or waiting that nobody answers any more (its
     /// process crashed, was killed or restarted), so the API and the page both say so and offer Retry.
     /// </summary>
-    public async Task<int> MarkInterruptedAsync(CancellationToken cancellationToken)
+    public async Task<int> MarkInterruptedAsync(CancellationToken cancellationToken) =>
+        await MarkInterruptedAsync(await store.UnfinishedAsync(cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Of <paramref name="unfinished"/> (read as running or waiting), marks as interrupted those nobody answers:
+    /// not running here, and no instance holds their lease. An answer whose end could not be saved (the app
+    /// database was away when it ended) is one of them once the database is back; so is one whose process died.
+    /// </summary>
+    public async Task<int> MarkInterruptedAsync(IReadOnlyCollection<Guid> unfinished, CancellationToken cancellationToken)
     {
-        var unfinished = await store.UnfinishedAsync(cancellationToken);
         var orphans = await leases.WithoutLiveRunnerAsync([.. unfinished.Where(id => !_running.ContainsKey(id))], cancellationToken);
         var marked = await store.MarkInterruptedAsync(orphans, InterruptedMessage, cancellationToken);
         if (marked > 0)

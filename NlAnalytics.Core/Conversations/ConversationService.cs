@@ -31,7 +31,8 @@ public sealed record AskedQuestion(Guid MessageId, Guid ThreadId, RunningAnswer?
 public sealed record AnswerProgressReport(Guid MessageId, MessageStatus Status, bool Running, IReadOnlyList<AgentProgress> Steps, string Narrative);
 
 /// <summary>A thread with its messages, as a page or a client shows it.</summary>
-public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals);
+/// <param name="HasOlder">Messages older than the first of <paramref name="Messages"/> exist (only the latest were read).</param>
+public sealed record ThreadContents(ChatThread Thread, IReadOnlyList<MessageView> Messages, ThreadTotals Totals, bool HasOlder = false);
 
 /// <summary>
 /// Everything a user can do in a conversation, for the chat page and the API alike: threads, asking
@@ -112,8 +113,23 @@ public sealed class ConversationService(
     {
         if (await store.ThreadWithMessagesAsync(userId, threadId, cancellationToken) is not var (thread, messages))
             return null;
+        if (await InterruptOrphansAsync(messages, cancellationToken) && await store.ThreadWithMessagesAsync(userId, threadId, cancellationToken) is var (_, reread))
+            messages = reread;
         var totals = new ThreadTotals(messages.Count, messages.Sum(m => m.InputTokens), messages.Sum(m => m.OutputTokens), messages.Sum(m => m.CostUsd));
         return new ThreadContents(thread, messages, totals);
+    }
+
+    /// <summary>
+    /// The thread with only its <paramref name="latest"/> messages (oldest first) and its totals over all of them,
+    /// or null: what the chat page opens; earlier ones come with <see cref="MessagePageAsync"/>.
+    /// </summary>
+    public async Task<ThreadContents?> OpenLatestAsync(string userId, Guid threadId, int latest, CancellationToken cancellationToken)
+    {
+        if (await store.ThreadWithLatestAsync(userId, threadId, latest, cancellationToken) is not var (thread, page, totals))
+            return null;
+        if (await InterruptOrphansAsync(page.Messages, cancellationToken) && await store.ThreadWithLatestAsync(userId, threadId, latest, cancellationToken) is var (_, reread, _))
+            page = reread;
+        return new ThreadContents(thread, page.Messages, totals, page.HasOlder);
     }
 
     /// <summary>Most messages a page of the messages API holds.</summary>
@@ -126,11 +142,36 @@ public sealed class ConversationService(
             throw Invalid("limit", $"limit is 1 to {MaxPageSize}.");
         if (beforeSequence is < 1)
             throw Invalid("before", "before is the sequence number of a message (1 or more).");
-        return store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+        return PageAsync();
+
+        async Task<MessagePage?> PageAsync()
+        {
+            var page = await store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken);
+            return page is not null && await InterruptOrphansAsync(page.Messages, cancellationToken)
+                ? await store.MessagePageAsync(userId, threadId, beforeSequence, limit, cancellationToken)
+                : page;
+        }
     }
 
-    public Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
-        store.MessageAsync(userId, messageId, cancellationToken);
+    public async Task<MessageView?> MessageAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var message = await store.MessageAsync(userId, messageId, cancellationToken);
+        return message is not null && await InterruptOrphansAsync([message], cancellationToken)
+            ? await store.MessageAsync(userId, messageId, cancellationToken)
+            : message;
+    }
+
+    /// <summary>
+    /// A message read as running or waiting that no answer runs for here is checked against its lease: when
+    /// nobody holds it (the answer ended while the app database was away and its end could not be saved, or its
+    /// process died), it is marked interrupted now rather than at the next start-up. Costs nothing for messages
+    /// that have ended or run here; true when one was marked (read again).
+    /// </summary>
+    private async Task<bool> InterruptOrphansAsync(IReadOnlyList<MessageView> messages, CancellationToken cancellationToken)
+    {
+        var suspects = messages.Where(m => m.Status is MessageStatus.Running or MessageStatus.Pending && runner.Find(m.Id) is null).Select(m => m.Id).ToList();
+        return suspects.Count > 0 && await runner.MarkInterruptedAsync(suspects, cancellationToken) > 0;
+    }
 
     // ---- Answers running on this instance ------------------------------------------------------------
 
@@ -149,7 +190,7 @@ public sealed class ConversationService(
     {
         var running = Running(userId, messageId);
         // Read after the running answer was taken: an answer that ends in between shows its final status.
-        if (await store.MessageAsync(userId, messageId, cancellationToken) is not { } message)
+        if (await MessageAsync(userId, messageId, cancellationToken) is not { } message)
             return null;
         return running is null || message.CompletedAt is not null
             ? new AnswerProgressReport(messageId, message.Status, false, [], "")
@@ -212,7 +253,7 @@ public sealed class ConversationService(
         var question = Validate(command);
         Reserve(userId);
         var added = await AddAsync(userId, threadId, question, command.ClientRequestId, null, cancellationToken);
-        return Start(userId, added, command.Mode, null, false);
+        return await StartAsync(userId, added, command.Mode, null, false);
     }
 
     private async Task<AskedQuestion> AskInNewThreadCoreAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
@@ -221,21 +262,23 @@ public sealed class ConversationService(
         var source = RequireSource(dataSource);
         Reserve(userId);
         AddedQuestion added;
+        var messageId = Guid.Empty;
         try
         {
-            added = await store.CreateWithQuestionAsync(userId, source, question, command.ClientRequestId, MessageStatus.Running, cancellationToken);
+            messageId = await runner.ClaimAsync(cancellationToken);
+            added = await store.CreateWithQuestionAsync(userId, source, question, command.ClientRequestId, MessageStatus.Running, messageId, cancellationToken) with { ClaimedId = messageId };
         }
         catch (InvalidOperationException ex) when (!AppDatabaseOutage.Is(ex))
         {
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw RequestIdUsed();
         }
         catch
         {
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw;
         }
-        return Start(userId, added, command.Mode, null, false);
+        return await StartAsync(userId, added, command.Mode, null, false);
     }
 
     private async Task<(MessageView Message, Guid ThreadId)> StopCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
@@ -276,7 +319,7 @@ public sealed class ConversationService(
         var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
         Reserve(userId);
         var added = await AddAsync(userId, source.ThreadId, question, clientRequestId, manual, cancellationToken);
-        return Start(userId, added, null, manual.Sql, edited);
+        return await StartAsync(userId, added, null, manual.Sql, edited);
     }
 
     /// <summary>
@@ -309,12 +352,13 @@ public sealed class ConversationService(
 
     // ---- Rules ---------------------------------------------------------------------------------------
 
-    private AskedQuestion Start(string userId, AddedQuestion added, AnalysisMode? mode, string? sql, bool edited)
+    private async Task<AskedQuestion> StartAsync(string userId, AddedQuestion added, AnalysisMode? mode, string? sql, bool edited)
     {
         var message = added.Message;
         if (!added.Created)
         {
-            runner.Unreserve(userId);
+            // A resend: the first send's message (and its answer) stand; the id claimed for this one goes back.
+            await GiveBackAsync(userId, added.ClaimedId);
             return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
         }
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
@@ -324,40 +368,51 @@ public sealed class ConversationService(
 
     private async Task<AddedQuestion> AddAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? sql, CancellationToken cancellationToken)
     {
+        var messageId = Guid.Empty;
         try
         {
+            // The answer lease is held before the question is saved, so the saved message is never without it.
+            messageId = await runner.ClaimAsync(cancellationToken);
             // Saved as running when nothing else runs in the thread: the answer starts at once.
             var status = runner.IsIdle(threadId) ? MessageStatus.Running : MessageStatus.Pending;
-            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, cancellationToken);
+            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, messageId, cancellationToken) with { ClaimedId = messageId };
         }
         catch (Exception ex) when (AppDatabaseOutage.Is(ex))
         {
             // EF reports an unreachable server as an InvalidOperationException ("transient failure"): not a used request id.
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw;
         }
         catch (KeyNotFoundException)
         {
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw ThreadNotFound();
         }
         catch (SequenceTakenException)
         {
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw new ConversationException(ConversationProblem.Conflict,
                 "Another question was saved in this thread at the same moment. Send yours again (with a new clientRequestId).");
         }
         catch (InvalidOperationException)
         {
-            runner.Unreserve(userId);
+            await GiveBackAsync(userId, messageId);
             throw RequestIdUsed();
         }
         catch
         {
-            // Nothing was saved: the reservation made for it goes back.
-            runner.Unreserve(userId);
+            // Nothing was saved: the reservation and the lease made for it go back.
+            await GiveBackAsync(userId, messageId);
             throw;
         }
+    }
+
+    /// <summary>Gives back the user's reservation and the lease of an id claimed for a question that was not saved.</summary>
+    private async Task GiveBackAsync(string userId, Guid claimedId)
+    {
+        runner.Unreserve(userId);
+        if (claimedId != Guid.Empty)
+            await runner.ReleaseClaimAsync(claimedId);
     }
 
     /// <summary>Reserves one of the user's answers in progress, or refuses: the limit keeps one user from holding every worker.</summary>

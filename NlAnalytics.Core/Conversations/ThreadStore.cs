@@ -21,6 +21,9 @@ public sealed record ManualSql(string Sql, Interpretation Interpretation);
 public sealed record AddedQuestion(ChatMessage Message, bool Created, string DataSource, IReadOnlyList<ThreadTurn> History)
 {
     public void Deconstruct(out ChatMessage message, out bool created) => (message, created) = (Message, Created);
+
+    /// <summary>The id the caller claimed (and holds the lease of) for this question; not the message's when it was a resend.</summary>
+    public Guid ClaimedId { get; init; }
 }
 
 /// <summary>A stored message and what answering it again needs.</summary>
@@ -111,10 +114,39 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (!await context.Threads.AnyAsync(t => t.Id == threadId && t.UserId == userId, cancellationToken))
             return null;
+        return await PageAsync(context, threadId, beforeSequence, limit, cancellationToken);
+    }
+
+    /// <summary>
+    /// The thread, its <paramref name="limit"/> latest messages (the messages API's page query) and its totals over
+    /// every message (summed in the database): what the chat page opens, however long the thread is.
+    /// </summary>
+    public async Task<(ChatThread Thread, MessagePage Latest, ThreadTotals Totals)?> ThreadWithLatestAsync(string userId, Guid threadId, int limit, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        // Two round trips: the thread with its totals, then the page (as one query).
+        var row = await context.Threads.AsNoTracking().Where(t => t.Id == threadId && t.UserId == userId)
+            .Select(t => new
+            {
+                Thread = t,
+                Count = t.Messages.Count(),
+                Input = t.Messages.Sum(m => m.InputTokens),
+                Output = t.Messages.Sum(m => m.OutputTokens),
+                Cost = t.Messages.Sum(m => m.CostUsd),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+            return null;
+        return (row.Thread, await PageAsync(context, threadId, null, limit, cancellationToken, singleQuery: true), new ThreadTotals(row.Count, row.Input, row.Output, row.Cost));
+    }
+
+    private static async Task<MessagePage> PageAsync(AppDbContext context, Guid threadId, int? beforeSequence, int limit, CancellationToken cancellationToken, bool singleQuery = false)
+    {
         var query = context.Messages.AsNoTracking().Include(m => m.Calls).Where(m => m.ThreadId == threadId);
         if (beforeSequence is { } before)
             query = query.Where(m => m.Sequence < before);
-        var newestFirst = await query.OrderByDescending(m => m.Sequence).Take(limit + 1).AsSplitQuery().ToListAsync(cancellationToken);
+        var ordered = query.OrderByDescending(m => m.Sequence).Take(limit + 1);
+        var newestFirst = await (singleQuery ? ordered.AsSingleQuery() : ordered.AsSplitQuery()).ToListAsync(cancellationToken);
         var page = newestFirst.Take(limit).Reverse().Select(ToView).ToList();
         return new MessagePage(page, newestFirst.Count > limit);
     }
@@ -158,7 +190,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// (double click, resend after a reconnect) returns the existing message instead of a duplicate.
     /// </summary>
     public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, CancellationToken cancellationToken) =>
-        await AddQuestionAsync(userId, threadId, question, clientRequestId, null, MessageStatus.Pending, cancellationToken);
+        await AddQuestionAsync(userId, threadId, question, clientRequestId, null, MessageStatus.Pending, Guid.CreateVersion7(), cancellationToken);
 
     /// <summary>
     /// Saves the question (one read, one write) and returns what answering it needs: the thread's data
@@ -166,7 +198,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// </summary>
     /// <param name="manualSql">SQL the analyst wrote for this question: stored before it runs, so a retry runs it again.</param>
     /// <param name="status">Running when the answer starts at once; Pending when it waits for another.</param>
-    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
+    /// <param name="messageId">The new message's id, chosen by the caller so its answer lease can be held before it is saved.</param>
+    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
     {
         // The next sequence number is read, then inserted under the unique (thread, sequence) index: two saves
         // racing in one thread make one of them fail that index, and it reads and tries again.
@@ -174,7 +207,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         {
             try
             {
-                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, cancellationToken);
+                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, messageId, cancellationToken);
             }
             catch (DbUpdateException e) when (IsSequenceTaken(e))
             {
@@ -191,7 +224,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
         && unique.ConstraintName?.Contains("Sequence", StringComparison.OrdinalIgnoreCase) == true;
 
-    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, CancellationToken cancellationToken)
+    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var thread = await context.Threads.AsNoTracking()
@@ -211,7 +244,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
                 ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
 
         var now = clock.GetUtcNow();
-        var message = NewMessage(threadId, (thread.Last ?? 0) + 1, question, clientRequestId, manualSql, status, now);
+        var message = NewMessage(messageId, threadId, (thread.Last ?? 0) + 1, question, clientRequestId, manualSql, status, now);
         context.Messages.Add(message);
         // The thread is not read for tracking: only the columns that change are written.
         var stub = new ChatThread { Id = threadId, UserId = userId, DataSource = thread.DataSource, Title = thread.Title, CreatedAt = thread.CreatedAt };
@@ -238,12 +271,12 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     }
 
     /// <summary>A new thread with its first question, in one write. A resend of the same request finds the first message and its thread.</summary>
-    public async Task<AddedQuestion> CreateWithQuestionAsync(string userId, string dataSource, string question, Guid clientRequestId, MessageStatus status, CancellationToken cancellationToken)
+    public async Task<AddedQuestion> CreateWithQuestionAsync(string userId, string dataSource, string question, Guid clientRequestId, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var thread = new ChatThread { Id = Guid.CreateVersion7(now), UserId = userId, DataSource = dataSource, Title = TitleFrom(question), CreatedAt = now, UpdatedAt = now };
-        var message = NewMessage(thread.Id, 1, question, clientRequestId, null, status, now);
+        var message = NewMessage(messageId, thread.Id, 1, question, clientRequestId, null, status, now);
         context.Threads.Add(thread);
         context.Messages.Add(message);
         try
@@ -290,11 +323,11 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         return existing is null ? null : new AddedQuestion(OwnedBy(existing, userId, threadId), false, existing.Thread!.DataSource, []);
     }
 
-    private static ChatMessage NewMessage(Guid threadId, int sequence, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, DateTimeOffset now)
+    private static ChatMessage NewMessage(Guid messageId, Guid threadId, int sequence, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, DateTimeOffset now)
     {
         var message = new ChatMessage
         {
-            Id = Guid.CreateVersion7(now),
+            Id = messageId,
             ThreadId = threadId,
             Sequence = sequence,
             ClientRequestId = clientRequestId,

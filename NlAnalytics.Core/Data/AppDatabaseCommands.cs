@@ -100,6 +100,12 @@ public sealed class AppDatabaseCommands : DbCommandInterceptor
 
     private static void Count(DbCommand command) => Current.Value?.Add(command.CommandText);
 
+    /// <summary>
+    /// Counts a round trip made on a connection of the app database that EF does not see (the answer leases'
+    /// advisory locks), so a measurement counts every round trip, not only EF's.
+    /// </summary>
+    internal static void CountRaw(string commandText) => Current.Value?.Add(commandText);
+
     // From sending the command to the first result (a reader's rows are read after; EF reads small ones).
     private static void Time(CommandExecutedEventData eventData) => Current.Value?.AddTime(eventData.Duration);
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
+using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
@@ -26,6 +27,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"nla-outage-{Guid.NewGuid():N}"[..24]);
     private readonly int _port = FreePort();
     private PostgresCluster _cluster = null!;
+    private ScriptedOpenAiServer _llm = null!;
     private NlAnalyticsWebFactory _factory = null!;
     private Uri _address = null!;
 
@@ -34,10 +36,15 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         _cluster = NewCluster();
         await _cluster.StartAsync();
         await _cluster.EnsureDatabaseAsync("outage_app");
-        _factory = await NlAnalyticsWebFactory.CreateAsync(new Dictionary<string, string?>
+        // The model is there only for an answer that must still be working when the database goes away; it never
+        // answers in time. Every other question is asked in the default Offline mode.
+        _llm = await ScriptedOpenAiServer.StartAsync();
+        _llm.When(_ => true, ScriptStep.Reply("SELECT 1").After(TimeSpan.FromMinutes(10)));
+        var settings = _llm.LlmSettings();
+        settings["Llm:TimeoutSeconds"] = "600";
+        _factory = await NlAnalyticsWebFactory.CreateAsync(new Dictionary<string, string?>(settings)
         {
             ["Analyst:Mode"] = "Offline",
-            ["Llm:Endpoint"] = "",
             ["Demo:Seed"] = "4242",
             ["Demo:Scale"] = "0.002",
             ["Demo:EndDate"] = "2025-06-30",
@@ -52,6 +59,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task DisposeAsync()
     {
         await _factory.DisposeAsync();
+        await _llm.DisposeAsync();
         await _cluster.DisposeAsync();
         try
         {
@@ -92,6 +100,33 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         var answered = await conversations.MessageAsync(userId, asked.MessageId, CancellationToken.None);
         Assert.Equal(MessageStatus.Succeeded, answered!.Status);
         Assert.Equal(Question, answered.Question);
+    }
+
+    [Fact]
+    public async Task An_answer_that_ends_while_the_app_database_is_down_is_reported_interrupted_once_it_is_back_not_running()
+    {
+        using var session = await _factory.RegisterAsync("ended@example.test", "outage passphrase");
+        var conversations = _factory.Services.GetRequiredService<ConversationService>();
+        var userId = await UserIdAsync("ended@example.test");
+        var thread = await conversations.CreateThreadAsync(userId, "demo", "Ends in the outage", CancellationToken.None);
+        var asked = await conversations.AskAsync(userId, thread.Id, new AskCommand(Question, Guid.NewGuid(), AnalysisMode.Llm), CancellationToken.None);
+        // The answer is at the model (which will not answer) when the database goes away.
+        await _llm.WaitForRequestsAsync(1, TimeSpan.FromMinutes(2));
+
+        await _cluster.StopAsync();
+        // Stopped by its user during the outage: its end ("stopped") cannot be saved, so the row still says running.
+        Assert.True(_factory.Services.GetRequiredService<AnswerRunner>().Stop(asked.MessageId));
+        await asked.Running!.Completion.WaitAsync(TimeSpan.FromMinutes(2));
+        await RestartClusterAsync();
+
+        using var response = await session.Http.GetAsync($"/api/messages/{asked.MessageId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var message = await NlAnalytics.Tests.Web.Api.ApiApp.ReadJsonAsync(response);
+        Assert.Equal("Interrupted", message["status"]!.GetValue<string>());
+        Assert.Contains("Retry", message["error"]!.GetValue<string>());
+        // The page's view of the thread says the same, and Retry is offered by the API (it answers it again).
+        var contents = await conversations.OpenAsync(userId, thread.Id, CancellationToken.None);
+        Assert.Equal(MessageStatus.Interrupted, Assert.Single(contents!.Messages).Status);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
@@ -20,9 +21,71 @@ public sealed class RateLimitingOptions
 }
 
 /// <summary>
-/// ASP.NET Core rate limiting on the endpoints that start answers, per signed-in user (a token bucket: the
-/// burst, refilled one answer at a time at the steady rate). A refused request gets 429 with Retry-After
-/// and problem details. The chat page goes through the same per-user cap on answers in progress (in the
+/// Each user's token bucket for starting answers (the burst, refilled one answer at a time at the steady rate),
+/// one per user for the whole app: the API's rate-limiting policy and the chat page's ask, retry and run-SQL take
+/// from the same bucket, so the page and the API share one budget.
+/// </summary>
+public sealed class AnswerStartLimiter(Microsoft.Extensions.Options.IOptions<RateLimitingOptions> options) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new(StringComparer.Ordinal);
+
+    /// <summary>The partition key of a signed-in user, for the API's policy and the page alike.</summary>
+    public static string UserKey(string userId) => "user:" + userId;
+
+    /// <summary>The bucket of a partition key (made on first use).</summary>
+    public RateLimiter For(string key) => _buckets.GetOrAdd(key, _ =>
+    {
+        var settings = options.Value;
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = settings.AnswerBurst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / settings.AnswersPerMinute),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    });
+
+    /// <summary>Takes one answer from the user's bucket: null when allowed, otherwise how long to wait (whole seconds, at least 1).</summary>
+    public int? TryStart(string userId)
+    {
+        using var lease = For(UserKey(userId)).AttemptAcquire();
+        return lease.IsAcquired ? null : Seconds(lease);
+    }
+
+    /// <summary>What a refused user is told, on the page and in the API's problem details.</summary>
+    public static string Refusal(int seconds) => string.Create(CultureInfo.InvariantCulture,
+        $"You are starting answers faster than this installation allows. Try again in {seconds} second{(seconds == 1 ? "" : "s")}.");
+
+    internal static int Seconds(RateLimitLease lease)
+    {
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        return Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+    }
+
+    public void Dispose()
+    {
+        foreach (var bucket in _buckets.Values)
+            bucket.Dispose();
+    }
+
+    /// <summary>A user's bucket as the rate-limiting middleware sees it: it never owns (nor disposes) it.</summary>
+    internal sealed class Shared(RateLimiter bucket) : RateLimiter
+    {
+        public override TimeSpan? IdleDuration => null;
+
+        public override RateLimiterStatistics? GetStatistics() => bucket.GetStatistics();
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount) => bucket.AttemptAcquire(permitCount);
+
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) => bucket.AcquireAsync(permitCount, cancellationToken);
+    }
+}
+
+/// <summary>
+/// ASP.NET Core rate limiting on the endpoints that start answers, per signed-in user, on the user's bucket of
+/// <see cref="AnswerStartLimiter"/> (which the chat page takes from too). A refused request gets 429 with
+/// Retry-After and problem details. Both also go through the per-user cap on answers in progress (in the
 /// conversation service), which bounds what one user can start however they call.
 /// </summary>
 public static class AnswerRateLimiting
@@ -35,35 +98,27 @@ public static class AnswerRateLimiting
     public static IServiceCollection AddAnswerRateLimiting(this IServiceCollection services)
     {
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AnswerStartLimiter>();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(PolicyName, context =>
             {
-                var settings = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitingOptions>>().Value;
+                var buckets = context.RequestServices.GetRequiredService<AnswerStartLimiter>();
                 // The API needs a signed-in user; the address is only a fallback key.
-                var key = context.User.Identity?.IsAuthenticated == true ? "user:" + context.User.UserId() : "ip:" + context.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = settings.AnswerBurst,
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / settings.AnswersPerMinute),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                var key = context.User.Identity?.IsAuthenticated == true ? AnswerStartLimiter.UserKey(context.User.UserId()) : "ip:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.Get(key, k => new AnswerStartLimiter.Shared(buckets.For(k)));
             });
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
                 var http = rejected.HttpContext;
-                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                var seconds = AnswerStartLimiter.Seconds(rejected.Lease);
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
                 {
                     Status = StatusCodes.Status429TooManyRequests,
                     Title = "Too many requests",
-                    Detail = string.Create(CultureInfo.InvariantCulture,
-                        $"You are starting answers faster than this installation allows. Try again in {seconds} seconds."),
+                    Detail = AnswerStartLimiter.Refusal(seconds),
                     Extensions = { [ApiGroup.RetryAfterExtension] = seconds },
                 };
                 await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", cancellationToken);

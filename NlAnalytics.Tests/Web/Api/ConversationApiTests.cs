@@ -114,7 +114,7 @@ public sealed class ConversationApiTests(ApiApp app)
         // Pending (another answer ran) with the history of that moment, and that answer ended before it started.
         var (threadId, _) = await AskAsync(Question);
         var userId = await app.UserIdAsync(ApiApp.AliceEmail);
-        var added = await app.Store.AddQuestionAsync(userId, threadId, "and in 2021?", Guid.NewGuid(), null, NlAnalytics.Core.Data.MessageStatus.Pending, CancellationToken.None);
+        var added = await app.Store.AddQuestionAsync(userId, threadId, "and in 2021?", Guid.NewGuid(), null, NlAnalytics.Core.Data.MessageStatus.Pending, Guid.CreateVersion7(), CancellationToken.None);
         var runner = app.Factory.Services.GetRequiredService<AnswerRunner>();
 
         var running = runner.Start(new AnswerJob(userId, threadId, added.Message.Id, added.Message.Sequence, "and in 2021?", NlAnalytics.Core.Agents.AnalysisMode.Offline,

@@ -2,6 +2,7 @@ using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Endpoints;
 
 namespace NlAnalytics.Web.Components.Pages.Chat;
 
@@ -17,7 +18,7 @@ public sealed record SendOutcome(bool Taken, Guid? OpenThread = null);
 /// answer runs waits its turn there, for the API alike). The page binds to <see cref="State"/>, renders on
 /// <see cref="Changed"/> and scrolls, navigates and shows dialogs.
 /// </summary>
-public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ICatalogProvider catalogs) : IDisposable
+public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ICatalogProvider catalogs, AnswerStartLimiter limiter) : IDisposable
 {
     private readonly CancellationTokenSource _lifetime = new();
     // One id per question being composed: a second Send of the same question is recognised by the service.
@@ -58,6 +59,9 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     /// <summary>An answer shown on the page finished and the message was read again (raised through <see cref="Dispatch"/>).</summary>
     public event Action<Guid>? AnswerFinished;
 
+    /// <summary>How many of a thread's latest messages the page opens with, and how many more "Show earlier" loads.</summary>
+    public const int PageSize = 30;
+
     /// <summary>Cancelled when the page goes away.</summary>
     public CancellationToken Lifetime => _lifetime.Token;
 
@@ -89,7 +93,7 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         // Attach before loading: an answer that ends in between is then either seen finished in the database or reported by its completion.
         foreach (var running in conversations.RunningIn(_userId, threadId))
             Attach(running);
-        var contents = await conversations.OpenAsync(_userId, threadId, Lifetime);
+        var contents = await conversations.OpenLatestAsync(_userId, threadId, PageSize, Lifetime);
         if (contents is null)
         {
             DetachAll();
@@ -99,6 +103,7 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         State.Thread = contents.Thread;
         State.NotFound = false;
         State.Messages = [.. contents.Messages];
+        State.HasOlder = contents.HasOlder;
         State.Totals = contents.Totals;
         State.Examples = [];
         State.Touch(contents);
@@ -109,6 +114,18 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         else
             await LoadCompletionsAsync(contents.Thread.DataSource);
         return true;
+    }
+
+    /// <summary>"Show earlier": the <see cref="PageSize"/> messages before the first one shown, through the messages API's page query.</summary>
+    public async Task LoadEarlierAsync()
+    {
+        if (State.Thread is not { } thread || !State.HasOlder || State.Messages.Count == 0)
+            return;
+        if (await conversations.MessagePageAsync(_userId, thread.Id, State.Messages[0].Sequence, PageSize, Lifetime) is not { } page)
+            return;
+        State.Messages.InsertRange(0, page.Messages.Where(m => State.Messages.All(shown => shown.Id != m.Id)));
+        State.HasOlder = page.HasOlder;
+        await ReconcileAsync();
     }
 
     // ---- Asking -------------------------------------------------------------------------------------
@@ -126,6 +143,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         Error = null;
         try
         {
+            if (RateLimited())
+                return new SendOutcome(false);
             var command = new AskCommand(text, _requestId, Mode);
             var asked = State.Thread is { } thread
                 ? await conversations.AskAsync(_userId, thread.Id, command, Lifetime)
@@ -167,6 +186,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     public async Task RetryAsync(Guid messageId)
     {
         Error = null;
+        if (RateLimited())
+            return;
         try
         {
             var asked = await conversations.RetryAsync(_userId, messageId, Mode, Lifetime);
@@ -189,6 +210,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         Error = null;
         try
         {
+            if (RateLimited())
+                return false;
             var asked = await conversations.RunSqlAsync(_userId, messageId, sql, Guid.NewGuid(), Lifetime);
             await RefreshMessagesAsync();
             if (asked.Running is { } running)
@@ -204,6 +227,18 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         {
             RunningSql = false;
         }
+    }
+
+    /// <summary>
+    /// Takes one answer from the user's rate-limit bucket, the one the API's ask, retry and run-SQL take from too;
+    /// when it is empty, <see cref="Error"/> says how long to wait and nothing is sent (the typed text stays).
+    /// </summary>
+    private bool RateLimited()
+    {
+        if (limiter.TryStart(_userId) is not { } seconds)
+            return false;
+        Error = AnswerStartLimiter.Refusal(seconds) + " Your question is kept.";
+        return true;
     }
 
     /// <summary>Marks an answer correct (it joins the verified-query memory) or no longer correct; false with <see cref="Error"/> when refused.</summary>
@@ -278,9 +313,12 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
 
     private async Task RefreshMessagesAsync()
     {
-        if (State.Thread is not { } thread || await conversations.OpenAsync(_userId, thread.Id, Lifetime) is not { } contents)
+        // The messages shown (all those loaded with "Show earlier" too) and any new one: never the whole thread.
+        if (State.Thread is not { } thread
+            || await conversations.OpenLatestAsync(_userId, thread.Id, Math.Max(PageSize, State.Messages.Count + 1), Lifetime) is not { } contents)
             return;
         State.Merge(contents.Messages);
+        State.HasOlder = contents.HasOlder;
         State.Totals = contents.Totals;
         State.Thread = contents.Thread;
         State.Touch(contents);

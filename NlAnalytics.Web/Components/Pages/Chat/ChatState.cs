@@ -14,6 +14,9 @@ public sealed class ChatState
     public bool NotFound { get; set; }
     public bool Loading { get; set; }
     public List<MessageView> Messages { get; set; } = [];
+
+    /// <summary>The thread has messages before the first of <see cref="Messages"/> ("Show earlier" loads them).</summary>
+    public bool HasOlder { get; set; }
     public ThreadTotals? Totals { get; set; }
     public Dictionary<Guid, LiveAnswer> Live { get; } = [];
     public IReadOnlyList<string> Examples { get; set; } = [];
@@ -30,6 +33,7 @@ public sealed class ChatState
         NotFound = false;
         Loading = false;
         Messages = [];
+        HasOlder = false;
         Totals = null;
     }
 
