@@ -28,7 +28,7 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
     public const int QueryPoolSize = 10;
 
     /// <summary>Whether a connection string chooses its own pool size (then it is kept).</summary>
-    internal static bool MentionsPoolSize(string connectionString) =>
+    public static bool MentionsPoolSize(string connectionString) =>
         connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase) || connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
         || connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using NlAnalytics.Tests.Evaluation;
 using NlAnalytics.Tests.Infrastructure;
 using NlAnalytics.Tests.Web;
@@ -50,6 +51,25 @@ public sealed class LoadBenchmarkTests : IAsyncLifetime
             Assert.True(sample.AppDatabaseMs > 0, "no app-database time in the Server-Timing header");
         });
         Assert.Contains("| 3 | 15 | 15 | 0 | 0 |", report.ToText());
+    }
+
+    [Fact]
+    public async Task A_distinct_mix_runs_the_answers_own_sql_alone_at_the_same_concurrency_and_prints_the_ratio()
+    {
+        var questions = await LoadQuestionSet.LoadAsync(BenchmarkSets.PathOf("load/distinct.json"), CancellationToken.None);
+        var alone = new QueriesAloneRunner(_factory.Services.GetRequiredService<NlAnalytics.Core.Data.IDataSourceRegistry>());
+
+        var report = await new LoadBenchmark(TextWriter.Null).RunAsync(new LoadBenchmarkRequest(_address, questions, [2], QueriesAlone: alone), CancellationToken.None);
+
+        var level = Assert.Single(report.Levels);
+        Assert.True(level.Answers > 0);
+        Assert.All(level.Samples.Where(s => s.Outcome == LoadLevel.Answered), s => Assert.Contains("SELECT", s.Sql, StringComparison.OrdinalIgnoreCase));
+        // Every answered SQL ran again straight against the source, and none failed there.
+        Assert.NotNull(level.Alone);
+        Assert.Equal(level.Answers, level.Alone.Queries);
+        Assert.Equal(0, level.Alone.Failures);
+        Assert.True(level.Alone.QueriesPerSecond > 0);
+        Assert.Contains("| queries/s alone | answers/s app | ratio |", report.ToText());
     }
 
     [Fact]

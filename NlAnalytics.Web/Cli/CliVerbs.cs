@@ -590,7 +590,8 @@ public static class CliVerbs
         await console.Error.WriteLineAsync($"Started the app at {started}");
         try
         {
-            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(new Uri(started), questions, levels, mode), token);
+            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(new Uri(started), questions, levels, mode,
+                new QueriesAloneRunner(app.Services.GetRequiredService<IDataSourceRegistry>())), token);
         }
         finally
         {

@@ -42,14 +42,19 @@ public sealed record LoadQuestionSet(string Name, string Source, string Warmup, 
 }
 
 /// <summary>What the load benchmark measures; <see cref="Analysts"/> are the levels (analysts at once).</summary>
-public sealed record LoadBenchmarkRequest(Uri BaseAddress, LoadQuestionSet Questions, IReadOnlyList<int> Analysts, string Mode = "offline");
+/// <param name="QueriesAlone">Runs the answers' SQL straight against the source, without the app (null: not measured, e.g. a remote app).</param>
+public sealed record LoadBenchmarkRequest(Uri BaseAddress, LoadQuestionSet Questions, IReadOnlyList<int> Analysts, string Mode = "offline",
+    QueriesAloneRunner? QueriesAlone = null);
 
 /// <summary>One answer as the analyst saw it: Send to finished, and where the server says the time went.</summary>
-public sealed record LoadSample(string Question, string Outcome, double TotalMs, StepTimes? Steps, double? AppDatabaseMs);
+public sealed record LoadSample(string Question, string Outcome, double TotalMs, StepTimes? Steps, double? AppDatabaseMs, string? Sql = null);
 
 /// <summary>One level of the benchmark: how many analysts asked at once and what they got.</summary>
 public sealed record LoadLevel(int Analysts, int Asked, IReadOnlyList<LoadSample> Samples, double WallSeconds, string LoadAverage)
 {
+    /// <summary>The same SQL run straight against the source at the same concurrency, no app (distinct mix only).</summary>
+    public QueriesAlone? Alone { get; init; }
+
     public const string Answered = "answered";
     public const string Refused = "refused (429)";
 
@@ -121,6 +126,21 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
         text.AppendLine("| ---: |" + string.Concat(Parts.Select(_ => " ---: |")));
         foreach (var level in Levels)
             text.AppendLine(inv, $"| {level.Analysts} | {string.Join(" | ", Parts.Select(p => level.PartMedian(p).ToString("0.0", inv)))} |");
+        if (Levels.Any(l => l.Alone is not null))
+        {
+            text.AppendLine();
+            text.AppendLine("The answers' own SQL run alone: straight against the source with Npgsql, the same analysts at once each running their queries one after another,");
+            text.AppendLine("through a pool of the executor's size, no app (ratio = queries/s alone / answers/s through the app; the target is at most 1.5):");
+            text.AppendLine();
+            text.AppendLine("| analysts | queries | failed | p50 ms | p95 ms | queries/s alone | answers/s app | ratio |");
+            text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var level in Levels.Where(l => l.Alone is not null))
+            {
+                var alone = level.Alone!;
+                var ratio = level.AnswersPerSecond > 0 ? alone.QueriesPerSecond / level.AnswersPerSecond : double.PositiveInfinity;
+                text.AppendLine(inv, $"| {level.Analysts} | {alone.Queries} | {alone.Failures} | {Percentile(alone.Milliseconds, 0.5):0.0} | {Percentile(alone.Milliseconds, 0.95):0.0} | {alone.QueriesPerSecond:0.0} | {level.AnswersPerSecond:0.0} | {ratio:0.00} |");
+            }
+        }
         var failures = Levels.SelectMany(l => l.Samples).Where(s => s.Outcome != LoadLevel.Answered).GroupBy(s => s.Outcome).ToList();
         if (failures.Count > 0)
         {
@@ -203,7 +223,15 @@ public sealed partial class LoadBenchmark(TextWriter log)
                 start.SetResult();
                 var results = await Task.WhenAll(work);
                 var wall = watch.Elapsed.TotalSeconds;
-                levels.Add(new LoadLevel(level, level * request.Questions.Questions.Count, [.. results.SelectMany(r => r)], wall, LoadAverage()));
+                var measured = new LoadLevel(level, level * request.Questions.Questions.Count, [.. results.SelectMany(r => r)], wall, LoadAverage());
+                if (request.QueriesAlone is { } alone && request.Questions.Distinct)
+                {
+                    await log.WriteLineAsync($"The same SQL alone, {level} at once...");
+                    // Each analyst's answered SQL, in the order they asked it.
+                    var perAnalyst = results.Select(r => (IReadOnlyList<string>)[.. r.Where(s => s.Outcome == LoadLevel.Answered && s.Sql is not null).Select(s => s.Sql!)]).ToList();
+                    measured = measured with { Alone = await alone.RunAsync(request.Questions.Source, perAnalyst, cancellationToken) };
+                }
+                levels.Add(measured);
                 for (var i = 0; i < level; i++)
                     await askers[i].DeleteThreadAsync(threads[i], cancellationToken);
             }
@@ -318,7 +346,8 @@ public sealed partial class LoadBenchmark(TextWriter log)
                 var status = message.RootElement.GetProperty("status").GetString();
                 var transcript = message.RootElement.GetProperty("transcript").Deserialize<List<TranscriptEntry>>(AnswerJson.Options) ?? [];
                 var outcome = status == nameof(Core.Data.MessageStatus.Succeeded) ? LoadLevel.Answered : "not answered: " + status;
-                return new LoadSample(question, outcome, total, StepTimes.From(transcript), AppDatabaseMs(response));
+                var sql = message.RootElement.TryGetProperty("sql", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null;
+                return new LoadSample(question, outcome, total, StepTimes.From(transcript), AppDatabaseMs(response), sql);
             }
             catch (HttpRequestException e)
             {

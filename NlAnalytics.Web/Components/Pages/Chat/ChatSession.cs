@@ -244,9 +244,11 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
 
     private async Task FinishedAsync(Guid messageId)
     {
-        if (_lifetime.IsCancellationRequested || !State.Live.Remove(messageId, out var live))
+        if (_lifetime.IsCancellationRequested || !State.Live.TryGetValue(messageId, out var live))
             return;
         live.Running.Progressed -= live.Handler;
+        // The answer stays live (the page busy) until the stored outcome is read: whoever sees the page idle
+        // sees the message as it ended, not the Pending or Running it was read as before.
         try
         {
             await RefreshMessagesAsync();
@@ -254,6 +256,10 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {
             return;
+        }
+        finally
+        {
+            State.Live.Remove(messageId);
         }
         AnswerFinished?.Invoke(messageId);
     }
