@@ -19,6 +19,7 @@ using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Semantics;
 using NlAnalytics.Core.Sources;
+using NlAnalytics.Core.Uploads;
 
 namespace NlAnalytics.Core;
 
@@ -50,6 +51,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DataSourceProbe>();
         services.AddSingleton<DataSourceAdministration>();
         services.AddHostedService<StoredDataSourceStartup>();
+        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UploadedSourceHolder>();
+        services.AddSingleton<UploadService>();
+        services.AddHostedService<UploadStartup>();
 
         services.AddDemoWarehouse();
         services.AddSingleton<DemoStatus>();

@@ -156,8 +156,11 @@ public sealed partial class AnalystOrchestrator(
             run.Attempts = attempt;
 
             run.Report(AgentStep.Reviewing, "Checking the query");
+            // The dry run only saves a model review of SQL the database would refuse; without one, the executor's own
+            // parse (before it runs the query) finds the same errors, and the correction loop below treats them alike.
+            var llmReview = settings.LlmReview && run.Path == AnswerPath.Llm;
             var failure = await reviewer.ReviewAsync(request.Source, run.Standalone, schema.SchemaPrompt, draft.Sql, limits,
-                settings.LlmReview && run.Path == AnswerPath.Llm, run.Transcript, cancellationToken);
+                llmReview, run.Transcript, cancellationToken, dryRun: llmReview && llmReady);
             if (failure is null)
             {
                 run.Report(AgentStep.Running, "Running the query");

@@ -50,7 +50,8 @@ public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executo
         QueryLimits limits,
         bool llmReview,
         AgentTranscript transcript,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool dryRun = true)
     {
         if (gate.Check(sql) is { } refused)
         {
@@ -61,6 +62,9 @@ public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executo
         if (cache?.Holds(source, sql, limits) == true)
             // The same SQL ran as the same role within the freshness window, and its result will be served: no dry run needed.
             transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event, "No dry run: this SQL ran on this source moments ago and its result is in the result cache.");
+        else if (!dryRun)
+            // The executor parses the statement as the role before it runs it: the same errors, without a round of its own.
+            transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event, "No dry run: the executor checks the query against the database as it starts it.");
         else if (await DryRunAsync(source, sql, limits, transcript, cancellationToken) is { } rejected)
             return rejected;
 
@@ -86,7 +90,7 @@ public sealed partial class SqlReviewerAgent(ISqlGate gate, ISqlExecutor executo
         }
 
         transcript.Add(AgentNames.SqlReviewer, AgentTranscript.Event,
-            string.Create(CultureInfo.InvariantCulture, $"Passed the gate and the EXPLAIN dry run{(llmReview && llm.IsConfigured ? " and the model review" : "")}."));
+            string.Create(CultureInfo.InvariantCulture, $"Passed the gate{(dryRun ? " and the dry run" : "")}{(llmReview && llm.IsConfigured ? " and the model review" : "")}."));
         return null;
     }
 

@@ -60,13 +60,14 @@ public sealed class ConversationService(
 
     /// <summary>
     /// The configured data source name matching <paramref name="name"/> (case-insensitive), or null. The demo
-    /// counts while it is still being prepared: a thread can be opened and its first answer waits for it.
+    /// counts while it is still being prepared: a thread can be opened and its first answer waits for it. Another
+    /// user's upload is not known to <paramref name="userId"/>.
     /// </summary>
-    public string? KnownSource(string name)
+    public string? KnownSource(string name, string? userId)
     {
         if (string.Equals(name, DemoSourceName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
             return DemoSourceName;
-        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
+        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase) && s.IsVisibleTo(userId))?.Name;
     }
 
     public Task<IReadOnlyList<ThreadSummary>> ListThreadsAsync(string userId, bool includeArchived, string? search, CancellationToken cancellationToken) =>
@@ -78,7 +79,7 @@ public sealed class ConversationService(
     /// <summary>A new thread about a configured data source (never a connection string a user typed).</summary>
     public async Task<ChatThread> CreateThreadAsync(string userId, string? dataSource, string? title, CancellationToken cancellationToken)
     {
-        var source = RequireSource(dataSource);
+        var source = RequireSource(userId, dataSource);
         if (title is { Length: > MaxTitleLength })
             throw Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
         return await store.CreateAsync(userId, source, title, cancellationToken);
@@ -259,7 +260,7 @@ public sealed class ConversationService(
     private async Task<AskedQuestion> AskInNewThreadCoreAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
-        var source = RequireSource(dataSource);
+        var source = RequireSource(userId, dataSource);
         Reserve(userId);
         AddedQuestion added;
         var messageId = Guid.Empty;
@@ -444,11 +445,11 @@ public sealed class ConversationService(
             throw Invalid("mode", "LLM mode needs a language model, and none is configured. Use offline mode, or leave the mode out.");
     }
 
-    private string RequireSource(string? dataSource)
+    private string RequireSource(string userId, string? dataSource)
     {
         if (string.IsNullOrWhiteSpace(dataSource))
             throw Invalid("dataSource", "Choose a data source (GET /api/data-sources lists them).");
-        return KnownSource(dataSource.Trim())
+        return KnownSource(dataSource.Trim(), userId)
             ?? throw Invalid("dataSource", $"There is no data source named '{dataSource.Trim()}'. GET /api/data-sources lists them.");
     }
 

@@ -16,6 +16,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<StoredDataSourceRow> DataSources => Set<StoredDataSourceRow>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<UploadRow> Uploads => Set<UploadRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -96,6 +97,21 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             source.Property(s => s.DisplayName).HasMaxLength(200);
             source.Property(s => s.CreatedBy).HasMaxLength(256);
             source.Property(s => s.UpdatedBy).HasMaxLength(256);
+        });
+
+        builder.Entity<UploadRow>(upload =>
+        {
+            upload.ToTable("uploads");
+            upload.HasKey(u => u.Name);
+            upload.Property(u => u.Name).HasMaxLength(63);
+            upload.Property(u => u.DisplayName).HasMaxLength(200);
+            upload.Property(u => u.FileName).HasMaxLength(260);
+            upload.Property(u => u.SchemaName).HasMaxLength(63);
+            upload.Property(u => u.TableName).HasMaxLength(63);
+            upload.Property(u => u.RoleName).HasMaxLength(63);
+            upload.Property(u => u.ColumnsJson).HasColumnType("jsonb");
+            upload.HasIndex(u => u.OwnerUserId);
+            upload.HasOne<AppUser>().WithMany().HasForeignKey(u => u.OwnerUserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

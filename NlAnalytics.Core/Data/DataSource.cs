@@ -24,11 +24,17 @@ public sealed record DataSource(
     /// <summary>A query is cancelled after this long (null: the analyst's timeout).</summary>
     public TimeSpan? QueryTimeout { get; init; }
 
+    /// <summary>An uploaded file's source is private to the user who uploaded it (their Identity id); null for every other source.</summary>
+    public string? OwnerUserId { get; init; }
+
+    /// <summary>Whether <paramref name="userId"/> may see and query this source: an upload only by its owner, any other by everyone.</summary>
+    public bool IsVisibleTo(string? userId) => OwnerUserId is null || string.Equals(OwnerUserId, userId, StringComparison.Ordinal);
+
     /// <summary>The connection string catalog introspection uses.</summary>
     public string CatalogConnectionString => AdminConnectionString ?? QueryConnectionString;
 }
 
-public enum DataSourceOrigin { Demo, Configuration, Stored, AdHoc }
+public enum DataSourceOrigin { Demo, Configuration, Stored, AdHoc, Upload }
 
 /// <summary>Resolves data sources by name ("demo") or from a raw connection string.</summary>
 public interface IDataSourceRegistry

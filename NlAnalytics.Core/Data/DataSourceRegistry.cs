@@ -20,7 +20,7 @@ public sealed class DataSourceOptions
 }
 
 /// <summary>The demo source (when the platform provides one), the configured ones, then those Admins stored (a configured name wins).</summary>
-public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configured, DemoDataSourceHolder demo, StoredDataSourceHolder? stored = null) : IDataSourceRegistry
+public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configured, DemoDataSourceHolder demo, StoredDataSourceHolder? stored = null, UploadedSourceHolder? uploads = null) : IDataSourceRegistry
 {
     public IReadOnlyList<DataSource> All
     {
@@ -29,7 +29,8 @@ public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configu
             List<DataSource> fixedSources =
             [.. demo.Source is { } d ? [d with { Origin = DataSourceOrigin.Demo }] : Array.Empty<DataSource>(),
              .. Configured];
-            return [.. fixedSources, .. (stored?.Sources ?? []).Where(s => !fixedSources.Any(f => string.Equals(f.Name, s.Name, StringComparison.OrdinalIgnoreCase)))];
+            return [.. fixedSources, .. (stored?.Sources ?? []).Where(s => !fixedSources.Any(f => string.Equals(f.Name, s.Name, StringComparison.OrdinalIgnoreCase))),
+                .. uploads?.Sources ?? []];
         }
     }
 
@@ -64,6 +65,18 @@ public sealed class DataSourceRegistry(IOptions<List<DataSourceOptions>> configu
 
 /// <summary>The sources Admins stored in the app database, decrypted; replaced as a whole when one is added, changed or removed.</summary>
 public sealed class StoredDataSourceHolder
+{
+    private volatile IReadOnlyList<DataSource> _sources = [];
+
+    public IReadOnlyList<DataSource> Sources
+    {
+        get => _sources;
+        set => _sources = value;
+    }
+}
+
+/// <summary>The sources of uploaded files (names start with "upload-", so they never meet another source's name).</summary>
+public sealed class UploadedSourceHolder
 {
     private volatile IReadOnlyList<DataSource> _sources = [];
 

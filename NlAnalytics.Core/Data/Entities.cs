@@ -175,6 +175,30 @@ public sealed class StoredDataSourceRow
 }
 
 /// <summary>
+/// A file an analyst uploaded, now a table of its own schema in the uploads database, read through a login role of its
+/// own (so one upload's SQL cannot read another's). Private to <see cref="OwnerUserId"/>.
+/// </summary>
+public sealed class UploadRow
+{
+    /// <summary>The data source name threads use (upload-...).</summary>
+    public required string Name { get; set; }
+    public required string DisplayName { get; set; }
+    public required string OwnerUserId { get; set; }
+    public required string FileName { get; set; }
+    public required string SchemaName { get; set; }
+    public required string TableName { get; set; }
+    public required string RoleName { get; set; }
+    /// <summary>Data Protection payload of the role's connection string.</summary>
+    public required string QueryConnectionProtected { get; set; }
+    /// <summary>The file's size, which counts toward the owner's quota.</summary>
+    public long Bytes { get; set; }
+    public int RowCount { get; set; }
+    /// <summary>The columns as loaded: header, SQL name and type (JSON).</summary>
+    public required string ColumnsJson { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
 /// A personal API key: sent as <c>X-API-Key: nla_...</c>, it authenticates /api requests as its user. Only a hash
 /// of the key is kept: the key itself is shown once, when it is made.
 /// </summary>

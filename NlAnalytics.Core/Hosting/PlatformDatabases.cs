@@ -18,11 +18,13 @@ public sealed partial class PlatformDatabases(
 {
     public const string AppDatabaseName = "nlanalytics";
     public const string DemoDatabaseName = "nlanalytics_demo";
+    public const string UploadsDatabaseName = "nlanalytics_uploads";
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<PlatformDatabases>();
     private PostgresCluster? _cluster;
     private string? _app;
     private string? _demo;
+    private string? _uploads;
 
     public bool IsEmbedded => string.IsNullOrWhiteSpace(configuration.GetConnectionString("App"));
 
@@ -34,6 +36,12 @@ public sealed partial class PlatformDatabases(
 
     /// <summary>Superuser (or owner) connection string of the demo database, or null when no demo is available.</summary>
     public string? DemoAdminConnectionString => _demo;
+
+    /// <summary>
+    /// Superuser connection string of the database uploaded files become tables in (the app owns it), or null when
+    /// uploads are off: on the embedded cluster by default, else ConnectionStrings:Uploads.
+    /// </summary>
+    public string? UploadsAdminConnectionString => _uploads;
 
     /// <summary>Folder for small secrets the embedded platform generates (e.g. the demo reader password).</summary>
     public string? SecretsDirectory => _cluster is null ? null : Path.GetFullPath(embeddedOptions.Value.DataDirectory);
@@ -66,6 +74,16 @@ public sealed partial class PlatformDatabases(
             await _cluster.StartAsync(cancellationToken);
             await _cluster.EnsureDatabaseAsync(AppDatabaseName, cancellationToken);
             _app = _cluster.ConnectionString(AppDatabaseName);
+            var uploads = configuration.GetConnectionString("Uploads");
+            if (string.IsNullOrWhiteSpace(uploads))
+            {
+                await _cluster.EnsureDatabaseAsync(UploadsDatabaseName, cancellationToken);
+                _uploads = _cluster.ConnectionString(UploadsDatabaseName);
+            }
+            else
+            {
+                _uploads = uploads;
+            }
             var demo = configuration.GetConnectionString("Demo");
             if (string.IsNullOrWhiteSpace(demo))
             {
@@ -82,11 +100,15 @@ public sealed partial class PlatformDatabases(
             _app = configuration.GetConnectionString("App")!;
             var demo = configuration.GetConnectionString("Demo");
             _demo = string.IsNullOrWhiteSpace(demo) ? null : demo;
+            var uploads = configuration.GetConnectionString("Uploads");
+            _uploads = string.IsNullOrWhiteSpace(uploads) ? null : uploads;
         }
 
         await CheckReachableAsync("ConnectionStrings:App", _app, cancellationToken);
         if (_demo is not null)
             await CheckReachableAsync("ConnectionStrings:Demo", _demo, cancellationToken);
+        if (_uploads is not null)
+            await CheckReachableAsync("ConnectionStrings:Uploads", _uploads, cancellationToken);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ internal static class Abbreviations
     private static readonly Dictionary<string, string> Conventions = new(StringComparer.Ordinal)
     {
         ["dt"] = "date", ["dte"] = "date", ["amt"] = "amount", ["nm"] = "name", ["nme"] = "name", ["cd"] = "code", ["flg"] = "flag",
-        ["qty"] = "quantity", ["cnt"] = "count", ["nbr"] = "number", ["pct"] = "percent", ["rt"] = "rate", ["yr"] = "year",
+        ["cnt"] = "count", ["nbr"] = "number", ["pct"] = "percent", ["rt"] = "rate", ["yr"] = "year",
         ["ts"] = "timestamp", ["tm"] = "time", ["desc"] = "description", ["dsc"] = "description", ["addr"] = "address", ["val"] = "value",
     };
 

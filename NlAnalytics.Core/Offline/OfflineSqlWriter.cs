@@ -356,7 +356,8 @@ public sealed partial class OfflineSqlWriter(
 
     private SqlDraft Decline(SqlWritingContext context, string reason, IReadOnlyList<string> unknown, IReadOnlyList<string> suggestions)
     {
-        var text = $"I can't answer that reliably: {reason}{(reason.EndsWith('?') || reason.EndsWith('.') ? "" : ".")}";
+        var stop = reason.EndsWith('?') || reason.EndsWith('.') ? "" : ".";
+        var text = $"I can't answer that reliably: {reason}{stop}";
         if (suggestions.Count > 0) text += " Questions I can answer include: " + string.Join(" / ", suggestions);
         return new SqlDraft(null, 0, text, [], suggestions,
             [new TranscriptEntry(AgentName, "assistant", text, time.GetUtcNow())]);

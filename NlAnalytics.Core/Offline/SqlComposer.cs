@@ -15,7 +15,7 @@ internal sealed record ComposedQuery(string? Sql, string Interpretation, string?
 /// </summary>
 internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hintedTables)
 {
-    private static readonly string[] UnlikelyDateWords = ["birth", "dob", "end", "expir", "close", "clos", "updat", "modifi", "delet", "due"];
+    private static readonly string[] UnlikelyDateWords = ["dob", "end", "expir", "close", "clos", "updat", "modifi", "delet", "due"];
 
     private readonly List<JoinEdge> _joins = [];
     private readonly List<TableNode> _joined = [];

@@ -25,6 +25,8 @@ public sealed partial class VerifiedQueryMatcher(VerifiedQueryStore store, TimeP
     public async Task<VerifiedMatch?> MatchAsync(string dataSource, string question, string? askerId, DatabaseCatalog catalog, CancellationToken cancellationToken)
     {
         var candidates = await store.FindNearestAsync(dataSource, question, askerId, 5, cancellationToken);
+        if (candidates.Count == 0)
+            return null;
         var index = CatalogIndex.For(catalog, OfflineSqlWriter.Lexicon);
         var target = Literals(question, index);
         foreach (var candidate in candidates)

@@ -223,6 +223,8 @@ public sealed partial class DataSourceAdministration(
             Add("name", "The name is 1-63 characters of a-z, 0-9, _ and -, starting with a letter (threads and --source use it).");
         else if (isNew && (SampleSources.IsSample(name) || string.Equals(name, ConversationService.DemoSourceName, StringComparison.OrdinalIgnoreCase)))
             Add("name", $"'{name}' is reserved for a built-in source.");
+        else if (isNew && name.StartsWith(Uploads.UploadService.SourcePrefix, StringComparison.Ordinal))
+            Add("name", $"Names starting with '{Uploads.UploadService.SourcePrefix}' are kept for uploaded files.");
         if (draft.DisplayName is { Length: > 200 })
             Add("displayName", "The display name is at most 200 characters.");
         if (isNew && Blank(draft.QueryConnectionString))

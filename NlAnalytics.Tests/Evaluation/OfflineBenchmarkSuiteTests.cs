@@ -52,21 +52,24 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     /// corrections, by-weekday, no NULL group in a top N, and the calibration refitted with decline below 0.65 (right
     /// 28.3%, answered wrong 3.3%, unanswerable declined 100%, demo 32.1%, Chinook 25.0%, Chinook without keys 25.0%;
     /// before issue 9's joins: right 32.6%, wrong 9.1% on demo and Chinook). The dev sets are what the calibration was fitted on.
+    /// Lowered on 2026-12-02 (15:40 UTC) when the lexicons lost the demo's own nouns (content-word guard): right 26.7%,
+    /// answered wrong 3.3%, demo 28.6%, Chinook 25.0%, Chinook without keys 25.0%; the calibration was not refitted.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 27.5, AnsweredWrongAtMost = 4.5, UnanswerableDeclined = 97.0, DemoRight = 31.0, ChinookRight = 23.0, ChinookNoKeysRight = 23.0;
+        public const double Right = 26.0, AnsweredWrongAtMost = 4.5, UnanswerableDeclined = 97.0, DemoRight = 27.5, ChinookRight = 23.0, ChinookNoKeysRight = 23.0;
     }
 
     /// <summary>
     /// The locked sets' floor, about one question from what was measured on 2026-12-02 (05:58 UTC) at the tests' scale
     /// (right 21.3%, answered wrong 10.6%, unanswerable declined 100%; before inferred keys and the refit: right 22.7%,
     /// wrong 11.0%, declined 93.5%; the baseline of 2026-12-01 was right 30.1%, wrong 25.9%, declined 73.9%): whoever
-    /// improves the analyst moves it from the totals, never from the misses.
+    /// improves the analyst moves it from the totals, never from the misses. Moved on 2026-12-02 (15:40 UTC) when the
+    /// lexicons lost the demo's own nouns: right 19.5%, answered wrong 8.2%, declined 72.3%, calibration error 9.7.
     /// </summary>
     private static class LockedFloor
     {
-        public const double Right = 20.9, AnsweredWrongAtMost = 11.0, UnanswerableDeclined = 97.5;
+        public const double Right = 19.0, AnsweredWrongAtMost = 9.0, UnanswerableDeclined = 97.5;
     }
 
     private static EvaluationSummary Run(EvaluationSuiteReport report, string set, string? source = null) =>

@@ -19,7 +19,7 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private bool _kestrel;
 
-    private NlAnalyticsWebFactory(string appConnectionString, string demoConnectionString, IReadOnlyDictionary<string, string?>? settings)
+    private NlAnalyticsWebFactory(string appConnectionString, string demoConnectionString, string uploadsConnectionString, IReadOnlyDictionary<string, string?>? settings)
     {
         AppConnectionString = appConnectionString;
         DemoConnectionString = demoConnectionString;
@@ -27,6 +27,8 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
         {
             ["ConnectionStrings:App"] = appConnectionString,
             ["ConnectionStrings:Demo"] = demoConnectionString,
+            // Uploaded files become tables here (the embedded cluster's own uploads database in a real run).
+            ["ConnectionStrings:Uploads"] = uploadsConnectionString,
             // The demo warehouse is generated in the background on start; a small one keeps test runs quick.
             ["Demo:Scale"] = "0.01",
             // Each host would build its own sentence encoder (some 350 MB) and embed the demo in the background, and an
@@ -64,7 +66,8 @@ public sealed class NlAnalyticsWebFactory : WebApplicationFactory<Program>
     {
         appConnectionString ??= await TestPostgres.CreateDatabaseAsync("web_app");
         demoConnectionString ??= await TestPostgres.CreateDatabaseAsync("web_demo");
-        return new NlAnalyticsWebFactory(appConnectionString, demoConnectionString, settings);
+        var uploadsConnectionString = await TestPostgres.CreateDatabaseAsync("web_uploads");
+        return new NlAnalyticsWebFactory(appConnectionString, demoConnectionString, uploadsConnectionString, settings);
     }
 
     /// <summary>Starts the app on Kestrel at 127.0.0.1 with a free port (for a real browser) and returns its base address.</summary>

@@ -83,7 +83,7 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
     public const string Other = "other";
 
     public static readonly IReadOnlyList<string> Parts =
-        [.. StepTimes.Steps.Where(s => s != "understanding" && s != "memory"), AppDatabase, OwnWork, Other];
+        [.. StepTimes.Steps, AppDatabase, OwnWork, Other];
 
     public static double Part(LoadSample sample, string part)
     {

@@ -27,9 +27,9 @@ public static class DataSourceEndpoints
         return endpoints;
     }
 
-    private static Ok<IReadOnlyList<DataSourceView>> List(IDataSourceRegistry sources, DemoStatus demo)
+    private static Ok<IReadOnlyList<DataSourceView>> List(System.Security.Claims.ClaimsPrincipal user, IDataSourceRegistry sources, DemoStatus demo)
     {
-        var views = sources.All.Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
+        var views = sources.All.Where(s => s.IsVisibleTo(user.UserId())).Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
         if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName))
             views.Insert(0, new DataSourceView(DemoName, "Demo warehouse", [], demo.State == DemoState.Preparing ? "preparing" : "failed"));
         return TypedResults.Ok<IReadOnlyList<DataSourceView>>(views);

@@ -19,6 +19,7 @@ public static class AppPipeline
         app.MapDataSourceEndpoints();
         app.MapSourceEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapUploadEndpoints();
         return app;
     }
 }

@@ -628,6 +628,65 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("text_embeddings", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.UploadRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ColumnsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
+
+                    b.Property<string>("OwnerUserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("QueryConnectionProtected")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RoleName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<int>("RowCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SchemaName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("TableName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("OwnerUserId");
+
+                    b.ToTable("uploads", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.VerifiedQuery", b =>
                 {
                     b.Property<long>("Id")
@@ -762,6 +821,15 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
                         .WithMany("Calls")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.UploadRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerUserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -45,7 +45,7 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     /// <summary>Table and column names of the open thread's source, for the SQL editor.</summary>
     public IReadOnlyDictionary<string, string[]>? Completions { get; private set; }
 
-    public IReadOnlyList<DataSource> SourceChoices => sources.All;
+    public IReadOnlyList<DataSource> SourceChoices => [.. sources.All.Where(s => s.IsVisibleTo(_userId))];
 
     /// <summary>
     /// Runs the session's follow-up work (an answer's completion) on the page's context; the page sets
