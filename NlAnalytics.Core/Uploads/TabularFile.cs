@@ -117,9 +117,11 @@ public sealed class TabularFile
         {
             var nul = Array.IndexOf(buffer, (byte)0, 0, read);
             if (nul >= 0)
+            {
+                var at = line + buffer.AsSpan(0, nul).Count((byte)'\n');
                 throw new UploadException(
-                    $"Line {(line + buffer.AsSpan(0, nul).Count((byte)'\n')).ToString(CultureInfo.InvariantCulture)} holds a NUL byte: the file is UTF-16 or not text. Save it as CSV in UTF-8 (or Latin-1) and upload it again.",
-                    line + buffer.AsSpan(0, nul).Count((byte)'\n'));
+                    $"Line {at.ToString(CultureInfo.InvariantCulture)} holds a NUL byte: the file is UTF-16 or not text. Save it as CSV in UTF-8 (or Latin-1) and upload it again.", at);
+            }
             line += buffer.AsSpan(0, read).Count((byte)'\n');
             if (!utf8)
                 continue;

@@ -201,7 +201,6 @@ public static partial class UploadColumns
             return _timestamp ? UploadColumnType.Timestamp : UploadColumnType.Text;
         }
 
-        private static bool IsYearHeader(string header) =>
-            SqlName(header).Split('_').Any(YearWords.Contains) || YearWords.Contains(SqlName(header));
+        private static bool IsYearHeader(string header) => SqlName(header).Split('_').Any(YearWords.Contains);
     }
 }

@@ -354,7 +354,7 @@ public sealed partial class UploadService(
 
     private static string Quote(string identifier) => ExecutionRoleProvisioner.QuoteIdentifier(identifier);
 
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    private static string Literal(string text) => ExecutionRoleProvisioner.Literal(text);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {Name} loaded: {Rows} rows, {Columns} columns")]
     private static partial void LogUploaded(ILogger logger, string name, int rows, int columns);
