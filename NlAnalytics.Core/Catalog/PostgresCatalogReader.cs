@@ -104,13 +104,9 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
         var queries = 0;
         var schemas = source.ExposedSchemas.ToArray();
 
-        await using var connection = new NpgsqlConnection(source.CatalogConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        // One snapshot for all queries, so a table created mid-read cannot appear with no columns.
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        // Reading a catalog never writes, and the join-key check reads user tables: say so to the server.
-        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-            await readOnly.ExecuteNonQueryAsync(cancellationToken);
+        var (connection, transaction) = await BeginAsync(source.CatalogConnectionString, cancellationToken);
+        await using var _ = connection;
+        await using var __ = transaction;
 
         var relations = new Dictionary<uint, Relation>();
         await using (var command = NewCommand(RelationsQuery, connection, transaction, schemas))
@@ -295,6 +291,38 @@ public sealed partial class PostgresCatalogReader(IOptions<CatalogOptions> optio
             .Order(StringComparer.Ordinal)
             .ToArray();
         return kept.Length is > 0 && kept.Length <= _options.MaxDistinctValues ? kept : null;
+    }
+
+    /// <summary>
+    /// One read-only snapshot for all queries, so a table created mid-read cannot appear with no columns. A pooled
+    /// connection the server ended (a restart of the source) is met at SET TRANSACTION: the pool is cleared and it is
+    /// tried once more, instead of failing the answer that needed the catalog.
+    /// </summary>
+    private static async Task<(NpgsqlConnection, NpgsqlTransaction)> BeginAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+                // Reading a catalog never writes, and the join-key check reads user tables: say so to the server.
+                await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+                    await readOnly.ExecuteNonQueryAsync(cancellationToken);
+                return (connection, transaction);
+            }
+            catch (Exception ex) when (attempt == 1 && PooledConnections.IsLost(ex, connection))
+            {
+                NpgsqlConnection.ClearPool(connection);
+                await connection.DisposeAsync();
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     private NpgsqlCommand NewCommand(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, string[] schemas) =>

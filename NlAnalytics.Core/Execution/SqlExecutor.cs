@@ -120,7 +120,7 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
                 await begin.ExecuteNonQueryAsync(cancellationToken);
                 return connection;
             }
-            catch (Exception ex) when (attempt == 1 && IsLostPooledConnection(ex, connection))
+            catch (Exception ex) when (attempt == 1 && PooledConnections.IsLost(ex, connection))
             {
                 await connection.DisposeAsync();
                 pool.Clear();
@@ -133,12 +133,6 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
             }
         }
     }
-
-    /// <summary>The server ended the connection (shutdown, crash, terminate) while it sat in the pool.</summary>
-    private static bool IsLostPooledConnection(Exception ex, NpgsqlConnection connection) =>
-        (connection.FullState.HasFlag(ConnectionState.Broken) || connection.State == ConnectionState.Closed)
-        && ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
-            or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or EndOfStreamException };
 
     /// <summary>
     /// Parses (without running) the SQL as one batch command: Npgsql refuses a batch command holding

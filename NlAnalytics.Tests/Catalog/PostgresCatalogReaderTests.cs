@@ -24,6 +24,24 @@ public sealed class PostgresCatalogReaderTests(LibraryDatabase database) : IClas
     }
 
     [Fact]
+    public async Task After_the_server_ends_the_pooled_connection_the_catalog_is_still_read()
+    {
+        // Tried from outside (issue 10 point 9): after a restart of the cluster the first answer failed with
+        // "Could not read the data source's tables" (57P01 on the pooled catalog connection).
+        var application = $"nla_catalog_{Guid.NewGuid():N}"[..26];
+        var source = database.Source() with { QueryConnectionString = database.ConnectionString + $";Application Name={application}" };
+        Assert.NotEmpty((await _reader.ReadAsync(source, CancellationToken.None)).Tables);
+        var alive = $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'";
+        Assert.True(Convert.ToInt64(await Sql.ScalarAsync(database.ConnectionString, alive), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        await Sql.ExecuteAsync(database.ConnectionString, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{application}'");
+        while (Convert.ToInt64(await Sql.ScalarAsync(database.ConnectionString, alive), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            await Task.Delay(20);
+
+        Assert.NotEmpty((await _reader.ReadAsync(source, CancellationToken.None)).Tables);
+    }
+
+    [Fact]
     public async Task Only_the_exposed_schemas_are_read_when_some_are_configured()
     {
         var catalog = await _reader.ReadAsync(database.Source("library"), CancellationToken.None);
