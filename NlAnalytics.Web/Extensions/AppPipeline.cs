@@ -20,6 +20,7 @@ public static class AppPipeline
         app.MapSourceEndpoints();
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
+        app.MapUserEndpoints();
         app.MapApiDocumentation();
         return app;
     }

@@ -22,6 +22,9 @@ public sealed record AdminActionResult(string? Error)
 /// </summary>
 public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider time)
 {
+    /// <summary>The error of an action on an account that does not exist (the API answers it with 404).</summary>
+    public const string NoSuchUser = "There is no such user.";
+
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken cancellationToken)
     {
         var rows = await db.Users.AsNoTracking().OrderBy(u => u.NormalizedEmail)
@@ -42,7 +45,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
             return new("You cannot change your own role: another Admin can.");
         var user = await users.FindByIdAsync(userId);
         if (user is null)
-            return new("There is no such user.");
+            return new(NoSuchUser);
         var current = await users.GetRolesAsync(user);
         if (current.Count == 1 && current[0] == role)
             return AdminActionResult.Done;
@@ -63,7 +66,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
             return new("You cannot disable your own account.");
         var user = await users.FindByIdAsync(userId);
         if (user is null)
-            return new("There is no such user.");
+            return new(NoSuchUser);
         if ((user.DisabledAt is not null) == disabled)
             return AdminActionResult.Done;
         user.DisabledAt = disabled ? time.GetUtcNow() : null;
@@ -80,7 +83,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
     {
         var user = await users.FindByIdAsync(userId);
         if (user is null)
-            return new("There is no such user.");
+            return new(NoSuchUser);
         await users.UpdateSecurityStampAsync(user);
         return AdminActionResult.Done;
     }
