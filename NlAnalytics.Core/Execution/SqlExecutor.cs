@@ -72,24 +72,9 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
     private async Task<QueryResult> RunAsync(DataSource source, string sql, QueryLimits limits, long started, CancellationToken cancellationToken)
     {
         var timeoutMs = Math.Max(1, (long)limits.EffectiveTimeout.TotalMilliseconds);
-        await using var connection = await DataSourceFor(source.QueryConnectionString).OpenConnectionAsync(cancellationToken);
+        await using var connection = await BeginAsync(source, timeoutMs, cancellationToken);
         try
         {
-            await using (var begin = new NpgsqlBatch(connection)
-            {
-                BatchCommands =
-                {
-                    new("BEGIN READ ONLY"),
-                    new($"SET LOCAL statement_timeout = {timeoutMs.ToString(CultureInfo.InvariantCulture)}"),
-                    // Values are read as PostgreSQL text and parsed here; pin the formats the parser expects.
-                    new("SET LOCAL DateStyle = 'ISO, YMD'"),
-                    new("SET LOCAL TimeZone = 'UTC'"),
-                },
-            })
-            {
-                await begin.ExecuteNonQueryAsync(cancellationToken);
-            }
-
             await EnsureSingleStatementAsync(connection, sql, cancellationToken);
 
             await using var query = new NpgsqlCommand(sql, connection)
@@ -106,6 +91,54 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
             await RollbackAsync(connection);
         }
     }
+
+    /// <summary>
+    /// A pooled connection in a read-only transaction. A restart of the source's server (or an administrator's
+    /// pg_terminate_backend) leaves the pool's idle connections dead, and each would fail one answer with "terminating
+    /// connection due to administrator command": when BEGIN meets a connection lost that way, nothing of the query has run,
+    /// so the pool is cleared and BEGIN is tried once more on a new connection.
+    /// </summary>
+    private async Task<NpgsqlConnection> BeginAsync(DataSource source, long timeoutMs, CancellationToken cancellationToken)
+    {
+        var pool = DataSourceFor(source.QueryConnectionString);
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = await pool.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await using var begin = new NpgsqlBatch(connection)
+                {
+                    BatchCommands =
+                    {
+                        new("BEGIN READ ONLY"),
+                        new($"SET LOCAL statement_timeout = {timeoutMs.ToString(CultureInfo.InvariantCulture)}"),
+                        // Values are read as PostgreSQL text and parsed here; pin the formats the parser expects.
+                        new("SET LOCAL DateStyle = 'ISO, YMD'"),
+                        new("SET LOCAL TimeZone = 'UTC'"),
+                    },
+                };
+                await begin.ExecuteNonQueryAsync(cancellationToken);
+                return connection;
+            }
+            catch (Exception ex) when (attempt == 1 && IsLostPooledConnection(ex, connection))
+            {
+                await connection.DisposeAsync();
+                pool.Clear();
+                LogReconnecting(logger, source.Name, (ex as PostgresException)?.SqlState ?? ex.GetType().Name);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The server ended the connection (shutdown, crash, terminate) while it sat in the pool.</summary>
+    private static bool IsLostPooledConnection(Exception ex, NpgsqlConnection connection) =>
+        (connection.FullState.HasFlag(ConnectionState.Broken) || connection.State == ConnectionState.Closed)
+        && ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+            or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or EndOfStreamException };
 
     /// <summary>
     /// Parses (without running) the SQL as one batch command: Npgsql refuses a batch command holding
@@ -263,6 +296,9 @@ public sealed partial class SqlExecutor(ISqlGate gate, TimeProvider timeProvider
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQL failed on data source {DataSource} ({Kind}, SQLSTATE {SqlState}): {Reason}. SQL: {Sql}")]
     private static partial void LogFailed(ILogger logger, string dataSource, SqlFailureKind kind, string sqlState, string reason, string sql);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A pooled connection to data source {DataSource} was closed by the server ({Reason}): the pool is cleared and the query runs on a new connection")]
+    private static partial void LogReconnecting(ILogger logger, string dataSource, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SQL ran on data source {DataSource}: {Rows} rows (truncated: {Truncated}) in {ElapsedMs} ms")]
     private static partial void LogExecuted(ILogger logger, string dataSource, int rows, bool truncated, long elapsedMs);

@@ -90,9 +90,17 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ask.StatusCode);
             Assert.Equal("application/problem+json", ask.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("database cannot be reached", await ask.Content.ReadAsStringAsync());
         }
         using (var list = await session.GetAsync("/api/threads"))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, list.StatusCode);
+        // A page loaded meanwhile: a 503 that says why (the error page needs the database too, and left an empty 500).
+        using (var page = await session.GetAsync("/"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+            Assert.Contains("database cannot be reached", await page.Content.ReadAsStringAsync());
+            Assert.Equal("nosniff", Assert.Single(page.Headers.GetValues("X-Content-Type-Options")));
+        }
 
         await RestartClusterAsync();
         var asked = await conversations.AskAsync(userId, thread.Id, request, CancellationToken.None);

@@ -173,6 +173,27 @@ public sealed class SqlExecutorTests(ExecutionDatabase db) : IClassFixture<Execu
         Assert.Equal((long)ExecutionDatabase.TRows, result.Rows[0][0]);
     }
 
+    [Fact]
+    public async Task After_the_server_ends_the_pools_idle_connections_the_next_query_still_answers()
+    {
+        // What a restart of the source's server does to the pool (issue 10 point 9, tried from outside): every idle
+        // connection gets "terminating connection due to administrator command" and each used to fail one answer.
+        var application = $"nla_stale_{Guid.NewGuid():N}"[..24];
+        var source = db.Source with { QueryConnectionString = db.Role.ConnectionString + $";Maximum Pool Size=2;Application Name={application}" };
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => db.Executor.ExecuteAsync(source, "SELECT count(*) FROM t", db.Limits, default)));
+        Assert.True(await db.CountAsync($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'") > 0);
+
+        await db.ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{application}'");
+        while (await db.CountAsync($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'") > 0)
+            await Task.Delay(20);
+
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            var result = await db.Executor.ExecuteAsync(source, "SELECT count(*) FROM t", db.Limits, default);
+            Assert.Equal((long)ExecutionDatabase.TRows, result.Rows[0][0]);
+        }
+    }
+
     private async Task<SqlFailure> FailureAsync(string sql) =>
         (await Assert.ThrowsAsync<SqlExecutionException>(() => db.Executor.ExecuteAsync(db.Source, sql, db.Limits, default))).Failure;
 }

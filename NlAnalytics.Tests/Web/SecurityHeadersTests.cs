@@ -81,6 +81,8 @@ public sealed class SecurityHeadersTests(SecurityHeadersTests.App app) : IClassF
         using var login = await http.GetAsync("/account/login");
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.StartsWith("max-age=31536000", Assert.Single(login.Headers.GetValues("Strict-Transport-Security")));
+        // Every cookie of the page, the antiforgery one too (not Secure by default even over HTTPS).
+        Assert.All(login.Headers.GetValues("Set-Cookie"), c => Assert.Contains("; secure", c, StringComparison.OrdinalIgnoreCase));
 
         // Sign in through the form as the proxy forwards it: the authentication cookie is Secure.
         var cookies = CookiePairs(login);

@@ -125,10 +125,20 @@ public static class ApiServiceCollectionExtensions
     /// JSON and error conventions of the /api endpoints: enums as names ("Succeeded", as answers are stored),
     /// and problem details for requests the framework refuses before a handler runs (malformed JSON).
     /// </summary>
+    public const string ApiOutageMessage = "The app's database cannot be reached just now, so nothing was saved. Send the request again in a moment.";
+
     public static IServiceCollection AddApiEndpoints(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // An unreachable app database (503 from the exception handler) says so, not only "Service Unavailable".
+            if (context.Exception is { } exception && NlAnalytics.Core.Data.AppDatabaseOutage.Is(exception))
+            {
+                context.ProblemDetails.Title = "The database is unavailable";
+                context.ProblemDetails.Detail = ApiOutageMessage;
+            }
+        });
         services.AddApiDocumentation();
         return services;
     }

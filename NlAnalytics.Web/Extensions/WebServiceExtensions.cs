@@ -72,7 +72,12 @@ public static class WebServiceExtensions
             options.Cookie.Name = "NlAnalytics.Auth";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
+            SessionRevocations.Guard(options);
         });
+        services.AddSingleton<SessionRevocations>();
+        // The antiforgery cookie is not Secure by default even over HTTPS: behind a TLS proxy it is, like the others.
+        services.Configure<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>(options =>
+            options.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest);
 
         services.AddIdentityCore<AppUser>(options =>
             {
@@ -93,6 +98,7 @@ public static class WebServiceExtensions
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
             .AddPasswordValidator<CommonPasswordValidator>()
+            .AddUserManager<AppUserManager>()
             .AddSignInManager<AppSignInManager>()
             .AddDefaultTokenProviders();
 
@@ -107,6 +113,7 @@ public static class WebServiceExtensions
         app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseOutagePage();
         app.UseSecurityHeaders();
         app.UseMiddleware<CircuitOriginCheck>();
         app.UseStaticFiles();

@@ -36,6 +36,44 @@ public sealed class SessionEndTests
     }
 
     [Fact]
+    public async Task With_the_shipped_session_check_a_cookie_captured_before_sign_out_or_a_password_change_is_refused_at_once()
+    {
+        // The shipped default (Auth:SessionCheckSeconds 60): the database check alone left a captured cookie working for
+        // up to a minute after its owner signed out; the instance that ended the session refuses it on the next request.
+        var factory = await NlAnalyticsWebFactory.CreateAsync(new Dictionary<string, string?> { ["Auth:Registration"] = "Open" });
+        await using var _ = factory;
+        using var admin = await factory.RegisterAsync("admin@example.test", AdminPassword);
+        using var analyst = await factory.RegisterAsync("prompt@example.test", Password);
+        var captured = analyst.CookieHeader;
+        using var elsewhere = await factory.SignInAsync("prompt@example.test", Password);
+        using (var before = await ReplayAsync(factory, captured, "/api/threads"))
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        using (var signedOut = await analyst.SignOutAsync())
+            Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+
+        using (var api = await ReplayAsync(factory, captured, "/api/threads"))
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        using (var page = await ReplayAsync(factory, captured, "/"))
+            Assert.True(IsLoginRedirect(page), $"the captured cookie still opened / ({(int)page.StatusCode})");
+        // Every session of the account ended, the other device's too; a new sign-in works, and so does its password change,
+        // which keeps the changing session (its fresh cookie carries the new stamp) and ends the one captured before it.
+        using (var other = await ReplayAsync(factory, elsewhere.CookieHeader, "/api/threads"))
+            Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+        using var again = await factory.SignInAsync("prompt@example.test", Password);
+        using var third = await factory.SignInAsync("prompt@example.test", Password);
+        using (var changed = await again.SubmitFormAsync("/account/password", new Dictionary<string, string>
+               {
+                   ["Input.CurrentPassword"] = Password, ["Input.Password"] = Password + " changed", ["Input.ConfirmPassword"] = Password + " changed",
+               }))
+            Assert.Contains("Your password was changed", await changed.Content.ReadAsStringAsync());
+        using (var kept = await again.GetAsync("/api/threads"))
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        using (var ended = await ReplayAsync(factory, third.CookieHeader, "/api/threads"))
+            Assert.Equal(HttpStatusCode.Unauthorized, ended.StatusCode);
+    }
+
+    [Fact]
     public async Task A_disabled_account_loses_its_sessions_and_cannot_sign_in_until_enabled()
     {
         var (factory, admin) = await StartAsync("Open");
