@@ -127,8 +127,10 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         var protector = _factory.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("NlAnalytics.DataSources.ConnectionStrings.v1");
         Assert.Equal(_shop.ReaderConnectionString, protector.Unprotect(stored));
 
-        // An analyst picks the new source and asks about it.
+        // An analyst it is granted to picks the new source and asks about it.
         var analyst = await RegisterAnalystAsync();
+        Assert.Equal(NlAnalytics.Core.Access.GrantsStatus.Saved, (await _factory.Services.GetRequiredService<NlAnalytics.Core.Access.SourceAccess>()
+            .SetGrantsAsync("shop", [AnalystEmail], [], AdminEmail, CancellationToken.None)).Status);
         await analyst.GotoAsync("chat");
         await WaitForCircuitAsync(analyst);
         await analyst.Locator(".source-select").ClickAsync();
