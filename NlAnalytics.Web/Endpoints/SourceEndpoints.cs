@@ -8,14 +8,14 @@ namespace NlAnalytics.Web.Endpoints;
 
 /// <summary>What an Admin sends to add or change a source. On PUT, a missing or blank connection string keeps the stored one.</summary>
 public sealed record SourceRequest(
-    string? Name,
-    string? DisplayName,
-    string? QueryConnectionString,
-    string? CatalogConnectionString,
-    IReadOnlyList<string>? Schemas,
-    int? RowCap,
-    int? TimeoutSeconds,
-    int? ResultCacheSeconds)
+    string? Name = null,
+    string? DisplayName = null,
+    string? QueryConnectionString = null,
+    string? CatalogConnectionString = null,
+    IReadOnlyList<string>? Schemas = null,
+    int? RowCap = null,
+    int? TimeoutSeconds = null,
+    int? ResultCacheSeconds = null)
 {
     public DataSourceDraft ToDraft(string? name = null) =>
         new(name ?? Name ?? "", DisplayName, QueryConnectionString, CatalogConnectionString, Schemas ?? [], RowCap, TimeoutSeconds, ResultCacheSeconds);

@@ -17,7 +17,7 @@ public sealed record SendOutcome(bool Taken, Guid? OpenThread = null);
 /// <see cref="ConversationService"/> (the service the API calls too) and with the answers running on this
 /// instance. Every action goes to the service as it is; the service decides (a question asked while another
 /// answer runs waits its turn there, for the API alike). The page binds to <see cref="State"/>, renders on
-/// <see cref="Changed"/> and scrolls, navigates and shows dialogs.
+/// <see cref="Progressed"/> and <see cref="AnswerFinished"/> and scrolls, navigates and shows dialogs.
 /// </summary>
 public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ISourceAccess access, ICatalogProvider catalogs, AnswerStartLimiter limiter) : IDisposable
 {
