@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
@@ -48,6 +49,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DemoDataSourceHolder>();
         services.AddSingleton<StoredDataSourceHolder>();
         services.AddSingleton<IDataSourceRegistry, DataSourceRegistry>();
+        services.AddOptions<SourceAccessOptions>().BindConfiguration(SourceAccessOptions.SectionName);
+        services.AddSingleton<SourceAccess>();
+        services.AddSingleton<ISourceAccess>(provider => provider.GetRequiredService<SourceAccess>());
         services.AddSingleton<DataSourceProbe>();
         services.AddSingleton<DataSourceAdministration>();
         services.AddHostedService<StoredDataSourceStartup>();

@@ -1,3 +1,4 @@
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
@@ -45,12 +46,13 @@ public sealed class ConversationService(
     AnswerRunner runner,
     VerifiedQueryStore verifiedQueries,
     IDataSourceRegistry sources,
+    ISourceAccess access,
     DemoStatus demo)
 {
     public const int MaxQuestionLength = 4000;
     public const int MaxTitleLength = 200;
     public const int MaxSqlLength = 100_000;
-    public const string DemoSourceName = "demo";
+    public const string DemoSourceName = DataSource.DemoName;
 
     public AnalysisMode DefaultMode => runner.DefaultMode;
 
@@ -59,15 +61,24 @@ public sealed class ConversationService(
     // ---- Threads -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// The configured data source name matching <paramref name="name"/> (case-insensitive), or null. The demo
-    /// counts while it is still being prepared: a thread can be opened and its first answer waits for it. Another
-    /// user's upload is not known to <paramref name="userId"/>.
+    /// The name of the data source matching <paramref name="name"/> (case-insensitive) that <paramref name="userId"/> may
+    /// query, or null: a source they have no access to is not known to them. The demo counts while it is still being
+    /// prepared: a thread can be opened and its first answer waits for it.
     /// </summary>
-    public string? KnownSource(string name, string? userId)
+    public async Task<string?> KnownSourceAsync(string name, string userId, CancellationToken cancellationToken)
     {
-        if (string.Equals(name, DemoSourceName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
-            return DemoSourceName;
-        return sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase) && s.IsVisibleTo(userId))?.Name;
+        var source = sources.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (source is null && string.Equals(name, DemoSourceName, StringComparison.OrdinalIgnoreCase) && demo.State is DemoState.Preparing or DemoState.Ready)
+            source = new DataSource(DemoSourceName, "Demo warehouse", "", null, []) { Origin = DataSourceOrigin.Demo };
+        return source is not null && await access.CanQueryAsync(userId, source, cancellationToken) ? source.Name : null;
+    }
+
+    /// <summary>Refuses (403) asking more in a thread whose source the user no longer has access to; the thread stays readable.</summary>
+    private async Task RequireAccessAsync(string userId, string dataSource, CancellationToken cancellationToken)
+    {
+        if (await KnownSourceAsync(dataSource, userId, cancellationToken) is null)
+            throw new ConversationException(ConversationProblem.Forbidden,
+                $"You no longer have access to the data source '{dataSource}' (or it was removed): this thread stays readable, but cannot ask more.");
     }
 
     public Task<IReadOnlyList<ThreadSummary>> ListThreadsAsync(string userId, bool includeArchived, string? search, CancellationToken cancellationToken) =>
@@ -79,7 +90,7 @@ public sealed class ConversationService(
     /// <summary>A new thread about a configured data source (never a connection string a user typed).</summary>
     public async Task<ChatThread> CreateThreadAsync(string userId, string? dataSource, string? title, CancellationToken cancellationToken)
     {
-        var source = RequireSource(userId, dataSource);
+        var source = await RequireSourceAsync(userId, dataSource, cancellationToken);
         if (title is { Length: > MaxTitleLength })
             throw Invalid("title", $"Keep the title under {MaxTitleLength} characters.");
         return await store.CreateAsync(userId, source, title, cancellationToken);
@@ -260,7 +271,7 @@ public sealed class ConversationService(
     private async Task<AskedQuestion> AskInNewThreadCoreAsync(string userId, string? dataSource, AskCommand command, CancellationToken cancellationToken)
     {
         var question = Validate(command);
-        var source = RequireSource(userId, dataSource);
+        var source = await RequireSourceAsync(userId, dataSource, cancellationToken);
         Reserve(userId);
         AddedQuestion added;
         var messageId = Guid.Empty;
@@ -299,6 +310,7 @@ public sealed class ConversationService(
         // A message answered successfully stays as the user saw it; asking again makes a new message.
         if (message.Status == MessageStatus.Succeeded)
             throw new ConversationException(ConversationProblem.Conflict, "This question was answered successfully; ask it again to get a new answer.");
+        await RequireAccessAsync(userId, message.DataSource, cancellationToken);
         var manual = message.Path == nameof(AnswerPath.Manual) && message.Sql is not null;
         Reserve(userId);
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.MessageId, message.Sequence, message.StandaloneQuestion ?? message.Question, mode,
@@ -315,6 +327,7 @@ public sealed class ConversationService(
         if (clientRequestId == Guid.Empty)
             throw Invalid("clientRequestId", "Send a new GUID per run as clientRequestId; resending it makes a retry harmless.");
         var source = await store.RetryContextAsync(userId, messageId, cancellationToken) ?? throw MessageNotFound();
+        await RequireAccessAsync(userId, source.DataSource, cancellationToken);
         var edited = source.Sql is null || Normalize(sql) != Normalize(source.Sql);
         var question = Trim(source.StandaloneQuestion ?? source.Question, MaxQuestionLength);
         var manual = new ManualSql(sql, new Interpretation(edited ? ManualQueryRunner.EditedSummary : ManualQueryRunner.RerunSummary));
@@ -376,7 +389,9 @@ public sealed class ConversationService(
             messageId = await runner.ClaimAsync(cancellationToken);
             // Saved as running when nothing else runs in the thread: the answer starts at once.
             var status = runner.IsIdle(threadId) ? MessageStatus.Running : MessageStatus.Pending;
-            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, messageId, cancellationToken) with { ClaimedId = messageId };
+            // The thread's source is checked once the thread is read, before the question is saved (no extra read).
+            return await store.AddQuestionAsync(userId, threadId, question, clientRequestId, sql, status, messageId, cancellationToken,
+                mayAsk: source => RequireAccessAsync(userId, source, cancellationToken)) with { ClaimedId = messageId };
         }
         catch (Exception ex) when (AppDatabaseOutage.Is(ex))
         {
@@ -445,11 +460,12 @@ public sealed class ConversationService(
             throw Invalid("mode", "LLM mode needs a language model, and none is configured. Use offline mode, or leave the mode out.");
     }
 
-    private string RequireSource(string userId, string? dataSource)
+    private async Task<string> RequireSourceAsync(string userId, string? dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(dataSource))
             throw Invalid("dataSource", "Choose a data source (GET /api/data-sources lists them).");
-        return KnownSource(dataSource.Trim(), userId)
+        // A source the user has no access to is refused exactly like one that does not exist.
+        return await KnownSourceAsync(dataSource.Trim(), userId, cancellationToken)
             ?? throw Invalid("dataSource", $"There is no data source named '{dataSource.Trim()}'. GET /api/data-sources lists them.");
     }
 

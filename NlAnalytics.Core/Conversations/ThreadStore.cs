@@ -199,7 +199,9 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// <param name="manualSql">SQL the analyst wrote for this question: stored before it runs, so a retry runs it again.</param>
     /// <param name="status">Running when the answer starts at once; Pending when it waits for another.</param>
     /// <param name="messageId">The new message's id, chosen by the caller so its answer lease can be held before it is saved.</param>
-    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
+    /// <param name="mayAsk">Checks the thread's data source once the thread is read, before anything is saved; throws to refuse.</param>
+    public async Task<AddedQuestion> AddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken,
+        Func<string, Task>? mayAsk = null)
     {
         // The next sequence number is read, then inserted under the unique (thread, sequence) index: two saves
         // racing in one thread make one of them fail that index, and it reads and tries again.
@@ -207,7 +209,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         {
             try
             {
-                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, messageId, cancellationToken);
+                return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, messageId, mayAsk, cancellationToken);
             }
             catch (DbUpdateException e) when (IsSequenceTaken(e))
             {
@@ -224,7 +226,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
         && unique.ConstraintName?.Contains("Sequence", StringComparison.OrdinalIgnoreCase) == true;
 
-    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
+    private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, Func<string, Task>? mayAsk, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
         var thread = await context.Threads.AsNoTracking()
@@ -242,6 +244,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         if (thread is null)
             return await ResentAsync(userId, threadId, clientRequestId, cancellationToken)
                 ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
+        if (mayAsk is not null)
+            await mayAsk(thread.DataSource);
 
         var now = clock.GetUtcNow();
         var message = NewMessage(messageId, threadId, (thread.Last ?? 0) + 1, question, clientRequestId, manualSql, status, now);

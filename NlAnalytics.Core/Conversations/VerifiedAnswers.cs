@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Offline;
 
@@ -19,7 +20,7 @@ public sealed record VerifiedEntryView(
 /// owner or an Admin only). An entry someone may not see is reported as not found; one they see but may not change, as
 /// forbidden.
 /// </summary>
-public sealed class VerifiedAnswers(VerifiedQueryStore store, IOptions<VerifiedMemoryOptions> options)
+public sealed class VerifiedAnswers(VerifiedQueryStore store, IOptions<VerifiedMemoryOptions> options, IDataSourceRegistry sources, ISourceAccess access)
 {
     public VerifiedApproval Approval => options.Value.Approval;
 
@@ -29,6 +30,8 @@ public sealed class VerifiedAnswers(VerifiedQueryStore store, IOptions<VerifiedM
     /// </summary>
     public async Task<IReadOnlyList<VerifiedEntryView>> ListAsync(VerifiedMemoryActor actor, string dataSource, CancellationToken cancellationToken)
     {
+        if (!await MayQueryAsync(actor, dataSource, cancellationToken))
+            return [];
         var all = await store.ListAsync(dataSource, cancellationToken);
         return [.. all.Where(v => Sees(actor, v)).Select(v => View(actor, v))];
     }
@@ -54,9 +57,15 @@ public sealed class VerifiedAnswers(VerifiedQueryStore store, IOptions<VerifiedM
     }
 
     private async Task<VerifiedQuery> VisibleAsync(VerifiedMemoryActor actor, long id, CancellationToken cancellationToken) =>
-        await store.FindAsync(id, cancellationToken) is { } entry && Sees(actor, entry)
+        await store.FindAsync(id, cancellationToken) is { } entry && Sees(actor, entry) && await MayQueryAsync(actor, entry.DataSource, cancellationToken)
             ? entry
             : throw new ConversationException(ConversationProblem.NotFound, "There is no such verified answer.");
+
+    /// <summary>The memory of a source is the source's: only those who may query it see it (an Admin also that of a removed source, to clean it up).</summary>
+    private async Task<bool> MayQueryAsync(VerifiedMemoryActor actor, string dataSource, CancellationToken cancellationToken) =>
+        sources.All.FirstOrDefault(s => string.Equals(s.Name, dataSource, StringComparison.OrdinalIgnoreCase)) is { } source
+            ? await access.CanQueryAsync(actor.UserId, source, cancellationToken)
+            : actor.IsAdmin;
 
     private bool Sees(VerifiedMemoryActor actor, VerifiedQuery entry) =>
         actor.IsAdmin || entry.ApprovedAt is not null || entry.OwnerId == actor.UserId || Approval == VerifiedApproval.SecondAnalyst;

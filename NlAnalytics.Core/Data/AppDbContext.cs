@@ -17,6 +17,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<StoredDataSourceRow> DataSources => Set<StoredDataSourceRow>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<UploadRow> Uploads => Set<UploadRow>();
+    public DbSet<SourceGrant> SourceGrants => Set<SourceGrant>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -112,6 +113,18 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             upload.Property(u => u.ColumnsJson).HasColumnType("jsonb");
             upload.HasIndex(u => u.OwnerUserId);
             upload.HasOne<AppUser>().WithMany().HasForeignKey(u => u.OwnerUserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<SourceGrant>(grant =>
+        {
+            grant.ToTable("source_grants", t => t.HasCheckConstraint("CK_source_grants_one_grantee", "(\"UserId\" IS NULL) <> (\"RoleName\" IS NULL)"));
+            grant.Property(g => g.DataSource).HasMaxLength(200);
+            grant.Property(g => g.RoleName).HasMaxLength(256);
+            grant.Property(g => g.GrantedBy).HasMaxLength(256);
+            grant.HasIndex(g => new { g.DataSource, g.UserId }).IsUnique().HasFilter("\"UserId\" IS NOT NULL");
+            grant.HasIndex(g => new { g.DataSource, g.RoleName }).IsUnique().HasFilter("\"RoleName\" IS NOT NULL");
+            grant.HasIndex(g => g.UserId);
+            grant.HasOne<AppUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

@@ -12,6 +12,9 @@ public sealed record DataSource(
     string? AdminConnectionString,
     IReadOnlyList<string> ExposedSchemas)
 {
+    /// <summary>The name of the demo warehouse's source.</summary>
+    public const string DemoName = "demo";
+
     /// <summary>How long a query's result is served again without running it; null: the ResultCache default; zero: never.</summary>
     public TimeSpan? ResultFreshness { get; init; }
 
@@ -24,11 +27,8 @@ public sealed record DataSource(
     /// <summary>A query is cancelled after this long (null: the analyst's timeout).</summary>
     public TimeSpan? QueryTimeout { get; init; }
 
-    /// <summary>An uploaded file's source is private to the user who uploaded it (their Identity id); null for every other source.</summary>
+    /// <summary>An uploaded file's source belongs to the user who uploaded it (their Identity id) and is private to them unless granted (Access/SourceAccess); null for every other source.</summary>
     public string? OwnerUserId { get; init; }
-
-    /// <summary>Whether <paramref name="userId"/> may see and query this source: an upload only by its owner, any other by everyone.</summary>
-    public bool IsVisibleTo(string? userId) => OwnerUserId is null || string.Equals(OwnerUserId, userId, StringComparison.Ordinal);
 
     /// <summary>The connection string catalog introspection uses.</summary>
     public string CatalogConnectionString => AdminConnectionString ?? QueryConnectionString;

@@ -214,3 +214,24 @@ public sealed class ApiKey
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+/// <summary>
+/// Lets one user (<see cref="UserId"/>) or every member of an Identity role (<see cref="RoleName"/>) see and query one data
+/// source, named as threads name it. Exactly one of the two is set. See Sources/SourceAccess.
+/// </summary>
+public sealed class SourceGrant
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    public string? UserId { get; set; }
+    public string? RoleName { get; set; }
+    public required string GrantedBy { get; set; }
+    public DateTimeOffset GrantedAt { get; set; }
+}
+
+/// <summary>The Identity roles the app creates at start-up; a role is also a group that sources are granted to.</summary>
+public static class AppRoles
+{
+    public const string Admin = "Admin";
+    public const string Analyst = "Analyst";
+}

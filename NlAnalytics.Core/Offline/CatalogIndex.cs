@@ -65,7 +65,7 @@ internal sealed record JoinEdge(TableNode From, TableNode To, IReadOnlyList<stri
 /// Everything the offline writer precomputes for one catalog: word → table/column, value → column,
 /// the foreign-key graph. Built once per <see cref="DatabaseCatalog"/> instance and cached with it.
 /// </summary>
-internal sealed class CatalogIndex
+internal sealed partial class CatalogIndex
 {
     private static readonly ConditionalWeakTable<DatabaseCatalog, CatalogIndex> Cache = [];
     private static readonly HashSet<string> GenericWords = ["id", "code", "name", "date", "on", "at", "of", "is", "no", "nr", "num", "key", "ref", "the", "a", "an", "by", "in", "to", "and", "uuid", "value", "type", "flag"];
@@ -129,7 +129,9 @@ internal sealed class CatalogIndex
                 col.IsCountLike = column.DataType is "smallint" or "integer" or "bigint" && !col.IsKey && !col.IsYear
                     && (lexicon.CountCommentMarkers.Any(m => foldedComment.Contains(m, StringComparison.Ordinal))
                         || nameWords.Any(w => w is "count" or "cnt" or "num" or "number" or "nb" or "headcount" or "total"));
-                col.IsNonAdditive = nameWords.Any(w => lexicon.NonAdditive.Contains(w) || lexicon.NonAdditive.Contains(TextNormalizer.Stem(w)));
+                // By its name, or by what its comment first says it is ("Discount as a fraction, e.g. 0.150").
+                var commentLead = column.Comment is null ? [] : TextNormalizer.Words(column.Comment.Split([',', '.', ':', ';', '('], 2)[0]);
+                col.IsNonAdditive = nameWords.Concat(commentLead).Any(w => lexicon.NonAdditive.Contains(w) || lexicon.NonAdditive.Contains(TextNormalizer.Stem(w)));
                 node.Columns.Add(col);
             }
             var pk = node.Columns.Where(c => c.Info.IsPrimaryKey).ToList();
@@ -178,6 +180,9 @@ internal sealed class CatalogIndex
         // only where no identifier already says it.
         var identified = Schema.Keys.ToHashSet();
         foreach (var table in Tables) IndexComments(table, identified);
+        foreach (var table in Tables) IndexDefinedMeasures(table);
+        var spelled = Schema.Keys.ToHashSet();
+        foreach (var table in Tables) IndexCommentVerbs(table, spelled);
         // Comment words come last and only where no table or column is named that way: a comment saying
         // "number of visitors per city" must not make "city" mean the visitors column.
         var named = Schema.Keys.ToHashSet();
@@ -258,6 +263,66 @@ internal sealed class CatalogIndex
             if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key) || stems.All(GenericWords.Contains)) return;
             if (reference.Column is not null && Lexicon.Synonyms.ContainsKey(key)) return;
             AddSchema(stems, reference);
+        }
+    }
+
+    /// <summary>Score of a measure a comment defines ("Sales or revenue is SUM(net_amount)"): as strong as a column's own name.</summary>
+    public const double DefinedMeasureScore = 1.0;
+
+    /// <summary>The aggregate a comment gives a measure it defines ("... is SUM(net_amount)"), by column.</summary>
+    public Dictionary<ColumnNode, Aggregate> DefinedAggregates { get; } = [];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:^|[.;:!?]\s)\s*([^.;:!?()=]{1,60}?)\s+(?:is|are|=|equals|est|sont|egal a|egale a)\s+(sum|avg|average|count|min|max|somme|moyenne)\s*\(\s*(?:distinct\s+)?([a-z_][a-z0-9_.]*)\s*\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex MeasureDefinition();
+
+    /// <summary>
+    /// What a comment says a measure is called: "Sales or revenue is SUM(net_amount)", "Revenue = SUM(net_amount)",
+    /// "le chiffre d'affaires est SUM(montant)". Each name (split on commas and "or") then means that column, with the
+    /// aggregate the comment gives. The table's or the column's own comment, about a column of the same table (or one
+    /// it names as schema.table.column).
+    /// </summary>
+    private void IndexDefinedMeasures(TableNode table)
+    {
+        var comments = table.Columns.Select(c => c.Info.Comment).Prepend(table.Info.Comment).OfType<string>();
+        foreach (var comment in comments)
+            foreach (System.Text.RegularExpressions.Match match in MeasureDefinition().Matches(TextNormalizer.Fold(comment)))
+            {
+                var path = match.Groups[3].Value.Split('.');
+                var owner = path.Length == 3 ? Table($"{path[0]}.{path[1]}") : table;
+                var column = owner?.Columns.FirstOrDefault(c => string.Equals(c.Name, path[^1], StringComparison.OrdinalIgnoreCase));
+                if (column is null || !(column.IsMeasure || column.IsCountLike)) continue;
+                DefinedAggregates[column] = match.Groups[2].Value switch
+                {
+                    "sum" or "somme" => Aggregate.Sum,
+                    "avg" or "average" or "moyenne" => Aggregate.Average,
+                    "count" => Aggregate.Count,
+                    "min" => Aggregate.Min,
+                    _ => Aggregate.Max,
+                };
+                foreach (var name in System.Text.RegularExpressions.Regex.Split(match.Groups[1].Value, @",|/|\bor\b|\bou\b"))
+                {
+                    var words = TextNormalizer.Words(name.Replace('\'', ' '));
+                    // The name without its article ("the revenue", "le chiffre d'affaires").
+                    while (words.Count > 0 && Lexicon.Stopwords.Contains(words[0])) words.RemoveAt(0);
+                    while (words.Count > 0 && Lexicon.Stopwords.Contains(words[^1])) words.RemoveAt(words.Count - 1);
+                    if (words.Count is 0 or > 3 || words.All(GenericWords.Contains) || Lexicon.Cues.ContainsKey(TextNormalizer.Phrase(words))) continue;
+                    AddSchema(words.Select(TextNormalizer.Stem).ToList(), new SchemaRef(column.Table, column, DefinedMeasureScore));
+                }
+            }
+    }
+
+    /// <summary>
+    /// The verbs a table's comment uses of its rows ("Products sold", "Registered customers"): a question asking what
+    /// "we sell" or who "registered" speaks of that table. Weak context only, where nothing is named that way.
+    /// </summary>
+    private void IndexCommentVerbs(TableNode table, HashSet<string> spelled)
+    {
+        if (table.Info.Comment is not { } comment) return;
+        foreach (var word in TextNormalizer.Words(comment).Where(TextNormalizer.IsPastForm).Distinct())
+        {
+            var stem = TextNormalizer.Stem(word);
+            if (Lexicon.Stopwords.Contains(word) || Lexicon.Cues.ContainsKey(word) || Lexicon.Cues.ContainsKey(stem) || spelled.Contains(stem) || GenericWords.Contains(stem)) continue;
+            AddSchema([stem], new SchemaRef(table, null, ContextScore));
         }
     }
 

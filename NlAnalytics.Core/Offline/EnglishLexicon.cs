@@ -171,7 +171,7 @@ internal static class EnglishLexicon
                 ["titles"] = ["name"],
                 ["money"] = ["amount"],
             }),
-            NonAdditive = new HashSet<string>(["price", "rate", "ratio", "percent", "percentage", "pct", "age", "score", "rating", "temperature", "margin", "avg", "average", "mean", "duration", "length", "latitude", "longitude", "lat", "lon", "grade", "rank"]),
+            NonAdditive = new HashSet<string>(["price", "rate", "ratio", "fraction", "percent", "percentage", "pct", "age", "score", "rating", "temperature", "margin", "avg", "average", "mean", "duration", "length", "latitude", "longitude", "lat", "lon", "grade", "rank"]),
             CountCommentMarkers = ["number of", "count of", "headcount", "how many", "total count"],
             AggregateTableWords = new HashSet<string>(["stat", "stats", "statistic", "statistics", "summary", "summaries", "aggregate", "aggregates", "totals", "counts", "figures", "headcount"]),
         };

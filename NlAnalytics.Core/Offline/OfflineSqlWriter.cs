@@ -129,7 +129,10 @@ public sealed partial class OfflineSqlWriter(
     /// <summary>What the calibration weighs: read from the question, the (merged) intent before composing, and the composed SQL.</summary>
     private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items, int ignored = -1)
     {
-        var matches = items.Where(i => i.Schema is { Count: > 0 } && i.Values is null && i.Cue is null).Select(i => i.Schema!.Max(r => r.Score)).ToList();
+        // Words that only say which tables are in play (a schema's name, a verb of a table's comment: "we sell") are not weak
+        // readings of what is measured.
+        var matches = items.Where(i => i.Schema is { Count: > 0 } && i.Values is null && i.Cue is null && !i.Schema.All(IsContextOnly))
+            .Select(i => i.Schema!.Max(r => r.Score)).ToList();
         return new(
         Heuristic: composed.Confidence,
         IgnoredWords: ignored < 0 ? current.Unknown.Count : ignored,
@@ -154,6 +157,8 @@ public sealed partial class OfflineSqlWriter(
         InferredJoins: composed.InferredJoins,
         Corrections: items.Count(i => i.Correction is not null));
     }
+
+    private static bool IsContextOnly(SchemaRef reference) => reference.Column is null && reference.Score <= CatalogIndex.ContextScore;
 
     /// <summary>Schema match scores under this came from a comment, a synonym, part of a name or a shared stem, not a name (see CatalogIndex).</summary>
     private const double WeakMatchBelow = 0.9;

@@ -954,7 +954,9 @@ internal sealed partial class QuestionParser
         {
             intent.Measure ??= per.Edges.Where(e => !e.Edge.ManyToOne).SelectMany(e => e.Other.Columns)
                 .Where(c => c.IsMeasure && !c.IsNonAdditive && !c.IsCountLike)
-                .OrderByDescending(c => c.Table.Info.RowEstimate).FirstOrDefault();
+                // A total its comment defines ("revenue is SUM(net_amount)") before any other figure of those rows.
+                .OrderByDescending(c => index.DefinedAggregates.GetValueOrDefault(c) == Aggregate.Sum)
+                .ThenByDescending(c => c.Table.Info.RowEstimate).FirstOrDefault();
             if (intent.Measure is null) intent.PerEntity = null;
             else
             {
@@ -978,6 +980,9 @@ internal sealed partial class QuestionParser
 
         if (intent.Aggregate == Aggregate.Count && intent.Measure is { IsCountLike: true } && intent.Entity is null)
             intent.Aggregate = Aggregate.Sum;
+        // A measure its comment defines ("revenue is SUM(net_amount)") is aggregated as the comment says.
+        if (intent.Measure is not null && intent.Aggregate is Aggregate.None && intent.Entity is null && index.DefinedAggregates.TryGetValue(intent.Measure, out var defined))
+            intent.Aggregate = defined;
         if (intent.Measure is not null && intent.Aggregate is Aggregate.None or Aggregate.Count && intent.Entity is null)
             intent.Aggregate = intent.Measure.IsNonAdditive ? Aggregate.Average : Aggregate.Sum;
         if (intent.Measure is null && intent.Entity is not null && intent.Aggregate is Aggregate.None or Aggregate.Sum)

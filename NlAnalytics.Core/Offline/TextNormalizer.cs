@@ -61,6 +61,7 @@ internal static class TextNormalizer
     /// </summary>
     public static string Stem(string word)
     {
+        if (IrregularVerbs.TryGetValue(word, out var lemma)) return lemma;
         if (word.Length <= 3 || !char.IsLetter(word[^1])) return word;
         // British and American spellings meet: "instalment(s)" and "installment(s)", "fulfilment" and "fulfillment".
         if (word.EndsWith("lment", StringComparison.Ordinal) || word.EndsWith("lments", StringComparison.Ordinal))
@@ -86,6 +87,33 @@ internal static class TextNormalizer
         if (word[^1] == 'x' && word[^2] == 'u' && word.Length > 4) return word[..^1];
         return word;
     }
+
+    /// <summary>
+    /// English irregular verb forms and their base ("sold" → sell, "written" → write), so a question's verb meets the
+    /// participle a comment uses ("Products sold"). Closed-class morphology: the same for every database. Only forms the
+    /// regular rules miss, and none that is also a common noun, name or unit ("left", "won", "led", "found", "rose", "saw").
+    /// </summary>
+    private static readonly Dictionary<string, string> IrregularVerbs = BaseForms(
+        ("sell", "sold"), ("buy", "bought"), ("pay", "paid"), ("spend", "spent"), ("make", "made"), ("take", "took taken"),
+        ("give", "gave given"), ("get", "got gotten"), ("bring", "brought"), ("teach", "taught"), ("write", "wrote written"),
+        ("send", "sent"), ("build", "built"), ("hold", "held"), ("keep", "kept"), ("lend", "lent"), ("meet", "met"),
+        ("sing", "sang sung"), ("drive", "drove driven"), ("fly", "flew flown"), ("grow", "grew grown"), ("choose", "chose chosen"),
+        ("begin", "began begun"), ("break", "broke broken"), ("speak", "spoke spoken"), ("steal", "stole stolen"), ("wear", "wore worn"),
+        ("ride", "rode ridden"), ("rise", "risen"), ("see", "seen"), ("do", "did done"), ("go", "went gone"), ("come", "came"),
+        ("run", "ran"), ("tell", "told"), ("catch", "caught"), ("seek", "sought"), ("deal", "dealt"), ("forget", "forgot forgotten"),
+        ("hide", "hid hidden"), ("draw", "drawn"), ("throw", "threw thrown"), ("know", "knew known"), ("show", "shown"));
+
+    private static Dictionary<string, string> BaseForms(params (string Base, string Forms)[] verbs)
+    {
+        var forms = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (lemma, others) in verbs)
+            foreach (var form in others.Split(' ')) forms[form] = lemma;
+        return forms;
+    }
+
+    /// <summary>Whether the word is a verb's past form the stemmer reads to its base ("sold", "written", "registered").</summary>
+    public static bool IsPastForm(string word) =>
+        IrregularVerbs.ContainsKey(word) || word.Length > 5 && word.EndsWith("ed", StringComparison.Ordinal) && !word.EndsWith("eed", StringComparison.Ordinal);
 
     public static string Phrase(IEnumerable<string> words) => string.Join(' ', words);
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
@@ -135,6 +136,7 @@ public sealed partial class DataSourceAdministration(
                 return Find(name) is null ? SaveStatus.NotFound : SaveStatus.ReadOnlySource;
             context.DataSources.Remove(row);
             await context.SaveChangesAsync(cancellationToken);
+            await SourceAccess.RevokeAllAsync(context, row.Name, cancellationToken);
             await LoadAsync(cancellationToken);
             LogRemoved(logger, row.Name, userName);
             return SaveStatus.Saved;

@@ -203,6 +203,7 @@ public sealed partial class UploadService(
             await DropAsync(admin, row.SchemaName, row.RoleName, cancellationToken);
         context.Uploads.Remove(row);
         await context.SaveChangesAsync(cancellationToken);
+        await Access.SourceAccess.RevokeAllAsync(context, row.Name, cancellationToken);
         await LoadAsync(cancellationToken);
         return true;
     }

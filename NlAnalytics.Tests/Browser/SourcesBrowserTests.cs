@@ -41,6 +41,8 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
             ["DataSources:0:DisplayName"] = "Shop from configuration",
             ["DataSources:0:QueryConnectionString"] = _shop.ReaderConnectionString,
             ["DataSources:0:Schemas:0"] = "shop",
+            // Open to every signed-in user by the setting; the stored source below is granted in the Access dialog.
+            ["SourceAccess:OpenToEveryone:0"] = "configured-shop",
         });
         _factory.ConfigureHost = builder => builder.ConfigureLogging(logging => logging.AddProvider(_logs));
         _address = _factory.StartKestrel();
@@ -127,9 +129,26 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         var protector = _factory.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("NlAnalytics.DataSources.ConnectionStrings.v1");
         Assert.Equal(_shop.ReaderConnectionString, protector.Unprotect(stored));
 
-        // An analyst picks the new source and asks about it.
+        // An analyst sees the configured source (open to everyone by the setting) but not the new one until it is granted.
         var analyst = await RegisterAnalystAsync();
         await analyst.GotoAsync("chat");
+        await WaitForCircuitAsync(analyst);
+        await analyst.Locator(".source-select").ClickAsync();
+        await Assertions.Expect(analyst.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Shop from configuration" })).ToBeVisibleAsync();
+        Assert.Equal(0, await analyst.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Shop (orders and customers)" }).CountAsync());
+
+        // The Admin grants it to that analyst in the Access dialog.
+        await row.Locator("button.source-access").ClickAsync();
+        var dialog = admin.Locator(".access-dialog");
+        await dialog.Locator($"[data-testid='grant-user-{AnalystEmail}']").CheckAsync();
+        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChatBrowserTests.ScreenshotFolder, "sources-access-dialog.png") });
+        await dialog.Locator("button.access-save").ClickAsync();
+        await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("granted to 1 user(s)");
+        var grants = await _factory.Services.GetRequiredService<NlAnalytics.Core.Access.SourceAccess>().GrantsAsync("shop", CancellationToken.None);
+        Assert.Equal([AnalystEmail], grants!.Users.Select(u => u.Email));
+
+        // Now the analyst picks the new source and asks about it.
+        await analyst.ReloadAsync();
         await WaitForCircuitAsync(analyst);
         await analyst.Locator(".source-select").ClickAsync();
         await analyst.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Shop (orders and customers)" }).ClickAsync();

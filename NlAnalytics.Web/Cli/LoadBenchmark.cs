@@ -41,7 +41,11 @@ public sealed record LoadQuestionSet(string Name, string Source, string Warmup, 
     private sealed record QuestionFile(string? Source, string? Warmup, List<string>? Questions);
 }
 
-/// <summary>What the load benchmark measures; <see cref="Analysts"/> are the levels (analysts at once).</summary>
+/// <summary>What the load benchmark measures.</summary>
+/// <param name="BaseAddress">The app to measure.</param>
+/// <param name="Questions">What the analysts ask.</param>
+/// <param name="Analysts">The levels: how many analysts at once.</param>
+/// <param name="Mode">offline, llm or hybrid.</param>
 /// <param name="QueriesAlone">Runs the answers' SQL straight against the source, without the app (null: not measured, e.g. a remote app).</param>
 public sealed record LoadBenchmarkRequest(Uri BaseAddress, LoadQuestionSet Questions, IReadOnlyList<int> Analysts, string Mode = "offline",
     QueriesAloneRunner? QueriesAlone = null);

@@ -35,7 +35,8 @@ internal static class ApiGroup
             .WithMetadata(ApiEndpointMarker.Instance)
             .AddEndpointFilter(RejectForgeableWritesAsync)
             .AddEndpointFilter(TimeAppDatabaseAsync)
-            .AddEndpointFilter(SetRetryAfterAsync);
+            .AddEndpointFilter(SetRetryAfterAsync)
+            .WithProblemResponses();
 
     /// <summary>The signed-in user's id, from the authentication cookie's principal.</summary>
     public static string UserId(this ClaimsPrincipal user) =>
@@ -138,6 +139,7 @@ public static class ApiServiceCollectionExtensions
                 context.ProblemDetails.Detail = ApiOutageMessage;
             }
         });
+        services.AddApiDocumentation();
         return services;
     }
 }

@@ -18,7 +18,7 @@ public sealed record ApiKeyView(Guid Id, string Name, string UserId, DateTimeOff
 /// <summary>A new key and, this once, its secret.</summary>
 public sealed record CreatedApiKeyView(Guid Id, string Name, string Key, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
 
-public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
+public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>
 /// /api/keys: a user's personal API keys. They are made and revoked with the sign-in cookie (a key cannot make

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
@@ -22,15 +23,15 @@ public static class DataSourceEndpoints
     public static IEndpointRouteBuilder MapDataSourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapApiGroup("/api/data-sources").WithTags("Data sources");
-        group.MapGet("/", List);
+        group.MapGet("/", ListAsync);
         group.MapPost("/{name}/catalog/refresh", RefreshCatalogAsync).RequireAuthorization(WebServiceExtensions.AdminRole);
         return endpoints;
     }
 
-    private static Ok<IReadOnlyList<DataSourceView>> List(System.Security.Claims.ClaimsPrincipal user, IDataSourceRegistry sources, DemoStatus demo)
+    private static async Task<Ok<IReadOnlyList<DataSourceView>>> ListAsync(System.Security.Claims.ClaimsPrincipal user, ISourceAccess access, DemoStatus demo, CancellationToken cancellationToken)
     {
-        var views = sources.All.Where(s => s.IsVisibleTo(user.UserId())).Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
-        if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName))
+        var views = (await access.AllowedSourcesAsync(user.UserId(), cancellationToken)).Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
+        if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName) && access.IsOpenToEveryone(DemoName))
             views.Insert(0, new DataSourceView(DemoName, "Demo warehouse", [], demo.State == DemoState.Preparing ? "preparing" : "failed"));
         return TypedResults.Ok<IReadOnlyList<DataSourceView>>(views);
     }

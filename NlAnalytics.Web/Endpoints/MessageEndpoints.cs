@@ -33,7 +33,7 @@ public static class MessageEndpoints
         group.MapGet("/{messageId:guid}/progress", ProgressAsync);
         group.MapPost("/{messageId:guid}/stop", StopAsync);
         group.MapPost("/{messageId:guid}/retry", RetryAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
-        group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync);
+        group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv");
         group.MapPut("/{messageId:guid}/verified", SetVerifiedAsync);
         group.MapPost("/{messageId:guid}/sql", RunSqlAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         return endpoints;

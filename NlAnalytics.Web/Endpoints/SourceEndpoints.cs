@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Sources;
 using NlAnalytics.Web.Extensions;
 
@@ -7,14 +8,14 @@ namespace NlAnalytics.Web.Endpoints;
 
 /// <summary>What an Admin sends to add or change a source. On PUT, a missing or blank connection string keeps the stored one.</summary>
 public sealed record SourceRequest(
-    string? Name,
-    string? DisplayName,
-    string? QueryConnectionString,
-    string? CatalogConnectionString,
-    IReadOnlyList<string>? Schemas,
-    int? RowCap,
-    int? TimeoutSeconds,
-    int? ResultCacheSeconds)
+    string? Name = null,
+    string? DisplayName = null,
+    string? QueryConnectionString = null,
+    string? CatalogConnectionString = null,
+    IReadOnlyList<string>? Schemas = null,
+    int? RowCap = null,
+    int? TimeoutSeconds = null,
+    int? ResultCacheSeconds = null)
 {
     public DataSourceDraft ToDraft(string? name = null) =>
         new(name ?? Name ?? "", DisplayName, QueryConnectionString, CatalogConnectionString, Schemas ?? [], RowCap, TimeoutSeconds, ResultCacheSeconds);
@@ -39,6 +40,15 @@ public sealed record SourceTestView(
         new(r.Accepted, r.Connected, r.ReadOnly, r.Summary, r.Error, r.Role, r.Database, r.Schemas, r.WriteCapabilities, r.Accepted ? null : r.RoleScript);
 }
 
+/// <summary>Who may query a source, as an Admin sets it: <see cref="Users"/> are emails (or user ids), <see cref="Roles"/> role names (Analyst: every analyst).</summary>
+public sealed record SourceGrantsRequest(IReadOnlyList<string>? Users, IReadOnlyList<string>? Roles);
+
+/// <summary>Who may query a source. OpenToEveryone: a setting opens it to every signed-in user (the demo by default); Owner: an upload's owner, who always may.</summary>
+public sealed record SourceGrantsView(string Source, bool OpenToEveryone, string? OwnerUserId, IReadOnlyList<GrantedUser> Users, IReadOnlyList<string> Roles)
+{
+    public static SourceGrantsView From(SourceGrants g) => new(g.DataSource, g.OpenToEveryone, g.OwnerUserId, g.Users, g.Roles);
+}
+
 /// <summary>A saved source and the test it passed.</summary>
 public sealed record SourceSaved(SourceView Source, SourceTestView Test);
 
@@ -54,6 +64,8 @@ public static class SourceEndpoints
         group.MapPut("/{name}", UpdateAsync);
         group.MapDelete("/{name}", RemoveAsync);
         group.MapPost("/{name}/test", TestAsync);
+        group.MapGet("/{name}/grants", GrantsAsync);
+        group.MapPut("/{name}/grants", SetGrantsAsync);
         return endpoints;
     }
 
@@ -105,6 +117,24 @@ public static class SourceEndpoints
     /// <summary>Connects as the source's query role; 200 with the report whether or not it would be accepted.</summary>
     private static async Task<Results<Ok<SourceTestView>, ProblemHttpResult>> TestAsync(string name, DataSourceAdministration sources, CancellationToken cancellationToken) =>
         await sources.TestAsync(name, cancellationToken) is { } report ? TypedResults.Ok(SourceTestView.From(report)) : NoSuchSource(name);
+
+    private static async Task<Results<Ok<SourceGrantsView>, ProblemHttpResult>> GrantsAsync(string name, SourceAccess access, CancellationToken cancellationToken) =>
+        await access.GrantsAsync(name, cancellationToken) is { } grants ? TypedResults.Ok(SourceGrantsView.From(grants)) : NoSuchSource(name);
+
+    /// <summary>Replaces who may query the source (the same as the Access dialog of the Sources page); unknown users or roles refuse the whole change.</summary>
+    private static async Task<Results<Ok<SourceGrantsView>, ProblemHttpResult, ValidationProblem>> SetGrantsAsync(
+        string name, ClaimsPrincipal user, JsonBody<SourceGrantsRequest> body, SourceAccess access, CancellationToken cancellationToken)
+    {
+        if (body.Value is not { } request)
+            return ApiGroup.Invalid("body", body.Error!);
+        var result = await access.SetGrantsAsync(name, request.Users ?? [], request.Roles ?? [], UserName(user), cancellationToken);
+        return result.Status switch
+        {
+            GrantsStatus.Saved => TypedResults.Ok(SourceGrantsView.From(result.Grants!)),
+            GrantsStatus.Invalid => TypedResults.ValidationProblem(result.Errors!, title: "The request is not valid"),
+            _ => NoSuchSource(name),
+        };
+    }
 
     private static ValidationProblem Invalid(DataSourceSaveResult result) => TypedResults.ValidationProblem(result.Errors!, title: "The request is not valid");
 

@@ -15,13 +15,14 @@ public sealed record ThreadView(Guid Id, string Title, string DataSource, bool I
         new(thread.Id, thread.Title, thread.DataSource, thread.IsArchived, thread.CreatedAt, thread.UpdatedAt);
 }
 
-public sealed record CreateThreadRequest(string? DataSource, string? Title);
+/// <summary>A new thread: its source (default demo) and title (default: the first question).</summary>
+public sealed record CreateThreadRequest(string? DataSource = null, string? Title = null);
 
 /// <summary>Changes to a thread; fields left out stay as they are.</summary>
-public sealed record UpdateThreadRequest(string? Title, bool? Archived);
+public sealed record UpdateThreadRequest(string? Title = null, bool? Archived = null);
 
-/// <summary>A question to answer. <see cref="ClientRequestId"/> makes resending it harmless; <see cref="Mode"/> is offline, llm or hybrid.</summary>
-public sealed record AskRequest(string? Question, Guid? ClientRequestId, string? Mode);
+/// <summary>A question to answer. <c>clientRequestId</c>, a new GUID per question, makes resending it harmless; <c>mode</c> is offline, llm or hybrid (default: the installation's).</summary>
+public sealed record AskRequest(string? Question, Guid? ClientRequestId, string? Mode = null);
 
 /// <summary>The answer to an accepted question is on its way; poll <c>GET /api/messages/{MessageId}</c> (the Location header).</summary>
 public sealed record AskAccepted(Guid MessageId, Guid ThreadId, MessageStatus Status);

@@ -16,6 +16,9 @@ public sealed record UploadView(string Source, string DisplayName, string FileNa
 /// <summary>What a file would become (<c>?preview=true</c>): nothing is stored.</summary>
 public sealed record UploadPreviewView(string FileName, string Table, string Format, string? Encoding, string? Separator, int Rows, IReadOnlyList<UploadColumnView> Columns, IReadOnlyList<string?[]> FirstRows);
 
+/// <summary>The multipart form of <c>POST /api/uploads</c>: <c>types</c> and <c>descriptions</c> are JSON objects keyed by column name.</summary>
+public sealed record UploadForm(IFormFile File, string? DisplayName, string? Types, string? Descriptions);
+
 /// <summary>/api/uploads: an analyst's CSV and XLSX files as private sources (the same service as the Uploads page).</summary>
 public static class UploadEndpoints
 {
@@ -28,7 +31,9 @@ public static class UploadEndpoints
             // Multipart from scripts; the group's guard (JSON or X-Requested-With) stands in for antiforgery tokens.
             .DisableAntiforgery()
             // Room for the file and the multipart framing; the service refuses anything over its own limit with a message.
-            .WithMetadata(new RequestSizeLimitAttribute(uploads.Options.MaxFileBytes + 1024 * 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(uploads.Options.MaxFileBytes + 1024 * 1024))
+            // The handler reads the form itself (to answer a bad one with problem details): this tells the OpenAPI document its fields.
+            .Accepts<UploadForm>("multipart/form-data");
         group.MapDelete("/{name}", DeleteAsync);
         return endpoints;
     }

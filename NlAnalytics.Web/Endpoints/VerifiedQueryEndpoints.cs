@@ -28,7 +28,7 @@ public static class VerifiedQueryEndpoints
     private static async Task<Results<Ok<IReadOnlyList<VerifiedEntryView>>, ProblemHttpResult, ValidationProblem>> ListAsync(
         ClaimsPrincipal user, string? source, ConversationService conversations, VerifiedAnswers verified, CancellationToken cancellationToken)
     {
-        var name = conversations.KnownSource(source ?? ConversationService.DemoSourceName, user.UserId());
+        var name = await conversations.KnownSourceAsync(source ?? ConversationService.DemoSourceName, user.UserId(), cancellationToken);
         if (name is null)
             return ApiGroup.Invalid("source", $"There is no data source \"{source}\".");
         return TypedResults.Ok(await verified.ListAsync(user.Actor(), name, cancellationToken));

@@ -21,6 +21,7 @@ public static class AppPipeline
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
         app.MapUserEndpoints();
+        app.MapApiDocumentation();
         return app;
     }
 }

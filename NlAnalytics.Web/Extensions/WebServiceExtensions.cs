@@ -13,8 +13,8 @@ namespace NlAnalytics.Web.Extensions;
 
 public static class WebServiceExtensions
 {
-    public const string AdminRole = "Admin";
-    public const string AnalystRole = "Analyst";
+    public const string AdminRole = NlAnalytics.Core.Data.AppRoles.Admin;
+    public const string AnalystRole = NlAnalytics.Core.Data.AppRoles.Analyst;
 
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {

@@ -20,6 +20,16 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The policy of one response: <see cref="ContentSecurityPolicy"/>, except that the API reference page
+    /// (<c>/api/docs</c>, Scalar) may also run the inline scripts that carry this response's own random nonce.
+    /// No other page is touched, and the nonce is new on every request.
+    /// </summary>
+    public static string PolicyFor(HttpContext context) =>
+        NlAnalytics.Web.Endpoints.ApiDocumentation.ScriptNonce(context) is { Length: > 0 } nonce
+            ? ContentSecurityPolicy.Replace("script-src 'self';", $"script-src 'self' 'nonce-{nonce}';", StringComparison.Ordinal)
+            : ContentSecurityPolicy;
+
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHsts(options =>
@@ -63,7 +73,7 @@ public static class SecurityHeaders
                 headers[HeaderNames.XContentTypeOptions] = "nosniff";
                 headers["Referrer-Policy"] = "same-origin";
                 headers[HeaderNames.XFrameOptions] = "DENY";
-                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+                headers[HeaderNames.ContentSecurityPolicy] = PolicyFor(context);
                 // Answers and CSV downloads hold the analysts' data: never kept by the browser or a shared cache.
                 if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
                     headers[HeaderNames.CacheControl] = "no-store";

@@ -558,6 +558,52 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("llm_calls", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.SourceGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("GrantedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("RoleName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("DataSource", "RoleName")
+                        .IsUnique()
+                        .HasFilter("\"RoleName\" IS NOT NULL");
+
+                    b.HasIndex("DataSource", "UserId")
+                        .IsUnique()
+                        .HasFilter("\"UserId\" IS NOT NULL");
+
+                    b.ToTable("source_grants", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_source_grants_one_grantee", "(\"UserId\" IS NULL) <> (\"RoleName\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.StoredDataSourceRow", b =>
                 {
                     b.Property<string>("Name")
@@ -823,6 +869,14 @@ namespace NlAnalytics.Core.Data.Migrations
                         .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.SourceGrant", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.UploadRow", b =>

@@ -17,7 +17,7 @@ public sealed class SourceApiTests(ApiApp app) : IAsyncLifetime
     public async Task DisposeAsync() => await _shop.DisposeAsync();
 
     [Fact]
-    public async Task An_Admin_adds_reads_changes_tests_and_removes_a_source_and_an_analyst_can_start_a_thread_on_it()
+    public async Task An_Admin_adds_reads_changes_tests_and_removes_a_source_and_an_analyst_granted_it_can_start_a_thread_on_it()
     {
         var name = $"shop-{Guid.NewGuid():N}"[..13];
         using var created = await app.Admin.Http.PostAsJsonAsync("/api/sources", new
@@ -61,7 +61,9 @@ public sealed class SourceApiTests(ApiApp app) : IAsyncLifetime
         Assert.Equal(_shop.ReaderRole, test["role"]!.GetValue<string>());
         Assert.Null(test["roleScript"]);
 
-        // The registry serves it at once: an analyst starts a thread on it.
+        // The registry serves it at once: an analyst it is granted to starts a thread on it.
+        using var granted = await app.Admin.Http.PutAsJsonAsync($"/api/sources/{name}/grants", new { users = new[] { ApiApp.AliceEmail } });
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
         var thread = await ApiApp.CreateThreadAsync(app.Alice, "Shop questions", name);
         Assert.NotEqual(Guid.Empty, thread);
 

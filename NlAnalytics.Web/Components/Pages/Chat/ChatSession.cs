@@ -1,3 +1,4 @@
+using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Conversations;
@@ -16,9 +17,9 @@ public sealed record SendOutcome(bool Taken, Guid? OpenThread = null);
 /// <see cref="ConversationService"/> (the service the API calls too) and with the answers running on this
 /// instance. Every action goes to the service as it is; the service decides (a question asked while another
 /// answer runs waits its turn there, for the API alike). The page binds to <see cref="State"/>, renders on
-/// <see cref="Changed"/> and scrolls, navigates and shows dialogs.
+/// <see cref="Progressed"/> and <see cref="AnswerFinished"/> and scrolls, navigates and shows dialogs.
 /// </summary>
-public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ICatalogProvider catalogs, AnswerStartLimiter limiter) : IDisposable
+public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ISourceAccess access, ICatalogProvider catalogs, AnswerStartLimiter limiter) : IDisposable
 {
     private readonly CancellationTokenSource _lifetime = new();
     // One id per question being composed: a second Send of the same question is recognised by the service.
@@ -45,7 +46,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     /// <summary>Table and column names of the open thread's source, for the SQL editor.</summary>
     public IReadOnlyDictionary<string, string[]>? Completions { get; private set; }
 
-    public IReadOnlyList<DataSource> SourceChoices => [.. sources.All.Where(s => s.IsVisibleTo(_userId))];
+    /// <summary>The sources the user may start a thread on (<see cref="ISourceAccess"/>), read when the page starts and when the demo becomes ready.</summary>
+    public IReadOnlyList<DataSource> SourceChoices { get; private set; } = [];
 
     /// <summary>
     /// Runs the session's follow-up work (an answer's completion) on the page's context; the page sets
@@ -69,7 +71,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     {
         _userId = userId;
         _userName = userName;
-        State.NewThreadSource = sources.All.FirstOrDefault()?.Name ?? ConversationService.DemoSourceName;
+        SourceChoices = await access.AllowedSourcesAsync(userId, Lifetime);
+        State.NewThreadSource = SourceChoices.FirstOrDefault()?.Name ?? ConversationService.DemoSourceName;
         await LoadThreadsAsync();
     }
 
@@ -382,6 +385,8 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
 
     public async Task ChooseSourceAsync(string source)
     {
+        if (!SourceChoices.Any(s => string.Equals(s.Name, source, StringComparison.OrdinalIgnoreCase)))
+            return;
         State.NewThreadSource = source;
         await LoadExamplesAsync(source);
     }
@@ -389,11 +394,12 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     /// <summary>The demo warehouse became ready: a new thread uses the first source, and an empty thread shows its examples.</summary>
     public async Task DemoReadyAsync()
     {
+        SourceChoices = await access.AllowedSourcesAsync(_userId, Lifetime);
         if (State.Messages.Count > 0)
             return;
         // A source the analyst already chose (another database, while the demo was being prepared) stays chosen.
-        if (State.Thread is null && Find(State.NewThreadSource) is null)
-            State.NewThreadSource = sources.All.FirstOrDefault()?.Name ?? State.NewThreadSource;
+        if (State.Thread is null && !SourceChoices.Any(s => string.Equals(s.Name, State.NewThreadSource, StringComparison.OrdinalIgnoreCase)))
+            State.NewThreadSource = SourceChoices.FirstOrDefault()?.Name ?? State.NewThreadSource;
         await LoadExamplesAsync(State.Thread?.DataSource ?? State.NewThreadSource);
     }
 
