@@ -18,6 +18,7 @@ using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
 using NlAnalytics.Core.Samples;
 using NlAnalytics.Core.Hosting;
+using NlAnalytics.Core.Knowledge;
 using NlAnalytics.Core.Semantics;
 using NlAnalytics.Core.Sources;
 using NlAnalytics.Core.Uploads;
@@ -55,6 +56,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DataSourceProbe>();
         services.AddSingleton<DataSourceAdministration>();
         services.AddHostedService<StoredDataSourceStartup>();
+        services.AddSingleton<SourceKnowledge>();
+        services.AddSingleton<ISourceKnowledge>(provider => provider.GetRequiredService<SourceKnowledge>());
+        services.AddHostedService<SourceKnowledgeStartup>();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadedSourceHolder>();
         services.AddSingleton<UploadService>();

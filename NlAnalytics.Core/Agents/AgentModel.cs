@@ -83,7 +83,8 @@ public sealed record SqlWritingContext(
     string? PreviousSql = null,
     string? PreviousError = null,
     DataSource? Source = null,
-    QueryLimits? Limits = null);
+    QueryLimits? Limits = null,
+    NlAnalytics.Core.Knowledge.SourceKnowledgeSnapshot? Knowledge = null);
 
 /// <summary>
 /// A writer's attempt. <see cref="Sql"/> is null when the writer declines (then <see cref="Suggestions"/>

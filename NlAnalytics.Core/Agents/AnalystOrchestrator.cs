@@ -115,7 +115,7 @@ public sealed partial class AnalystOrchestrator(
         var limits = executor.LimitsFor(request.Limits);
         run.Clock.Enter("memory");
         var (verified, examples) = await ConsultMemoryAsync(run, schema, cancellationToken);
-        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples, Source: request.Source, Limits: limits);
+        var context = new SqlWritingContext(run.Standalone, schema.Catalog, schema.Tables, schema.SchemaPrompt, request.History, examples, Source: request.Source, Limits: limits, Knowledge: schema.Knowledge);
 
         // Route: a verified answer that fits is reused in every mode; otherwise Llm always asks the model,
         // Offline never does, and Hybrid takes a confident offline draft and otherwise asks the model.
@@ -159,7 +159,8 @@ public sealed partial class AnalystOrchestrator(
             // The dry run only saves a model review of SQL the database would refuse; without one, the executor's own
             // parse (before it runs the query) finds the same errors, and the correction loop below treats them alike.
             var llmReview = settings.LlmReview && run.Path == AnswerPath.Llm;
-            var failure = await reviewer.ReviewAsync(request.Source, run.Standalone, schema.SchemaPrompt, draft.Sql, limits,
+            // The reviewer checks the SQL against what the source was taught as well as against its tables.
+            var failure = await reviewer.ReviewAsync(request.Source, run.Standalone, schema.SchemaPrompt + (schema.Knowledge?.PromptText ?? ""), draft.Sql, limits,
                 llmReview, run.Transcript, cancellationToken, dryRun: llmReview && llmReady);
             if (failure is null)
             {

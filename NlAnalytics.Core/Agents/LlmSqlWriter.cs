@@ -13,7 +13,7 @@ namespace NlAnalytics.Core.Agents;
 /// the transcript). A reply without SQL is pointed out to the model once; a second one ends the draft
 /// without SQL, which the orchestrator reports as a failure.
 /// </summary>
-public sealed class LlmSqlWriter(IAgentLlm llm, ISqlGate gate, ISqlExecutor executor, IOptions<AnalystOptions> options, TimeProvider timeProvider) : ISqlWriter
+public sealed class LlmSqlWriter(IAgentLlm llm, ISqlGate gate, ISqlExecutor executor, IOptions<AnalystOptions> options, TimeProvider timeProvider, PromptTokenCounter tokens) : ISqlWriter
 {
     /// <summary>The keyed-service key this writer is registered under.</summary>
     public const string ServiceKey = "llm";
@@ -35,6 +35,10 @@ public sealed class LlmSqlWriter(IAgentLlm llm, ISqlGate gate, ISqlExecutor exec
             ? new LlmTools(new CatalogPlugin(source, context.Catalog, gate, executor, context.Limits ?? options.Value.Limits).AsPlugin(), maxCalls)
             : null;
         var arguments = Arguments(context, tools);
+        if (context.Knowledge is { } knowledge && knowledge.PromptText.Length > 0)
+            // What the source was taught is part of the prompt's count below; this says how much of it.
+            transcript.Add(AgentNames.SqlWriter, AgentTranscript.Event, string.Create(CultureInfo.InvariantCulture,
+                $"Knowledge in the prompt: instructions {tokens.Count(knowledge.InstructionsPrompt):N0} tokens, glossary of {knowledge.Glossary.Count} term(s) {tokens.Count(knowledge.GlossaryPrompt):N0} tokens."));
 
         var reply = await transcript.AskAsync(llm, AgentNames.SqlWriter, Prompt, arguments, null, cancellationToken, tools);
         var extracted = SqlExtraction.Extract(reply.Text);
@@ -101,6 +105,7 @@ public sealed class LlmSqlWriter(IAgentLlm llm, ISqlGate gate, ISqlExecutor exec
             ["tool_rules"] = tools is null ? "" : string.Create(CultureInfo.InvariantCulture,
                 $"- You may call the catalog functions (find columns, distinct values of a column, a few sample rows, a LIMIT 0 dry run of a draft) before answering, at most {tools.MaxCalls} calls in all. Call them only when the tables below leave a doubt, such as how a value is spelled.\n"),
             ["schema"] = context.SchemaPrompt.Trim(),
+            ["knowledge"] = context.Knowledge?.PromptText ?? "",
             ["examples"] = examples.ToString(),
             ["history"] = history.ToString(),
             ["question"] = context.Question,

@@ -18,6 +18,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<UploadRow> Uploads => Set<UploadRow>();
     public DbSet<SourceGrant> SourceGrants => Set<SourceGrant>();
+    public DbSet<SourceKnowledgeRow> SourceKnowledge => Set<SourceKnowledgeRow>();
+    public DbSet<GlossaryTermRow> GlossaryTerms => Set<GlossaryTermRow>();
+    public DbSet<KnowledgeChangeRow> KnowledgeChanges => Set<KnowledgeChangeRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -125,6 +128,39 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             grant.HasIndex(g => new { g.DataSource, g.RoleName }).IsUnique().HasFilter("\"RoleName\" IS NOT NULL");
             grant.HasIndex(g => g.UserId);
             grant.HasOne<AppUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<SourceKnowledgeRow>(knowledge =>
+        {
+            knowledge.ToTable("source_knowledge");
+            knowledge.HasKey(k => k.DataSource);
+            knowledge.Property(k => k.DataSource).HasMaxLength(200);
+            knowledge.Property(k => k.UpdatedBy).HasMaxLength(256);
+        });
+
+        builder.Entity<GlossaryTermRow>(term =>
+        {
+            term.ToTable("glossary_terms");
+            term.Property(t => t.DataSource).HasMaxLength(200);
+            term.Property(t => t.Term).HasMaxLength(100);
+            term.Property(t => t.Kind).HasMaxLength(20);
+            term.Property(t => t.TableName).HasMaxLength(200);
+            term.Property(t => t.Meaning).HasMaxLength(1000);
+            term.Property(t => t.Description).HasMaxLength(500);
+            term.Property(t => t.CreatedBy).HasMaxLength(256);
+            term.Property(t => t.UpdatedBy).HasMaxLength(256);
+            term.HasIndex(t => new { t.DataSource, t.Term }).IsUnique();
+        });
+
+        builder.Entity<KnowledgeChangeRow>(change =>
+        {
+            change.ToTable("knowledge_changes");
+            change.Property(c => c.DataSource).HasMaxLength(200);
+            change.Property(c => c.Subject).HasMaxLength(20);
+            change.Property(c => c.Term).HasMaxLength(100);
+            change.Property(c => c.Action).HasMaxLength(20);
+            change.Property(c => c.ChangedBy).HasMaxLength(256);
+            change.HasIndex(c => new { c.DataSource, c.ChangedAt });
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

@@ -240,3 +240,59 @@ public static class AppRoles
     public const string Admin = "Admin";
     public const string Analyst = "Analyst";
 }
+
+/// <summary>
+/// What an Admin taught the analyst about one source (Knowledge/SourceKnowledge): instructions the model must follow and
+/// whether analysts who may query the source may edit its knowledge too. <see cref="Version"/> counts the changes.
+/// </summary>
+public sealed class SourceKnowledgeRow
+{
+    public required string DataSource { get; set; }
+    public string Instructions { get; set; } = "";
+    public bool AnalystsMayEdit { get; set; }
+    public int Version { get; set; }
+    public string? UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// A business word of one source and what it means there: a column ("schema.table.column"), a filter (a condition over
+/// <see cref="TableName"/>) or an SQL expression over <see cref="TableName"/> ("SUM(net_amount)"). <see cref="Version"/>
+/// counts its changes; the changes themselves are in <see cref="KnowledgeChangeRow"/>.
+/// </summary>
+public sealed class GlossaryTermRow
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    public required string Term { get; set; }
+    public List<string> Synonyms { get; set; } = [];
+    /// <summary>Column, Filter or Expression (Knowledge.MeaningKind).</summary>
+    public required string Kind { get; set; }
+    /// <summary>"schema.table" a filter or expression is over; for a column, the column's table.</summary>
+    public string? TableName { get; set; }
+    /// <summary>The column's name, the filter's condition or the expression.</summary>
+    public required string Meaning { get; set; }
+    public string? Description { get; set; }
+    public int Version { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public required string UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>One change to a source's knowledge: who changed what and when, with the text before and after (JSON for a term).</summary>
+public sealed class KnowledgeChangeRow
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    /// <summary>"instructions", "settings" or "glossary".</summary>
+    public required string Subject { get; set; }
+    /// <summary>The term a glossary change is about.</summary>
+    public string? Term { get; set; }
+    /// <summary>Added, Changed or Removed.</summary>
+    public required string Action { get; set; }
+    public string? Before { get; set; }
+    public string? After { get; set; }
+    public required string ChangedBy { get; set; }
+    public DateTimeOffset ChangedAt { get; set; }
+}

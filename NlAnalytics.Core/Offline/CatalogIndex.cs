@@ -181,6 +181,7 @@ internal sealed partial class CatalogIndex
         var identified = Schema.Keys.ToHashSet();
         foreach (var table in Tables) IndexComments(table, identified);
         foreach (var table in Tables) IndexDefinedMeasures(table);
+        foreach (var table in Tables) IndexOtherNames(table);
         var spelled = Schema.Keys.ToHashSet();
         foreach (var table in Tables) IndexCommentVerbs(table, spelled);
         // Comment words come last and only where no table or column is named that way: a comment saying
@@ -233,17 +234,19 @@ internal sealed partial class CatalogIndex
                 {
                     var code = TextNormalizer.Fold(value);
                     if (code.Length == 0) continue;
-                    var match = System.Text.RegularExpressions.Regex.Match(folded, $@"(?<![\w]){System.Text.RegularExpressions.Regex.Escape(code)}\s*(?:\(([^)]*)\)|=\s*([^,;.)]*))");
-                    if (!match.Success) continue;
-                    var meaning = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value;
-                    var words = TextNormalizer.Words(meaning).Where(w => !Lexicon.Stopwords.Contains(w)).ToList();
-                    if (words.Count is 0 or > 3) continue;
-                    foreach (var key in new[] { TextNormalizer.Phrase(words), TextNormalizer.Phrase(words.Select(TextNormalizer.Stem)) }.Distinct())
+                    // Every mention counts: a glossary term adds "cancelled (void)" after the comment's own "cancelled (order withdrawn)".
+                    foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(folded, $@"(?<![\w]){System.Text.RegularExpressions.Regex.Escape(code)}\s*(?:\(([^)]*)\)|=\s*([^,;.)]*))"))
                     {
-                        if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key)) continue;
-                        if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
-                        if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
-                        MaxValueWords = Math.Max(MaxValueWords, words.Count);
+                        var meaning = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value;
+                        var words = TextNormalizer.Words(meaning).Where(w => !Lexicon.Stopwords.Contains(w)).ToList();
+                        if (words.Count is 0 or > 3) continue;
+                        foreach (var key in new[] { TextNormalizer.Phrase(words), TextNormalizer.Phrase(words.Select(TextNormalizer.Stem)) }.Distinct())
+                        {
+                            if (identified.Contains(key) || Lexicon.Cues.ContainsKey(key)) continue;
+                            if (!Values.TryGetValue(key, out var list)) Values[key] = list = [];
+                            if (!list.Any(r => r.Column == column && r.Value == value)) list.Add(new ValueRef(column, value));
+                            MaxValueWords = Math.Max(MaxValueWords, words.Count);
+                        }
                     }
                 }
             }
@@ -309,6 +312,32 @@ internal sealed partial class CatalogIndex
                     AddSchema(words.Select(TextNormalizer.Stem).ToList(), new SchemaRef(column.Table, column, DefinedMeasureScore));
                 }
             }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:^|[.;:!?]\s)\s*(?:also called|also known as|known as|aussi appele|aussi appelee)\s+([^.;:!?()=]{1,120})", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex OtherNames();
+
+    /// <summary>
+    /// What a comment says a column or table is also called ("Net amount. Also called turnover, CA."; a source's glossary
+    /// writes its column meanings this way, Knowledge/GlossaryAnnotation): each name means that column or table, as
+    /// strongly as its own name, even where an identifier is spelled that way (the glossary is what the business says).
+    /// </summary>
+    private void IndexOtherNames(TableNode table)
+    {
+        IEnumerable<(ColumnNode? Column, string? Comment)> comments = table.Columns.Select(c => ((ColumnNode?)c, c.Info.Comment)).Prepend((null, table.Info.Comment));
+        foreach (var (column, comment) in comments)
+        {
+            if (comment is null) continue;
+            foreach (System.Text.RegularExpressions.Match match in OtherNames().Matches(TextNormalizer.Fold(comment)))
+                foreach (var name in System.Text.RegularExpressions.Regex.Split(match.Groups[1].Value, @",|/|\bor\b|\bou\b"))
+                {
+                    var words = TextNormalizer.Words(name.Replace('\'', ' '));
+                    while (words.Count > 0 && Lexicon.Stopwords.Contains(words[0])) words.RemoveAt(0);
+                    while (words.Count > 0 && Lexicon.Stopwords.Contains(words[^1])) words.RemoveAt(words.Count - 1);
+                    if (words.Count is 0 or > 3 || words.All(GenericWords.Contains) || Lexicon.Cues.ContainsKey(TextNormalizer.Phrase(words))) continue;
+                    AddSchema(words.Select(TextNormalizer.Stem).ToList(), new SchemaRef(table, column, DefinedMeasureScore));
+                }
+        }
     }
 
     /// <summary>

@@ -26,8 +26,47 @@ internal sealed class MeaningGrounding(SemanticSpace space, ICatalogSemantics se
     /// <summary>A meaning match counts a little less than a table named in so many words (1.0).</summary>
     private const double ScoreScale = 0.85;
 
+    private Dictionary<int, (int End, string Text, string Stem)>? _deferred;
+
+    /// <summary>
+    /// Runs <paramref name="segment"/> with every <see cref="Ground"/> deferred (it answers null meanwhile),
+    /// encodes the deferred words in one batch (one inference for all of them costs about a third of one each),
+    /// then grounds them and puts what they mean in place of their plain items.
+    /// </summary>
+    public List<Item> Batched(Func<List<Item>> segment, CancellationToken cancellationToken = default)
+    {
+        if (_deferred is not null)
+            return segment();
+        _deferred = [];
+        List<Item> items;
+        Dictionary<int, (int End, string Text, string Stem)> deferred;
+        try
+        {
+            items = segment();
+        }
+        finally
+        {
+            deferred = _deferred;
+            _deferred = null;
+        }
+        if (deferred.Count == 0)
+            return items;
+        if (deferred.Count > 1)
+            semantics.Prefetch([.. deferred.Values.Select(d => d.Text)], cancellationToken);
+        for (var k = 0; k < items.Count; k++)
+            if (deferred.TryGetValue(items[k].Start, out var word) && items[k].End == word.End
+                && Ground(items[k].Start, word.End, word.Text, word.Stem, cancellationToken) is { } meant)
+                items[k] = meant;
+        return items;
+    }
+
     public Item? Ground(int start, int end, string text, string stem, CancellationToken cancellationToken = default)
     {
+        if (_deferred is not null)
+        {
+            _deferred[start] = (end, text, stem);
+            return null;
+        }
         var query = semantics.Encode(text, cancellationToken);
         var nearest = space.Nearest(query, 12, MinSimilarity, e => e.Kind != VocabularyKind.TableDocument);
         if (nearest.Count == 0)

@@ -62,6 +62,8 @@ public sealed partial class OfflineSqlWriter(
         // Words an earlier question of the thread left out are still missing from a follow-up that builds on it
         // ("X in 2021" read without one of its words, then "and in 2011?").
         IReadOnlyList<string> ignored = followUp ? [.. current.Unknown.Concat(leftOutEarlier).Distinct()] : current.Unknown;
+        // Words read but placed nowhere ("December" with no year beside it, a second measure) are left out just the same.
+        IReadOnlyList<string> unplaced = [.. current.Unplaced.Where(w => !ignored.Contains(w))];
 
         var suggestions = new SuggestionBuilder(index, hinted, question => Confident(parser, index, hinted, question));
         if (!intent.HasSubject && intent.Values.Count == 0 && intent.Groups.All(g => g.IsTime))
@@ -75,26 +77,35 @@ public sealed partial class OfflineSqlWriter(
         if (composed.Sql is null)
             return Decline(context, composed.Interpretation, current.Unknown, suggestions.For(current));
 
+        // A table the question named for context that the SQL does not read ("what did we spend on campaigns" answered from
+        // the sales lines) was left out as surely as an unknown word.
+        // A table whose column holds a value of the question is placed by that value ("customers in Brazil" filtered on the
+        // invoices' own country column).
+        unplaced = [.. unplaced, .. current.NamedContext
+            .Where(c => !composed.Tables!.Contains(c.Table) && !shape.Values.Any(v => v.Refs.Any(r => r.Column.Table == c.Table)))
+            .Select(c => c.Word).Where(w => !unplaced.Contains(w)).Distinct()];
         var items = parser.Segment(TextNormalizer.Tokenize(context.Question));
         IReadOnlyList<string> corrections = [.. items.Select(i => i.Correction).OfType<string>().Distinct()];
         var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, items, ignored.Count);
         var estimate = _calibration.Estimate(features);
         recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
-        if (ignored.Count > 0)
+        if (ignored.Count > 0 || unplaced.Count > 0)
         {
-            // A word left out may be the whole point of the question ("female", "oldest"): never confident enough to skip the model.
+            // A word left out may be the whole point of the question ("female", "oldest", "December"): never confident enough to skip the model.
             estimate = Math.Min(estimate, HybridThreshold - BelowHybrid);
-            interpretation += $" (ignoring {Quote(ignored)})";
+            interpretation += $" (ignoring {Quote([.. ignored, .. unplaced])})";
         }
         if (composed.Doubts.Count > 0) interpretation += $". Unsure: {string.Join("; ", composed.Doubts.Distinct())}";
         var confidence = Math.Round(Math.Clamp(estimate, 0, 1), 2);
         if (confidence < _calibration.DeclineBelow)
         {
             var reason = ignored.Count > 0
-                ? $"I don't know what {Quote(ignored)} refer{(ignored.Count == 1 ? "s" : "")} to in this database{(Clarification(index, shape, ignored) is { Length: > 0 } question ? question + " " : ". ")}Without {(ignored.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
+                ? $"I don't know what {Quote(ignored)} refer{(ignored.Count == 1 ? "s" : "")} to in this database{(Clarification(index, shape, ignored) is { Length: > 0 } question ? question + " " : ". ")}Without {(ignored.Count + unplaced.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
+                : unplaced.Count > 0
+                ? $"I could not tell how {Quote(unplaced)} appl{(unplaced.Count == 1 ? "ies" : "y")} to the question. Without {(unplaced.Count == 1 ? "it" : "them")} I would answer: {composed.Interpretation}"
                 : string.Create(CultureInfo.InvariantCulture, $"I am not confident enough (about {Math.Round(confidence * 100):0}% likely right): {interpretation}");
-            return Decline(context, reason, ignored, suggestions.For(current));
+            return Decline(context, reason, [.. ignored, .. unplaced], suggestions.For(current));
         }
 
         return new SqlDraft(
@@ -118,7 +129,7 @@ public sealed partial class OfflineSqlWriter(
     private bool Confident(QuestionParser parser, CatalogIndex index, IReadOnlySet<string> hinted, string question)
     {
         var intent = parser.Parse(question);
-        if (intent.Unknown.Count > 0 || !intent.HasSubject) return false;
+        if (intent.Unknown.Count > 0 || intent.Unplaced.Count > 0 || !intent.HasSubject) return false;
         var shape = intent.Clone();
         var composed = new SqlComposer(index, hinted).Compose(intent);
         if (composed.Sql is null) return false;

@@ -50,11 +50,18 @@ internal sealed class QueryIntent
     public (Grouping Group, int N)? TopRestriction { get; set; }
     /// <summary>Tables the question names only as context ("members who borrowed"): they decide the base table and joins.</summary>
     public List<TableNode> ContextTables { get; set; } = [];
+    /// <summary>The tables of <see cref="ContextTables"/> that a word of the question named ("members who borrowed": loans), with that word.</summary>
+    public List<(TableNode Table, string Word)> NamedContext { get; set; } = [];
     /// <summary>Columns to list when the question asks for rows rather than figures.</summary>
     public List<ColumnNode> ListColumns { get; set; } = [];
     /// <summary>Tables whose rows must be absent ("members without loans", "not linked to any campaign").</summary>
     public List<TableNode> Without { get; set; } = [];
     public List<string> Unknown { get; set; } = [];
+    /// <summary>
+    /// Words the parser read (a cue such as "December", "compared", "top", or a catalog word) but could place in no part of
+    /// the intent: the SQL does not reflect them, just as it does not reflect an <see cref="Unknown"/> word.
+    /// </summary>
+    public List<string> Unplaced { get; set; } = [];
     public List<string> Doubts { get; set; } = [];
     public bool LooksLikeFollowUp { get; set; }
     public bool Instead { get; set; }
@@ -82,7 +89,7 @@ internal sealed class QueryIntent
         Aggregate = Aggregate, Measure = Measure, Entity = Entity, ListRows = ListRows, Groups = [.. Groups], Values = [.. Values],
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
-        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
+        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], NamedContext = [.. NamedContext], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Unplaced = [.. Unplaced], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
         Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PerMeasure = PerMeasure, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems,
     };
 }

@@ -2,6 +2,19 @@ namespace NlAnalytics.Core.Offline;
 
 internal sealed partial class QuestionParser
 {
+    /// <summary>
+    /// Cues that change which rows or figures answer the question: left unused, the SQL answers another question
+    /// ("December sales 2025" read as all of 2025). Cues that only shape wording (a filler, "which", a chart kind) or
+    /// that the composer reads itself when unplaced (growth) are not among them.
+    /// </summary>
+    private static readonly HashSet<CueKind> Restricting =
+    [
+        CueKind.Average, CueKind.Min, CueKind.Max, CueKind.Top, CueKind.Bottom, CueKind.Most, CueKind.Least, CueKind.Highest, CueKind.Lowest,
+        CueKind.Greater, CueKind.Less, CueKind.AtLeast, CueKind.AtMost, CueKind.Between, CueKind.Equal, CueKind.Not,
+        CueKind.Share, CueKind.Ratio, CueKind.Compare, CueKind.Since, CueKind.After, CueKind.Before, CueKind.Last, CueKind.Latest,
+        CueKind.Month, CueKind.Quarter,
+    ];
+
     private static readonly HashSet<CueKind> Fillers = [CueKind.During, CueKind.With, CueKind.From, CueKind.To, CueKind.Only, CueKind.List];
 
     private QueryIntent Build(List<Item> items)
@@ -245,7 +258,11 @@ internal sealed partial class QuestionParser
         {
             intent.Time = new TimeFilter(TimeKind.Years, years.Select(y => (int)y.Number!.Value).Distinct().ToList());
             if (years.Count > 1 && (hasGrowth || !intent.Groups.Any(g => g.IsTime)))
+            {
                 intent.Groups.Add(new Grouping(null, null, TimeGrain.Year));
+                // "compare 2024 and 2025": the years side by side are the comparison asked for.
+                foreach (var compare in items.Where(i => i.Is(CueKind.Compare))) compare.Used = true;
+            }
         }
         foreach (var y in years) y.Used = true;
     }
@@ -854,10 +871,16 @@ internal sealed partial class QuestionParser
             {
                 // A table named for context ("members who borrowed", "... of branches in Oslo"): it may become the base or a join.
                 if (!intent.ContextTables.Contains(table.Table)) intent.ContextTables.Add(table.Table);
+                intent.NamedContext.Add((table.Table, item.Text));
                 item.Used = true;
             }
         }
     }
+
+    /// <summary>"over the last 6 months", "within the past year": a comparison word in front of a period that was read is part of it.</summary>
+    private bool BeforeReadPeriod(List<Item> items, Item item) =>
+        item.Cue?.Kind is CueKind.Greater or CueKind.Less or CueKind.AtMost or CueKind.AtLeast
+        && At(items, NextIndex(items, items.IndexOf(item), skipFillers: false)) is { Used: true, Cue.Kind: CueKind.Last or CueKind.This or CueKind.Latest or CueKind.Grain or CueKind.Month or CueKind.Quarter };
 
     private void Complete(List<Item> items, QueryIntent intent)
     {
@@ -871,10 +894,12 @@ internal sealed partial class QuestionParser
                     intent.ListRows = true;
                 if (cue.Kind is CueKind.List || cue.Kind is CueKind.Which && At(items, items.IndexOf(item) + 1) is null or { Text: "ones" or "those" or "one" })
                     intent.WantsList = true;
+                if ((Restricting.Contains(cue.Kind) || item.Schema is not null || item.Values is not null) && !BeforeReadPeriod(items, item)) intent.Unplaced.Add(item.Text);
                 continue;
             }
             if (item.Schema is null && item.Values is null && item.Number is null) intent.Unknown.Add(item.Text);
             else if (item.Number is not null) intent.Unknown.Add(item.Text);
+            else intent.Unplaced.Add(item.Text);
         }
         intent.MeaningfulItems = items.Count(i => !i.Stop);
 

@@ -40,6 +40,12 @@ internal sealed partial class QuestionParser(CatalogIndex index, MeaningGroundin
 
     internal List<Item> Segment(List<Token> tokens)
     {
+        // The words only meaning can ground are encoded together, after the pass that finds them.
+        return meaning is null ? SegmentOnce(tokens) : meaning.Batched(() => SegmentOnce(tokens));
+    }
+
+    private List<Item> SegmentOnce(List<Token> tokens)
+    {
         var items = new List<Item>();
         for (var i = 0; i < tokens.Count;)
         {

@@ -5,7 +5,8 @@ namespace NlAnalytics.Core.Offline;
 
 /// <summary>The SQL for an intent, how it reads back to a person, and how sure the composer is.</summary>
 /// <summary><see cref="Joins"/>, <see cref="FanOut"/> and <see cref="InferredJoins"/> describe the join path taken (for the calibration's features).</summary>
-internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false, int InferredJoins = 0);
+/// <summary><see cref="Tables"/>: the tables the main query reads (its FROM and joins).</summary>
+internal sealed record ComposedQuery(string? Sql, string Interpretation, string? Chart, double Confidence, IReadOnlyList<string> Doubts, int Joins = 0, bool FanOut = false, int InferredJoins = 0, IReadOnlyList<TableNode>? Tables = null);
 
 /// <summary>
 /// Numbers are left unrounded: the result grid and charts format them, and a rounded share would no
@@ -701,5 +702,5 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
     private ComposedQuery Decline(string reason) => new(null, reason, null, 0, [.. _doubts, reason]);
 
     private ComposedQuery Done(string sql, string words, string chart) =>
-        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne), _joins.Count(e => e.Inferred));
+        new(sql, words, chart, Math.Clamp(_confidence, 0, 1), [.. _doubts], _joins.Count, _joins.Any(e => !e.ManyToOne), _joins.Count(e => e.Inferred), [.. _joined]);
 }

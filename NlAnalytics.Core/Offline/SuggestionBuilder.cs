@@ -60,7 +60,7 @@ internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string>
     {
         if (confident is not null) return confident(question);
         var intent = new QuestionParser(index).Parse(question);
-        if (intent.Unknown.Count > 0 || !intent.HasSubject) return false;
+        if (intent.Unknown.Count > 0 || intent.Unplaced.Count > 0 || !intent.HasSubject) return false;
         var composed = new SqlComposer(index, hintedTables).Compose(intent);
         return composed.Sql is not null && composed.Confidence >= 0.7;
     }

@@ -22,6 +22,8 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     public async Task The_offline_analyst_stays_at_or_above_its_measured_figures_on_the_development_sets()
     {
         var report = await RunAsync("dev");
+        if (Environment.GetEnvironmentVariable("NLA_DEV_REPORT_OUT") is { Length: > 0 } devOut)
+            await EvaluationReportWriter.WriteSuiteAsync(report, devOut, CancellationToken.None);
 
         foreach (var run in report.Runs)
             output.WriteLine(Describe(run));

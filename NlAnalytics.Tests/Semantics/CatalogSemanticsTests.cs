@@ -31,6 +31,28 @@ public sealed class CatalogSemanticsTests
     }
 
     [Fact]
+    public void Words_prefetched_in_one_batch_are_not_encoded_again_and_mean_what_they_mean_alone()
+    {
+        var counting = new CountingEncoder(CountingEncoder.Shared);
+        using var batched = CountingEncoder.Semantics(counting);
+        using var alone = CountingEncoder.Semantics(CountingEncoder.Shared);
+        string[] words = ["registrations", "payroll", "extraordinarily long-winded"];
+
+        batched.Prefetch(words, CancellationToken.None);
+        Assert.Equal(3, counting.Texts);
+        foreach (var word in words)
+        {
+            var fromBatch = batched.Encode(word, CancellationToken.None);
+            var single = alone.Encode(word, CancellationToken.None);
+            Assert.True(Cosine(fromBatch, single) > 0.9999, $"'{word}' in a batch of texts of other lengths has another vector");
+        }
+        Assert.Equal(3, counting.Texts);
+    }
+
+    private static double Cosine(float[] a, float[] b) =>
+        a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(y => (double)y * y));
+
+    [Fact]
     public async Task Vectors_are_computed_in_the_background_and_then_served_without_waiting()
     {
         using var semantics = CountingEncoder.Semantics(CountingEncoder.Shared);

@@ -166,6 +166,7 @@ public static class CliVerbs
             await services.GetServices<IHostedService>().OfType<PlatformStartup>().Single().StartAsync(token);
             // The sources Admins stored in the app, so --source takes their names too.
             await services.GetRequiredService<DataSourceAdministration>().LoadAsync(token);
+            await services.GetRequiredService<NlAnalytics.Core.Knowledge.SourceKnowledge>().LoadAsync(token);
             DataSource? source = null;
             if (needsDemo)
             {
