@@ -213,6 +213,11 @@ public sealed class ApiKey
     public DateTimeOffset? ExpiresAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+    /// <summary>
+    /// The data sources the key may use (names as threads name them), a subset of its user's; null for every source the
+    /// user may use, now and later. The user's own access still applies: a grant withdrawn from the user is gone for the key too.
+    /// </summary>
+    public List<string>? Sources { get; set; }
 }
 
 /// <summary>

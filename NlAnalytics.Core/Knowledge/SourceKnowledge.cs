@@ -375,6 +375,9 @@ public sealed partial class SourceKnowledge(
             .AnyAsync(cancellationToken);
     }
 
+    /// <summary>The registry's spelling of a source's name, or null when there is no such source.</summary>
+    public string? SourceName(string name) => Find(name)?.Name;
+
     private DataSource? Find(string name) => registry.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private static KnowledgeResult Invalid(string field, string message) =>

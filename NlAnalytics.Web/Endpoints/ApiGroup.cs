@@ -34,6 +34,7 @@ internal static class ApiGroup
             // for every /api endpoint, including those that write CSV rather than JSON.
             .WithMetadata(ApiEndpointMarker.Instance)
             .AddEndpointFilter(RejectForgeableWritesAsync)
+            .AddEndpointFilter(NlAnalytics.Web.Security.ApiKeyScope.EnforceOnThreadsAsync)
             .AddEndpointFilter(TimeAppDatabaseAsync)
             .AddEndpointFilter(SetRetryAfterAsync)
             .WithProblemResponses();

@@ -6,6 +6,7 @@ using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Hosting;
 using NlAnalytics.Core.Sources;
 using NlAnalytics.Web.Extensions;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -23,6 +24,7 @@ public static class DataSourceEndpoints
     public static IEndpointRouteBuilder MapDataSourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapApiGroup("/api/data-sources").WithTags("Data sources");
+        group.AddEndpointFilter(ApiKeyScope.EnforceOnSourceNameAsync);
         group.MapGet("/", ListAsync);
         group.MapPost("/{name}/catalog/refresh", RefreshCatalogAsync).RequireAuthorization(WebServiceExtensions.AdminRole);
         return endpoints;
@@ -30,8 +32,9 @@ public static class DataSourceEndpoints
 
     private static async Task<Ok<IReadOnlyList<DataSourceView>>> ListAsync(System.Security.Claims.ClaimsPrincipal user, ISourceAccess access, DemoStatus demo, CancellationToken cancellationToken)
     {
-        var views = (await access.AllowedSourcesAsync(user.UserId(), cancellationToken)).Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
-        if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName) && access.IsOpenToEveryone(DemoName))
+        var views = user.WithinScope(await access.AllowedSourcesAsync(user.UserId(), cancellationToken), s => s.Name)
+            .Select(s => new DataSourceView(s.Name, s.DisplayName, s.ExposedSchemas, "ready")).ToList();
+        if (demo.State is DemoState.Preparing or DemoState.Failed && views.All(v => v.Name != DemoName) && access.IsOpenToEveryone(DemoName) && user.MayUse(DemoName))
             views.Insert(0, new DataSourceView(DemoName, "Demo warehouse", [], demo.State == DemoState.Preparing ? "preparing" : "failed"));
         return TypedResults.Ok<IReadOnlyList<DataSourceView>>(views);
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NlAnalytics.Core.Access;
 using NlAnalytics.Core.Sources;
 using NlAnalytics.Web.Extensions;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -57,7 +58,8 @@ public static class SourceEndpoints
 {
     public static IEndpointRouteBuilder MapSourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapApiGroup("/api/sources").WithTags("Sources").RequireAuthorization(WebServiceExtensions.AdminRole);
+        var group = endpoints.MapApiGroup("/api/sources").WithTags("Sources").RequireAuthorization(WebServiceExtensions.AdminRole)
+            .AddEndpointFilter(ApiKeyScope.EnforceOnSourceNameAsync);
         group.MapGet("/", ListAsync);
         group.MapPost("/", AddAsync);
         group.MapGet("/{name}", GetAsync);
@@ -69,8 +71,8 @@ public static class SourceEndpoints
         return endpoints;
     }
 
-    private static async Task<Ok<IReadOnlyList<SourceView>>> ListAsync(DataSourceAdministration sources, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<SourceView>>([.. (await sources.ListAsync(cancellationToken)).Select(SourceView.From)]);
+    private static async Task<Ok<IReadOnlyList<SourceView>>> ListAsync(ClaimsPrincipal user, DataSourceAdministration sources, CancellationToken cancellationToken) =>
+        TypedResults.Ok(user.WithinScope((await sources.ListAsync(cancellationToken)).Select(SourceView.From), s => s.Name));
 
     private static async Task<Results<Ok<SourceView>, ProblemHttpResult>> GetAsync(string name, DataSourceAdministration sources, CancellationToken cancellationToken) =>
         await sources.GetAsync(name, cancellationToken) is { } source ? TypedResults.Ok(SourceView.From(source)) : NoSuchSource(name);
@@ -80,6 +82,8 @@ public static class SourceEndpoints
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
+        if (ApiKeyScope.RefuseNewSource(user) is { } refused)
+            return refused;
         var result = await sources.AddAsync(request.ToDraft(), UserName(user), cancellationToken);
         return result.Status switch
         {

@@ -5,6 +5,7 @@ using NlAnalytics.Core.Accounting;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -59,7 +60,7 @@ public static class ThreadEndpoints
     {
         var wantArchived = archived ?? false;
         var threads = await conversations.ListThreadsAsync(user.UserId(), includeArchived: wantArchived, q, cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<ThreadSummary>>(wantArchived ? [.. threads.Where(t => t.IsArchived)] : threads);
+        return TypedResults.Ok(user.WithinScope(wantArchived ? threads.Where(t => t.IsArchived) : threads, t => t.DataSource));
     }
 
     private static async Task<Results<Created<ThreadView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
@@ -67,6 +68,9 @@ public static class ThreadEndpoints
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
+        // A source outside the API key's scope is refused as the service refuses one that does not exist.
+        if (request.DataSource is { } named && !user.MayUse(named.Trim()))
+            return ApiGroup.Invalid("dataSource", $"There is no data source named '{named.Trim()}'. GET /api/data-sources lists them.");
         try
         {
             var thread = await conversations.CreateThreadAsync(user.UserId(), request.DataSource, request.Title, cancellationToken);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using NlAnalytics.Core.Uploads;
 using NlAnalytics.Web.Extensions;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -25,7 +26,7 @@ public static class UploadEndpoints
     public static IEndpointRouteBuilder MapUploadEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var uploads = endpoints.ServiceProvider.GetRequiredService<UploadService>();
-        var group = endpoints.MapApiGroup("/api/uploads").WithTags("Uploads");
+        var group = endpoints.MapApiGroup("/api/uploads").WithTags("Uploads").AddEndpointFilter(ApiKeyScope.EnforceOnSourceNameAsync);
         group.MapGet("/", ListAsync);
         group.MapPost("/", CreateAsync)
             // Multipart from scripts; the group's guard (JSON or X-Requested-With) stands in for antiforgery tokens.
@@ -39,7 +40,7 @@ public static class UploadEndpoints
     }
 
     private static async Task<Ok<IReadOnlyList<UploadView>>> ListAsync(ClaimsPrincipal user, UploadService uploads, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<UploadView>>([.. (await uploads.ListAsync(user.UserId(), cancellationToken)).Select(View)]);
+        TypedResults.Ok<IReadOnlyList<UploadView>>([.. user.WithinScope((await uploads.ListAsync(user.UserId(), cancellationToken)).Select(View), u => u.Source)]);
 
     /// <summary>
     /// Multipart form: <c>file</c> (CSV, TSV, TXT or XLSX), optional <c>displayName</c>, optional <c>types</c> (JSON object
@@ -49,6 +50,8 @@ public static class UploadEndpoints
     private static async Task<Results<Created<UploadView>, Ok<UploadPreviewView>, ProblemHttpResult>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, UploadService uploads, bool? preview, CancellationToken cancellationToken)
     {
+        if (ApiKeyScope.RefuseNewSource(user) is { } refused)
+            return refused;
         if (!request.HasFormContentType)
             return BadRequest("Send the file as multipart/form-data in a field named 'file'.");
         IFormCollection form;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Web.Extensions;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -16,6 +17,7 @@ public static class VerifiedQueryEndpoints
     public static IEndpointRouteBuilder MapVerifiedQueryEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapApiGroup("/api/verified").WithTags("Verified answers");
+        group.AddEndpointFilter(ApiKeyScope.EnforceOnVerifiedEntryAsync);
         group.MapGet("/", ListAsync);
         group.MapPost("/{id:long}/approval", ApproveAsync);
         group.MapDelete("/{id:long}", WithdrawAsync);
@@ -29,7 +31,7 @@ public static class VerifiedQueryEndpoints
         ClaimsPrincipal user, string? source, ConversationService conversations, VerifiedAnswers verified, CancellationToken cancellationToken)
     {
         var name = await conversations.KnownSourceAsync(source ?? ConversationService.DemoSourceName, user.UserId(), cancellationToken);
-        if (name is null)
+        if (name is null || !user.MayUse(name))
             return ApiGroup.Invalid("source", $"There is no data source \"{source}\".");
         return TypedResults.Ok(await verified.ListAsync(user.Actor(), name, cancellationToken));
     }

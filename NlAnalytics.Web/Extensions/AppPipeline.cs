@@ -18,6 +18,7 @@ public static class AppPipeline
         app.MapCostEndpoints();
         app.MapDataSourceEndpoints();
         app.MapSourceEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
         app.MapUserEndpoints();

@@ -80,6 +80,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var principal = await principals.CreateAsync(user);
         var identity = new ClaimsIdentity(principal.Claims, ApiKeyAuthentication.Scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ApiKeyClaims.KeyId, key.Id.ToString()));
+        identity.AddClaims(ApiKeyScope.Claims(key.Sources));
         // A second's resolution is plenty for "last used" and keeps busy keys from writing on every request.
         if (key.LastUsedAt is null || now - key.LastUsedAt.Value > TimeSpan.FromSeconds(1))
             await context.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, now), Context.RequestAborted);

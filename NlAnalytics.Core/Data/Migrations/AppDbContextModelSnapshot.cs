@@ -183,6 +183,9 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.PrimitiveCollection<List<string>>("Sources")
+                        .HasColumnType("text[]");
+
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(450)

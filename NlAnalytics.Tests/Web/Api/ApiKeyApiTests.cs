@@ -148,11 +148,104 @@ public sealed class ApiKeyApiTests(ApiApp app)
         Assert.Contains("disabled", (await ApiApp.ReadJsonAsync(refused))["detail"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_key_scoped_to_one_source_finds_nothing_of_another_and_cannot_ask_there()
+    {
+        // Alice has two sources: the demo (open to everyone) and an upload of her own.
+        var upload = await UploadAsync(app.Alice, "scoped-prices.csv", "item,price\nkettle,25\nlamp,40\n"u8.ToArray());
+        var demoThread = await ApiApp.CreateThreadAsync(app.Alice, "Keyed demo thread");
+        var uploadThread = await ApiApp.CreateThreadAsync(app.Alice, "Keyed upload thread", upload);
+        var empty = new NlAnalytics.Core.Execution.QueryResult([new NlAnalytics.Core.Execution.ResultColumn("n", "integer")], [[1]], false, TimeSpan.Zero);
+        var uploadMessage = await app.StoreAnswerAsync(ApiApp.AliceEmail, uploadThread, "How many items?", empty);
+        var demoMessage = await app.StoreAnswerAsync(ApiApp.AliceEmail, demoThread, "How many orders?", empty);
+
+        using (var refusedScope = await app.Alice.Http.PostAsJsonAsync("/api/keys", new { name = "not mine", sources = new[] { "demo", "no-such-source" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refusedScope.StatusCode);
+            Assert.Contains("no-such-source", (await ApiApp.ReadJsonAsync(refusedScope))["errors"]!["sources"]!.ToJsonString());
+        }
+        var (id, key) = await CreateKeyAsync(app.Alice, "demo only", sources: ["DEMO"]);
+        var listed = (await ListAsync(app.Alice, "")).Single(k => k!["id"]!.GetValue<Guid>() == id)!;
+        Assert.Equal(["demo"], listed["sources"]!.AsArray().Select(s => s!.GetValue<string>()));
+
+        using var anonymous = app.Factory.CreateSession();
+        // Inside the scope: as with the cookie.
+        using (var own = await SendWithKeyAsync(anonymous, HttpMethod.Get, $"/api/threads/{demoThread}", key))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        using (var ownMessage = await SendWithKeyAsync(anonymous, HttpMethod.Get, $"/api/messages/{demoMessage}", key))
+            Assert.Equal(HttpStatusCode.OK, ownMessage.StatusCode);
+
+        // Outside it: the upload's thread and message do not exist for the key, on every route that names them.
+        foreach (var path in new[]
+        {
+            $"/api/threads/{uploadThread}", $"/api/threads/{uploadThread}/messages", $"/api/threads/{uploadThread}/totals",
+            $"/api/messages/{uploadMessage}", $"/api/messages/{uploadMessage}/progress", $"/api/messages/{uploadMessage}/result.csv",
+        })
+        {
+            using var response = await SendWithKeyAsync(anonymous, HttpMethod.Get, path, key);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode}");
+        }
+        using (var ask = new HttpRequestMessage(HttpMethod.Post, $"/api/threads/{uploadThread}/messages") { Content = JsonContent.Create(new { question = "How many items?", clientRequestId = Guid.NewGuid() }) })
+        {
+            ask.Headers.Add("X-API-Key", key);
+            using var asked = await anonymous.Http.SendAsync(ask);
+            Assert.Equal(HttpStatusCode.NotFound, asked.StatusCode);
+        }
+        using (var create = new HttpRequestMessage(HttpMethod.Post, "/api/threads") { Content = JsonContent.Create(new { dataSource = upload, title = "Outside" }) })
+        {
+            create.Headers.Add("X-API-Key", key);
+            using var created = await anonymous.Http.SendAsync(create);
+            Assert.Equal(HttpStatusCode.BadRequest, created.StatusCode);
+        }
+        using (var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/uploads/{upload}") { Headers = { { "X-API-Key", key }, { "X-Requested-With", "test" } } })
+        using (var deleted = await anonymous.Http.SendAsync(delete))
+            Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+
+        // Lists hold only the scope's.
+        var threads = await ReadArrayWithKeyAsync(anonymous, "/api/threads", key);
+        Assert.Contains(threads, t => t!["id"]!.GetValue<Guid>() == demoThread);
+        Assert.DoesNotContain(threads, t => t!["id"]!.GetValue<Guid>() == uploadThread);
+        Assert.Equal(["demo"], (await ReadArrayWithKeyAsync(anonymous, "/api/data-sources", key)).Select(s => s!["name"]!.GetValue<string>()));
+        Assert.Empty(await ReadArrayWithKeyAsync(anonymous, "/api/uploads", key));
+
+        // The cookie still sees both; a key scoped to the upload sees the upload's thread and not the demo's.
+        using (var cookie = await app.Alice.Http.GetAsync($"/api/threads/{uploadThread}"))
+            Assert.Equal(HttpStatusCode.OK, cookie.StatusCode);
+        var (_, uploadKey) = await CreateKeyAsync(app.Alice, "upload only", sources: [upload]);
+        using (var theirs = await SendWithKeyAsync(anonymous, HttpMethod.Get, $"/api/threads/{uploadThread}", uploadKey))
+            Assert.Equal(HttpStatusCode.OK, theirs.StatusCode);
+        using (var demo = await SendWithKeyAsync(anonymous, HttpMethod.Get, $"/api/messages/{demoMessage}", uploadKey))
+            Assert.Equal(HttpStatusCode.NotFound, demo.StatusCode);
+        // A key limited to some sources cannot add one.
+        using var form = new MultipartFormDataContent { { new ByteArrayContent("a,b\n1,2\n"u8.ToArray()), "file", "more.csv" } };
+        using var uploadRequest = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form, Headers = { { "X-API-Key", uploadKey }, { "X-Requested-With", "test" } } };
+        using var uploaded = await anonymous.Http.SendAsync(uploadRequest);
+        Assert.Equal(HttpStatusCode.Forbidden, uploaded.StatusCode);
+    }
+
+    private static async Task<string> UploadAsync(BrowserSession session, string fileName, byte[] content)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
+        request.Headers.Add("X-Requested-With", "test");
+        using var response = await session.Http.SendAsync(request);
+        var body = await ApiApp.ReadJsonAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToJsonString());
+        return body["source"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonArray> ReadArrayWithKeyAsync(BrowserSession session, string path, string key)
+    {
+        using var response = await SendWithKeyAsync(session, HttpMethod.Get, path, key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await ApiApp.ReadJsonAsync(response)).AsArray();
+    }
+
     private IDbContextFactory<AppDbContext> Contexts => app.Factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 
-    private static async Task<(Guid Id, string Key)> CreateKeyAsync(BrowserSession session, string name, DateTimeOffset? expiresAt = null)
+    private static async Task<(Guid Id, string Key)> CreateKeyAsync(BrowserSession session, string name, DateTimeOffset? expiresAt = null, string[]? sources = null)
     {
-        using var response = await session.Http.PostAsJsonAsync("/api/keys", new { name, expiresAt });
+        using var response = await session.Http.PostAsJsonAsync("/api/keys", new { name, expiresAt, sources });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await ApiApp.ReadJsonAsync(response);
         return (body["id"]!.GetValue<Guid>(), body["key"]!.GetValue<string>());

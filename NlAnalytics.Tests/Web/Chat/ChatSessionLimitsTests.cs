@@ -73,6 +73,38 @@ public sealed class ChatSessionLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_api_key_takes_from_its_users_bucket_and_gets_429_with_retry_after()
+    {
+        using var carol = await _factory.RegisterAsync("carol@limits.test", "carol passphrase");
+        var thread = await ApiApp.CreateThreadAsync(carol);
+        using var made = await carol.Http.PostAsJsonAsync("/api/keys", new { name = "limited script" });
+        var key = (await ApiApp.ReadJsonAsync(made))["key"]!.GetValue<string>();
+        using var script = _factory.CreateSession();
+
+        // The burst of two: one with the cookie, one with the key; the third, with the key, is refused.
+        using (var cookie = await AskAsync(carol, thread))
+            Assert.Equal(HttpStatusCode.Accepted, cookie.StatusCode);
+        using (var first = await AskWithKeyAsync(script, key, thread))
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        using var refused = await AskWithKeyAsync(script, key, thread);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.ToString());
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("faster than this installation allows", (await ApiApp.ReadJsonAsync(refused))["detail"]!.GetValue<string>());
+        Assert.Equal(2, await StoredCountAsync(thread));
+    }
+
+    private static Task<HttpResponseMessage> AskWithKeyAsync(BrowserSession session, string key, Guid thread)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/threads/{thread}/messages")
+        {
+            Content = JsonContent.Create(new { question = "How many customers are there?", clientRequestId = Guid.NewGuid() }),
+        };
+        request.Headers.Add("X-API-Key", key);
+        return session.Http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task A_thread_of_many_messages_opens_with_the_latest_page_and_show_earlier_loads_the_rest_in_order()
     {
         using var carol = await _factory.RegisterAsync("carol@limits.test", "carol passphrase");
