@@ -1008,6 +1008,7 @@ internal sealed partial class QuestionParser
         // A measure its comment defines ("revenue is SUM(net_amount)") is aggregated as the comment says.
         if (intent.Measure is not null && intent.Aggregate is Aggregate.None && intent.Entity is null && index.DefinedAggregates.TryGetValue(intent.Measure, out var defined))
             intent.Aggregate = defined;
+        intent.ImpliedAggregate = intent.Measure is not null && intent.Aggregate is Aggregate.None && intent.Entity is null;
         if (intent.Measure is not null && intent.Aggregate is Aggregate.None or Aggregate.Count && intent.Entity is null)
             intent.Aggregate = intent.Measure.IsNonAdditive ? Aggregate.Average : Aggregate.Sum;
         if (intent.Measure is null && intent.Entity is not null && intent.Aggregate is Aggregate.None or Aggregate.Sum)
