@@ -15,6 +15,7 @@ public static class AccountingServiceCollectionExtensions
         services.TryAddSingleton<CostLedger>();
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SpendBudget>();
+        services.TryAddSingleton<UsageReport>();
         return services;
     }
 

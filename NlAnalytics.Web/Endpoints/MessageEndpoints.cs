@@ -225,7 +225,7 @@ public static class MessageEndpoints
         _ => Defused(value.GetRawText()),
     };
 
-    private static string Defused(string text) => text.Length > 0 && FormulaStarts.Contains(text[0]) ? "'" + text : text;
+    internal static string Defused(string text) => text.Length > 0 && FormulaStarts.Contains(text[0]) ? "'" + text : text;
 
     /// <summary>The question, as a short ASCII file name: "total-sales-by-region.csv".</summary>
     internal static string FileName(MessageView message)
