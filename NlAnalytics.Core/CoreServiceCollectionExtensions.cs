@@ -83,6 +83,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AnswerRunner>();
         services.AddHostedService<AnswerRecovery>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<AnswerEvents>();
         services.AddSingleton<VerifiedAnswers>();
         services.AddOptions<VerifiedMemoryOptions>().BindConfiguration(VerifiedMemoryOptions.SectionName);
         return builder;

@@ -18,6 +18,8 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     private readonly Lock _gate = new();
     private readonly System.Text.StringBuilder _narrative = new();
     private readonly List<AgentProgress> _steps = [];
+    // Every event in order, narrative chunks included, so a late follower (the API's event stream) replays exactly what happened.
+    private readonly List<AgentProgress> _log = [];
 
     public Guid MessageId { get; } = messageId;
     public Guid ThreadId { get; } = threadId;
@@ -36,6 +38,9 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     /// <summary>The steps reached so far, in order, each with its latest message (narrative chunks left out).</summary>
     public IReadOnlyList<AgentProgress> Steps { get { lock (_gate) return [.. _steps]; } }
 
+    /// <summary>The events reported after the first <paramref name="count"/>, in order (narrative chunks included).</summary>
+    public IReadOnlyList<AgentProgress> EventsAfter(int count) { lock (_gate) return count >= _log.Count ? [] : _log[count..]; }
+
     /// <summary>Raised on the worker's thread for each progress event; UI handlers marshal to their own context.</summary>
     public event Action<AgentProgress>? Progressed;
 
@@ -43,6 +48,7 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     {
         lock (_gate)
         {
+            _log.Add(progress);
             if (progress.NarrativeDelta is { } delta)
                 _narrative.Append(delta);
             // A narrative chunk of the current step only adds text; any other event is that step's latest word.

@@ -51,9 +51,14 @@ public static class OfflineCalibrationFitter
     /// (and <paramref name="unanswerableDeclinedAtLeast"/>) on the cross-validated estimates. Null: decline below 0.5.
     /// </param>
     /// <param name="unanswerableDeclinedAtLeast">Target share (%) of unanswerable questions declined, with <paramref name="wrongAtMost"/>.</param>
+    /// <param name="leftOutCap">
+    /// The confidence the writer states at most for a draft that left a word out (<see cref="OfflineFeatures.LeftOut"/>;
+    /// <see cref="OfflineSqlWriter.LeftOutCap"/>). The thresholds and the reliability table are those of the estimates the
+    /// writer would state, so a threshold above the cap is credited with declining those drafts. Null: no cap.
+    /// </param>
     public static CalibrationFit Fit(
         IReadOnlyList<CalibrationSample> samples, int answerable, int unanswerable, double? wrongAtMost, double unanswerableDeclinedAtLeast,
-        string fittedOn, DateTimeOffset fittedAt)
+        string fittedOn, DateTimeOffset fittedAt, double? leftOutCap = null)
     {
         if (samples.Count < 10)
             throw new ArgumentException($"Calibration needs at least 10 composed drafts; the runs gave {samples.Count}.", nameof(samples));
@@ -68,12 +73,13 @@ public static class OfflineCalibrationFitter
             var logLoss = estimates.Select((p, i) => -(y[i] * Math.Log(Math.Max(p, 1e-9)) + (1 - y[i]) * Math.Log(Math.Max(1 - p, 1e-9)))).Average();
             if (logLoss < best.LogLoss - 1e-12) best = (lambda, logLoss, estimates);
         }
+        var stated = best.Estimates.Select((p, i) => leftOutCap is { } cap && samples[i].Features.LeftOut ? Math.Min(p, cap) : p).ToArray();
 
         var thresholds = new List<ThresholdOutcome>();
         for (var t = 0.0; t <= 0.951; t += 0.05)
         {
             var cut = Math.Round(t, 2);
-            var kept = samples.Where((_, i) => best.Estimates[i] >= cut).ToList();
+            var kept = samples.Where((_, i) => stated[i] >= cut).ToList();
             thresholds.Add(new ThresholdOutcome(cut,
                 kept.Count(s => s.Answerable && s.Right),
                 kept.Count(s => s.Answerable && !s.Right),
@@ -96,11 +102,14 @@ public static class OfflineCalibrationFitter
                 wrongAtMost is null
                     ? "declineBelow: 0.5, no answer the calibration thinks more likely wrong than right (the verb's --wrong-at-most picks it from a target instead)"
                     : string.Create(CultureInfo.InvariantCulture, $"declineBelow: the lowest threshold whose cross-validated outcome has answered wrong <= {wrongAtMost}% and unanswerable declined >= {unanswerableDeclinedAtLeast}% (or the highest tried)"),
+                .. leftOutCap is { } shownCap
+                    ? [string.Create(CultureInfo.InvariantCulture, $"thresholds and reliability use the confidence the writer states: at most {shownCap:0.00} for a draft that left a word out")]
+                    : Array.Empty<string>(),
             ]);
 
         var cases = samples.Select((s, i) => new CaseResult(s.Id, "", null, [], null, 0, s.Answerable ? "gold" : null, "sql", null,
             s.Answerable ? s.Right ? CaseOutcome.Correct : CaseOutcome.Incorrect : CaseOutcome.AnsweredUnanswerable,
-            null, 0, 0, 0, 0, "offline", [], [], null, best.Estimates[i])).ToList();
+            null, 0, 0, 0, 0, "offline", [], [], null, stated[i])).ToList();
         var brier = best.Estimates.Select((p, i) => (p - y[i]) * (p - y[i])).Average();
         return new CalibrationFit(calibration, best.Lambda, Math.Round(best.LogLoss, 4), Math.Round(brier, 4), ReliabilityBucket.Of(cases), thresholds);
     }

@@ -32,6 +32,9 @@ public sealed partial class OfflineSqlWriter(
 
     internal static Lexicon Lexicon { get; } = Lexicon.Merge(EnglishLexicon.Instance, FrenchLexicon.Instance);
 
+    /// <summary>The highest confidence a draft that left a word out may state (<see cref="BelowHybrid"/> under the Hybrid threshold).</summary>
+    public static double LeftOutCap(double hybridThreshold) => hybridThreshold - BelowHybrid;
+
     private double HybridThreshold => analystOptions?.Value.HybridThreshold ?? new AnalystOptions().HybridThreshold;
 
     public Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken)
@@ -86,14 +89,14 @@ public sealed partial class OfflineSqlWriter(
             .Select(c => c.Word).Where(w => !unplaced.Contains(w)).Distinct()];
         var items = parser.Segment(TextNormalizer.Tokenize(context.Question));
         IReadOnlyList<string> corrections = [.. items.Select(i => i.Correction).OfType<string>().Distinct()];
-        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, items, ignored.Count);
+        var features = FeaturesOf(current, shape, composed, followUp, guessedSubject, items, ignored.Count, unplaced.Count);
         var estimate = _calibration.Estimate(features);
         recorder?.Record(features, estimate);
         var interpretation = composed.Interpretation;
         if (ignored.Count > 0 || unplaced.Count > 0)
         {
             // A word left out may be the whole point of the question ("female", "oldest", "December"): never confident enough to skip the model.
-            estimate = Math.Min(estimate, HybridThreshold - BelowHybrid);
+            estimate = Math.Min(estimate, LeftOutCap(HybridThreshold));
             interpretation += $" (ignoring {Quote([.. ignored, .. unplaced])})";
         }
         if (composed.Doubts.Count > 0) interpretation += $". Unsure: {string.Join("; ", composed.Doubts.Distinct())}";
@@ -138,7 +141,7 @@ public sealed partial class OfflineSqlWriter(
     }
 
     /// <summary>What the calibration weighs: read from the question, the (merged) intent before composing, and the composed SQL.</summary>
-    private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items, int ignored = -1)
+    private static OfflineFeatures FeaturesOf(QueryIntent current, QueryIntent intent, ComposedQuery composed, bool followUp, bool guessedSubject, IReadOnlyList<Item> items, int ignored = -1, int unplaced = -1)
     {
         // Words that only say which tables are in play (a schema's name, a verb of a table's comment: "we sell") are not weak
         // readings of what is measured.
@@ -166,7 +169,9 @@ public sealed partial class OfflineSqlWriter(
         WeakItems: matches.Count(score => score < WeakMatchBelow),
         WeakestMatch: matches.Count == 0 ? 1 : Math.Min(1, matches.Min()),
         InferredJoins: composed.InferredJoins,
-        Corrections: items.Count(i => i.Correction is not null));
+        Corrections: items.Count(i => i.Correction is not null),
+        UnplacedWords: unplaced < 0 ? current.Unplaced.Count : unplaced,
+        ImpliedAggregate: intent.ImpliedAggregate);
     }
 
     private static bool IsContextOnly(SchemaRef reference) => reference.Column is null && reference.Score <= CatalogIndex.ContextScore;
@@ -325,6 +330,7 @@ public sealed partial class OfflineSqlWriter(
         {
             merged.Measure = current.Measure;
             merged.Aggregate = current.Aggregate;
+            merged.ImpliedAggregate = current.ImpliedAggregate;
             merged.Entity = current.Entity;
             merged.ListRows = false;
         }

@@ -56,10 +56,12 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     /// before issue 9's joins: right 32.6%, wrong 9.1% on demo and Chinook). The dev sets are what the calibration was fitted on.
     /// Lowered on 2026-12-02 (15:40 UTC) when the lexicons lost the demo's own nouns (content-word guard): right 26.7%,
     /// answered wrong 3.3%, demo 28.6%, Chinook 25.0%, Chinook without keys 25.0%; the calibration was not refitted.
+    /// Moved on 2026-12-03 (09:45 UTC) with words placed nowhere treated as left out and the refit that declines below 0.75
+    /// (docs/decisions/0027): right 27.2%, answered wrong 1.1%, demo 31.0%, Chinook 25.0%, Chinook without keys 22.9%.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 26.0, AnsweredWrongAtMost = 4.5, UnanswerableDeclined = 97.0, DemoRight = 27.5, ChinookRight = 23.0, ChinookNoKeysRight = 23.0;
+        public const double Right = 26.5, AnsweredWrongAtMost = 2.5, UnanswerableDeclined = 97.0, DemoRight = 29.5, ChinookRight = 23.0, ChinookNoKeysRight = 21.0;
     }
 
     /// <summary>
@@ -68,10 +70,12 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     /// wrong 11.0%, declined 93.5%; the baseline of 2026-12-01 was right 30.1%, wrong 25.9%, declined 73.9%): whoever
     /// improves the analyst moves it from the totals, never from the misses. Moved on 2026-12-02 (15:40 UTC) when the
     /// lexicons lost the demo's own nouns: right 19.5%, answered wrong 8.2%, declined 72.3%, calibration error 9.7.
+    /// Moved on 2026-12-03 (09:45 UTC) with words placed nowhere treated as left out and the refit declining below 0.75:
+    /// right 19.5%, answered wrong 6.4%, unanswerable declined 100%.
     /// </summary>
     private static class LockedFloor
     {
-        public const double Right = 19.0, AnsweredWrongAtMost = 9.0, UnanswerableDeclined = 97.5;
+        public const double Right = 19.0, AnsweredWrongAtMost = 7.0, UnanswerableDeclined = 97.5;
     }
 
     private static EvaluationSummary Run(EvaluationSuiteReport report, string set, string? source = null) =>

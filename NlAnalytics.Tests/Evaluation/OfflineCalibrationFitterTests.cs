@@ -69,6 +69,19 @@ public sealed class OfflineCalibrationFitterTests
     }
 
     [Fact]
+    public void Thresholds_above_the_cap_for_left_out_words_answer_none_of_those_drafts()
+    {
+        // Every draft left a word out; many are right and estimated well above the cap, but the writer states at most the cap.
+        var samples = Draw(1000, 13).Select(s => s with { Features = s.Features with { IgnoredWords = 1, Heuristic = 0.99 } }).ToList();
+
+        var fit = OfflineCalibrationFitter.Fit(samples, 1000, 0, wrongAtMost: 5, 90, "synthetic", DateTimeOffset.UnixEpoch, leftOutCap: 0.59);
+
+        Assert.All(fit.Thresholds.Where(t => t.DeclineBelow >= 0.6), t => Assert.Equal(0, t.Right + t.AnsweredWrong));
+        Assert.True(fit.Thresholds.Single(t => t.DeclineBelow == 0).Right > 0);
+        Assert.All(fit.CrossValidatedReliability.Where(b => b.From >= 0.6), b => Assert.Equal(0, b.Answers));
+    }
+
+    [Fact]
     public void A_calibration_file_round_trips_and_a_bad_one_says_what_is_wrong()
     {
         var fit = OfflineCalibrationFitter.Fit(Draw(500, 5), 500, 0, null, 90, "synthetic", DateTimeOffset.UnixEpoch);

@@ -33,6 +33,9 @@ public sealed record ScriptStep
     /// <summary>Wait before answering (the request is recorded on arrival, so a timed-out request still counts).</summary>
     public TimeSpan Delay { get; init; }
 
+    /// <summary>The reply waits until this completes (a test's gate: the answer is known to be running until the test lets it go).</summary>
+    public Task? Hold { get; init; }
+
     /// <summary>Wait between streamed chunks, to cancel or time out half-way through a stream.</summary>
     public TimeSpan ChunkDelay { get; init; }
 

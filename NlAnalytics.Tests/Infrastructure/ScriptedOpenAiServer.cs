@@ -225,6 +225,8 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         {
             if (step.Delay > TimeSpan.Zero)
                 await Task.Delay(step.Delay, context.RequestAborted);
+            if (step.Hold is { } hold)
+                await hold.WaitAsync(context.RequestAborted);
             if (step.IsError)
                 await WriteErrorAsync(context, step);
             else if (request.IsEmbedding)

@@ -357,7 +357,8 @@ public static class CliVerbs
                 .ToList();
             var scored = cases.Where(c => c.Case.Outcome != CaseOutcome.GoldFailed).ToList();
             var fit = OfflineCalibrationFitter.Fit(found, scored.Count(c => c.Case.Answerable), scored.Count(c => !c.Case.Answerable),
-                wrongAtMost, declinedAtLeast, Path.GetRelativePath(SharedDefaults.RepositoryRoot(builder.Environment) ?? ".", set), services.GetRequiredService<TimeProvider>().GetUtcNow());
+                wrongAtMost, declinedAtLeast, Path.GetRelativePath(SharedDefaults.RepositoryRoot(builder.Environment) ?? ".", set), services.GetRequiredService<TimeProvider>().GetUtcNow(),
+                OfflineSqlWriter.LeftOutCap(services.GetRequiredService<IOptions<AnalystOptions>>().Value.HybridThreshold));
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, fit.Calibration.ToJson() + "\n", token);
             await console.Out.WriteLineAsync(OfflineCalibrationFitter.Describe(fit));

@@ -31,6 +31,7 @@ public static class MessageEndpoints
         var group = endpoints.MapApiGroup("/api/messages").WithTags("Messages");
         group.MapGet("/{messageId:guid}", GetAsync);
         group.MapGet("/{messageId:guid}/progress", ProgressAsync);
+        group.MapGet("/{messageId:guid}/events", EventsAsync);
         group.MapPost("/{messageId:guid}/stop", StopAsync);
         group.MapPost("/{messageId:guid}/retry", RetryAsync).RequireRateLimiting(AnswerRateLimiting.PolicyName);
         group.MapGet("/{messageId:guid}/result.csv", ResultCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv");
@@ -56,6 +57,40 @@ public static class MessageEndpoints
         var progress = await conversations.ProgressAsync(user.UserId(), messageId, cancellationToken);
         return progress is null ? MessageNotFound() : TypedResults.Ok(progress);
     }
+
+    /// <summary>
+    /// The answer as Server-Sent Events, so a script need not poll: <c>status</c> ({messageId, status}), then while it runs each
+    /// <c>progress</c> ({step, message}: a step reached or its latest word, as the chat page shows them) and <c>narrative</c>
+    /// ({delta}: the explanation as it is written), replayed from the start for a client that comes late, and last
+    /// <c>answer</c> (the message, as <c>GET /api/messages/{id}</c> returns it). An answer already finished sends its
+    /// status and answer at once. The stream ends after <c>answer</c>.
+    /// </summary>
+    private static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> EventsAsync(
+        ClaimsPrincipal user, Guid messageId, ConversationService conversations, AnswerEvents events,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+    {
+        var userId = user.UserId();
+        if (await conversations.MessageAsync(userId, messageId, cancellationToken) is null)
+            return MessageNotFound();
+        var options = json.Value.SerializerOptions;
+        return TypedResults.ServerSentEvents(Items(events.FollowAsync(userId, messageId, cancellationToken), messageId, options));
+    }
+
+    private static async IAsyncEnumerable<System.Net.ServerSentEvents.SseItem<string>> Items(
+        IAsyncEnumerable<AnswerEvent> events, Guid messageId, JsonSerializerOptions options)
+    {
+        await foreach (var e in events)
+            yield return e.Kind switch
+            {
+                AnswerEventKind.Status => Item("status", new { messageId, status = e.Status }, options),
+                AnswerEventKind.Progress => Item("progress", new { step = e.Progress!.Step, message = e.Progress.Message }, options),
+                AnswerEventKind.Narrative => Item("narrative", new { delta = e.NarrativeDelta }, options),
+                _ => Item("answer", e.Message, options),
+            };
+    }
+
+    private static System.Net.ServerSentEvents.SseItem<string> Item<T>(string type, T data, JsonSerializerOptions options) =>
+        new(JsonSerializer.Serialize(data, options), type);
 
     /// <summary>Stops a running answer (the model call and the query in flight); 202, as the stopped state is saved a moment later.</summary>
     private static async Task<Results<Accepted<AskAccepted>, ProblemHttpResult>> StopAsync(

@@ -34,6 +34,7 @@ public static class ApiKeyAuthentication
     public static AuthenticationBuilder AddApiKeys(this AuthenticationBuilder builder)
     {
         builder.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
+        builder.Services.AddSingleton<ApiKeys>();
         builder.AddPolicyScheme(SelectorScheme, "Cookie or API key", options =>
             options.ForwardDefaultSelector = context =>
                 context.Request.Headers.ContainsKey(HeaderName) ? Scheme : IdentityConstants.ApplicationScheme);
