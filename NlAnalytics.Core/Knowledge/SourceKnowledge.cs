@@ -375,6 +375,17 @@ public sealed partial class SourceKnowledge(
             .AnyAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Drops the instructions and glossary of a source that was removed, so a new source of the same name starts untaught;
+    /// the history stays (it records what the removed source was taught).
+    /// </summary>
+    public async Task ForgetAsync(AppDbContext context, string sourceName, CancellationToken cancellationToken)
+    {
+        await context.GlossaryTerms.Where(t => t.DataSource == sourceName).ExecuteDeleteAsync(cancellationToken);
+        await context.SourceKnowledge.Where(k => k.DataSource == sourceName).ExecuteDeleteAsync(cancellationToken);
+        _snapshots.TryRemove(sourceName, out _);
+    }
+
     /// <summary>The registry's spelling of a source's name, or null when there is no such source.</summary>
     public string? SourceName(string name) => Find(name)?.Name;
 

@@ -83,6 +83,8 @@ internal sealed class QueryIntent
     public int MeaningfulItems { get; set; }
     /// <summary>The measure is summed or averaged by default: no word of the question asked for a total, an average or a count.</summary>
     public bool ImpliedAggregate { get; set; }
+    /// <summary>"average song length in minutes": the measure's seconds per <c>Seconds</c> of the unit asked for, and its word.</summary>
+    public (decimal ColumnSeconds, decimal UnitSeconds, string Word)? MeasureUnit { get; set; }
 
     public bool HasSubject => Measure is not null || Entity is not null;
 
@@ -92,6 +94,6 @@ internal sealed class QueryIntent
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
         TopRestriction = TopRestriction, ContextTables = [.. ContextTables], NamedContext = [.. NamedContext], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Unplaced = [.. Unplaced], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
-        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PerMeasure = PerMeasure, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems, ImpliedAggregate = ImpliedAggregate,
+        Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PerMeasure = PerMeasure, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems, ImpliedAggregate = ImpliedAggregate, MeasureUnit = MeasureUnit,
     };
 }

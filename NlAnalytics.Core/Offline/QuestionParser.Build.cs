@@ -12,7 +12,7 @@ internal sealed partial class QuestionParser
         CueKind.Average, CueKind.Min, CueKind.Max, CueKind.Top, CueKind.Bottom, CueKind.Most, CueKind.Least, CueKind.Highest, CueKind.Lowest,
         CueKind.Greater, CueKind.Less, CueKind.AtLeast, CueKind.AtMost, CueKind.Between, CueKind.Equal, CueKind.Not,
         CueKind.Share, CueKind.Ratio, CueKind.Compare, CueKind.Since, CueKind.After, CueKind.Before, CueKind.Last, CueKind.Latest,
-        CueKind.Month, CueKind.Quarter,
+        CueKind.Month, CueKind.Quarter, CueKind.Unit,
     ];
 
     private static readonly HashSet<CueKind> Fillers = [CueKind.During, CueKind.With, CueKind.From, CueKind.To, CueKind.Only, CueKind.List];
@@ -372,9 +372,7 @@ internal sealed partial class QuestionParser
             if (unit is not null)
             {
                 var seconds = decimal.Parse(unit.Cue!.Argument!, System.Globalization.CultureInfo.InvariantCulture);
-                if (column.NameStems.Any(s => s.StartsWith("sec", StringComparison.Ordinal))) factor = seconds;
-                else if (column.NameStems.Any(s => s.StartsWith("min", StringComparison.Ordinal))) factor = seconds / 60;
-                else if (column.NameStems.Any(s => s.StartsWith("hour", StringComparison.Ordinal))) factor = seconds / 3600;
+                if (SecondsPer(column) is { } own) factor = seconds / own;
                 else intent.Doubts.Add($"the unit '{unit.Text}' may not be the unit of {column.Name}");
                 unit.Used = true;
             }
@@ -882,8 +880,22 @@ internal sealed partial class QuestionParser
         item.Cue?.Kind is CueKind.Greater or CueKind.Less or CueKind.AtMost or CueKind.AtLeast
         && At(items, NextIndex(items, items.IndexOf(item), skipFillers: false)) is { Used: true, Cue.Kind: CueKind.Last or CueKind.This or CueKind.Latest or CueKind.Grain or CueKind.Month or CueKind.Quarter };
 
+    /// <summary>The seconds one unit of a duration column holds, read from its name ("duration_seconds", "length_min"); null when the name says none.</summary>
+    private static decimal? SecondsPer(ColumnNode column) =>
+        column.NameStems.Any(s => s.StartsWith("sec", StringComparison.Ordinal)) ? 1
+        : column.NameStems.Any(s => s.StartsWith("min", StringComparison.Ordinal)) ? 60
+        : column.NameStems.Any(s => s.StartsWith("hour", StringComparison.Ordinal)) ? 3600
+        : null;
+
     private void Complete(List<Item> items, QueryIntent intent)
     {
+        // "average song length in minutes": a unit no comparison took is the unit to show the measure in.
+        if (intent.Measure is { IsCountLike: false } measured && SecondsPer(measured) is { } columnSeconds
+            && items.FirstOrDefault(i => !i.Used && i.Is(CueKind.Unit) && i.Schema is null) is { } shownIn)
+        {
+            intent.MeasureUnit = (columnSeconds, decimal.Parse(shownIn.Cue!.Argument!, System.Globalization.CultureInfo.InvariantCulture), shownIn.Text);
+            shownIn.Used = true;
+        }
         foreach (var item in items)
         {
             if (item.Used || item.Stop) continue;

@@ -88,6 +88,15 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var measure = MeasureExpression(intent, baseTable, fanOut);
         if (measure is null) return Decline("I could not find a numeric column to aggregate");
         var (measureSql, measureAlias, measureWords) = measure.Value;
+        if (intent.MeasureUnit is { } unit && intent.Measure is not null && intent.Aggregate is not (Aggregate.Count or Aggregate.CountDistinct))
+        {
+            // Whole units only: seconds shown in minutes divide by 60, minutes shown in seconds multiply by 60.
+            measureSql = unit.UnitSeconds >= unit.ColumnSeconds
+                ? $"{measureSql}::numeric / {SqlText.Number(unit.UnitSeconds / unit.ColumnSeconds)}"
+                : $"{measureSql} * {SqlText.Number(unit.ColumnSeconds / unit.UnitSeconds)}";
+            measureAlias = SqlText.Alias($"{measureAlias} {unit.Word}");
+            measureWords = $"{measureWords} in {unit.Word}";
+        }
 
         var where = new List<string>();
         var whereWords = new List<string>();

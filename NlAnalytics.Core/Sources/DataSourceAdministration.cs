@@ -64,6 +64,7 @@ public sealed partial class DataSourceAdministration(
     StoredDataSourceHolder holder,
     DataSourceProbe probe,
     ICatalogProvider catalogs,
+    NlAnalytics.Core.Knowledge.SourceKnowledge knowledge,
     TimeProvider clock,
     ILogger<DataSourceAdministration> logger)
 {
@@ -137,6 +138,7 @@ public sealed partial class DataSourceAdministration(
             context.DataSources.Remove(row);
             await context.SaveChangesAsync(cancellationToken);
             await SourceAccess.RevokeAllAsync(context, row.Name, cancellationToken);
+            await knowledge.ForgetAsync(context, row.Name, cancellationToken);
             await LoadAsync(cancellationToken);
             LogRemoved(logger, row.Name, userName);
             return SaveStatus.Saved;

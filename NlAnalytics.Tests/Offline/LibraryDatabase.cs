@@ -23,6 +23,8 @@ public sealed class LibraryDatabase : IAsyncLifetime
         CREATE TABLE library.loans (loan_id int PRIMARY KEY, book_id int NOT NULL REFERENCES library.books, member_id int NOT NULL REFERENCES library.members,
             loan_date date NOT NULL, fee numeric(6,2) NOT NULL);
         CREATE TABLE library.visit_stats (stat_id int PRIMARY KEY, year int NOT NULL, city text NOT NULL, visitors int NOT NULL);
+        CREATE TABLE library.talks (talk_id int PRIMARY KEY, topic text NOT NULL, duration_seconds int NOT NULL);
+        INSERT INTO library.talks VALUES (1, 'storytime', 1800), (2, 'workshop', 5400), (3, 'storytime', 2700), (4, 'workshop', 4500);
         COMMENT ON TABLE library.visit_stats IS 'Yearly visitor statistics per city';
         COMMENT ON COLUMN library.visit_stats.visitors IS 'Number of visitors that year in that city';
         COMMENT ON COLUMN library.loans.fee IS 'Late fee charged for the loan';

@@ -55,6 +55,16 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     public Task Minimum_takes_the_smallest_value() =>
         AssertMeansAsync("minimum number of pages", "SELECT min(pages) FROM library.books");
 
+    // The talks last 1800-5400 seconds: an answer in seconds differs from the one in minutes or hours asked for.
+    [Theory]
+    [InlineData("average talk duration in minutes", "SELECT avg(duration_seconds) / 60.0 FROM library.talks")]
+    [InlineData("total duration of talks in hours by topic", "SELECT topic, sum(duration_seconds) / 3600.0 FROM library.talks GROUP BY topic")]
+    public async Task A_unit_no_comparison_takes_is_the_unit_the_measure_is_shown_in(string question, string expectedSql)
+    {
+        var draft = await AssertMeansAsync(question, expectedSql);
+        Assert.DoesNotContain("ignoring", draft.Interpretation.ToString());
+    }
+
     [Fact]
     public Task Distinct_counts_different_values_of_a_text_column() =>
         AssertMeansAsync("How many distinct genres are there?", "SELECT count(DISTINCT genre) FROM library.books");

@@ -112,6 +112,23 @@ public sealed class KnowledgeApiTests(ApiApp app) : IAsyncLifetime
             (await ApiApp.ReadJsonAsync(history)).AsArray().Select(c => $"{c!["subject"]} {c["action"]} {c["term"]} {c["changedBy"]}"));
     }
 
+    [Fact]
+    public async Task A_source_removed_and_added_again_under_its_name_starts_untaught()
+    {
+        using (var added = await app.Admin.Http.PostAsJsonAsync($"/api/sources/{_name}/glossary", Takings))
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        using (var removed = await Delete(app.Admin, $"/api/sources/{_name}"))
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        using (var again = await app.Admin.Http.PostAsJsonAsync("/api/sources", new { name = _name, displayName = "Another shop", queryConnectionString = _shop.ReaderConnectionString, schemas = new[] { "shop" } }))
+            Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+
+        using var glossary = await app.Admin.GetAsync($"/api/sources/{_name}/glossary");
+        Assert.Empty((await ApiApp.ReadJsonAsync(glossary)).AsArray());
+        // What the removed source was taught stays in the history.
+        using var history = await app.Admin.GetAsync($"/api/sources/{_name}/knowledge/history");
+        Assert.Single((await ApiApp.ReadJsonAsync(history)).AsArray());
+    }
+
     private static readonly TermBody Takings = new("takings", ["till receipts"], "Expression", "shop.orders", "SUM(amount)");
 
     private sealed record TermBody(string Term, string[] Synonyms, string Kind, string Table, string Meaning);
