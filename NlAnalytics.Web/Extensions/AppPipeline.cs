@@ -23,6 +23,7 @@ public static class AppPipeline
         app.MapUploadEndpoints();
         app.MapDashboardEndpoints();
         app.MapUserEndpoints();
+        app.MapEvaluationEndpoints();
         app.MapApiDocumentation();
         return app;
     }
