@@ -68,6 +68,10 @@ public sealed class EvaluationApiTests(EvaluationApiApp app) : IClassFixture<Eva
         Assert.Equal(1, a["summary"]!["byTag"]!["synonym"]!["correct"]!.GetValue<int>());
         // Each writer call of model-a was 1,000 tokens in: three of them at least.
         Assert.True(a["summary"]!["inputTokens"]!.GetValue<long>() >= 3000, a["summary"]!.ToJsonString());
+        // model-a is priced: the run's cost is the sum of its questions' and at least the three writer calls' $0.0025 each.
+        var cost = a["summary"]!["totalCostUsd"]!.GetValue<decimal>();
+        Assert.True(cost >= 0.0075m, a["summary"]!.ToJsonString());
+        Assert.Equal(cost, a["cases"]!.AsArray().Sum(c => c!["costUsd"]!.GetValue<decimal>()));
 
         var cases = a["cases"]!.AsArray();
         Assert.Equal(["stores", "products", "customers"], cases.Select(c => c!["id"]!.GetValue<string>()));
