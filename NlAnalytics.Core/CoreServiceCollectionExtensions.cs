@@ -86,6 +86,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AnswerLeases>();
         services.AddSingleton<AnswerRunner>();
         services.AddHostedService<AnswerRecovery>();
+        services.AddSingleton<EvaluationRuns>();
+        services.AddSingleton<EvaluationExports>();
+        services.AddHostedService<EvaluationWorker>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<AnswerEvents>();
         services.AddSingleton<VerifiedAnswers>();

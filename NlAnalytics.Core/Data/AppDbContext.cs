@@ -23,6 +23,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<KnowledgeChangeRow> KnowledgeChanges => Set<KnowledgeChangeRow>();
     public DbSet<KnowledgeDocumentRow> KnowledgeDocuments => Set<KnowledgeDocumentRow>();
     public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
+    public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
+    public DbSet<EvaluationCaseRow> EvaluationCases => Set<EvaluationCaseRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -181,6 +183,37 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         {
             passage.ToTable("document_passages");
             passage.HasIndex(p => new { p.DocumentId, p.Ordinal }).IsUnique();
+        });
+
+        builder.Entity<EvaluationRunRow>(run =>
+        {
+            run.ToTable("evaluation_runs");
+            run.Property(r => r.SetName).HasMaxLength(200);
+            run.Property(r => r.SetHash).HasMaxLength(64);
+            run.Property(r => r.DataSource).HasMaxLength(200);
+            run.Property(r => r.Mode).HasMaxLength(20);
+            run.Property(r => r.Model).HasMaxLength(200);
+            run.Property(r => r.StartedById).HasMaxLength(450);
+            run.Property(r => r.StartedBy).HasMaxLength(256);
+            run.Property(r => r.Status).HasMaxLength(20);
+            run.Property(r => r.SummaryJson).HasColumnType("jsonb");
+            run.HasIndex(r => r.CreatedAt);
+            run.HasIndex(r => r.Status);
+            run.HasMany(r => r.Cases).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<EvaluationCaseRow>(item =>
+        {
+            item.ToTable("evaluation_cases");
+            item.HasIndex(c => new { c.RunId, c.Position }).IsUnique();
+            item.Property(c => c.CaseId).HasMaxLength(200);
+            item.Property(c => c.Tier).HasMaxLength(20);
+            item.Property(c => c.FollowupOf).HasMaxLength(200);
+            item.Property(c => c.Outcome).HasMaxLength(30);
+            item.Property(c => c.Path).HasMaxLength(20);
+            item.Property(c => c.CostUsd).HasPrecision(18, 8);
+            item.Property(c => c.GoldRowsJson).HasColumnType("jsonb");
+            item.Property(c => c.GeneratedRowsJson).HasColumnType("jsonb");
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

@@ -329,3 +329,69 @@ public sealed class DocumentPassageRow
     public required string Text { get; set; }
     public required float[] Vector { get; set; }
 }
+
+/// <summary>
+/// An evaluation run of the workspace: a question set (its text kept, with a SHA-256 of it) against one source in one
+/// mode and model, who started it, where it is (<see cref="Status"/>, <see cref="Done"/> of <see cref="Total"/>) and,
+/// once it ended, its report (<see cref="SummaryJson"/>, an <c>EvaluationSummary</c> over the questions it finished).
+/// </summary>
+public sealed class EvaluationRunRow
+{
+    public Guid Id { get; set; }
+    public required string SetName { get; set; }
+    public required string SetHash { get; set; }
+    public required string SetText { get; set; }
+    public required string DataSource { get; set; }
+    public required string Mode { get; set; }
+    public string? Model { get; set; }
+    public required string StartedById { get; set; }
+    public required string StartedBy { get; set; }
+    public required string Status { get; set; }
+    public int Total { get; set; }
+    public int Done { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Why it stopped early, for a person: failed, stopped or interrupted.</summary>
+    public string? Message { get; set; }
+    public string? SummaryJson { get; set; }
+    public List<EvaluationCaseRow> Cases { get; set; } = [];
+}
+
+/// <summary>
+/// One question of a run as it was scored: the flags a report counts (valid SQL, right, declined, answered wrong), what
+/// the analyst said and spent, and the first rows of the gold result and of the analyst's (<c>ResultSnapshot</c> JSON).
+/// </summary>
+public sealed class EvaluationCaseRow
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public int Position { get; set; }
+    public required string CaseId { get; set; }
+    public required string Question { get; set; }
+    public string? Tier { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? FollowupOf { get; set; }
+    public int HistoryTurns { get; set; }
+    public string? GoldSql { get; set; }
+    public string? GeneratedSql { get; set; }
+    public string? StandaloneQuestion { get; set; }
+    public required string Outcome { get; set; }
+    public string? Detail { get; set; }
+    public bool Valid { get; set; }
+    public bool Right { get; set; }
+    public bool Declined { get; set; }
+    public bool AnsweredWrong { get; set; }
+    public double Confidence { get; set; }
+    public double GenerationMs { get; set; }
+    public double AnswerMs { get; set; }
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public decimal CostUsd { get; set; }
+    public string? Path { get; set; }
+    public List<string> GoldTables { get; set; } = [];
+    public List<string> RetrievedTables { get; set; } = [];
+    public double? RetrievalRecall { get; set; }
+    public string? GoldRowsJson { get; set; }
+    public string? GeneratedRowsJson { get; set; }
+}

@@ -170,6 +170,16 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         Assert.Equal("line", draft.PreferredChart);
     }
 
+    [Theory]
+    [InlineData("trend of loans by month")]
+    [InlineData("monthly trend in the number of loans")]
+    [InlineData("number of loans over time, per month")]
+    public async Task A_trend_asked_by_a_named_period_is_one_series_on_that_period(string question)
+    {
+        var draft = await AssertMeansAsync(question, "SELECT date_trunc('month', loan_date)::date, count(*) FROM library.loans GROUP BY 1 ORDER BY 1", ordered: true);
+        Assert.Equal("line", draft.PreferredChart);
+    }
+
     [Fact]
     public Task Per_year_on_an_integer_year_column_groups_by_that_column() =>
         AssertMeansAsync("visitors per year", "SELECT year, sum(visitors) FROM library.visit_stats GROUP BY year ORDER BY year", ordered: true);

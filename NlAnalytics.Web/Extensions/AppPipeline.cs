@@ -22,6 +22,7 @@ public static class AppPipeline
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
         app.MapUserEndpoints();
+        app.MapEvaluationEndpoints();
         app.MapApiDocumentation();
         return app;
     }

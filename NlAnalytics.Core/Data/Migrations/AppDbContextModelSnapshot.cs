@@ -412,6 +412,200 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<double>("AnswerMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("AnsweredWrong")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CaseId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<double>("Confidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)");
+
+                    b.Property<bool>("Declined")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("text");
+
+                    b.Property<string>("FollowupOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("GeneratedRowsJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("GeneratedSql")
+                        .HasColumnType("text");
+
+                    b.Property<double>("GenerationMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("GoldRowsJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("GoldSql")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("GoldTables")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<int>("HistoryTurns")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Question")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<double?>("RetrievalRecall")
+                        .HasColumnType("double precision");
+
+                    b.PrimitiveCollection<List<string>>("RetrievedTables")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<bool>("Right")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("StandaloneQuestion")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("Tier")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("Valid")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("evaluation_cases", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Done")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SetName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("StartedById")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SummaryJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("evaluation_runs", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.GlossaryTermRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1008,6 +1202,15 @@ namespace NlAnalytics.Core.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.EvaluationRunRow", null)
+                        .WithMany("Cases")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.LlmCallRow", b =>
                 {
                     b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
@@ -1042,6 +1245,11 @@ namespace NlAnalytics.Core.Data.Migrations
             modelBuilder.Entity("NlAnalytics.Core.Data.ChatThread", b =>
                 {
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
+                {
+                    b.Navigation("Cases");
                 });
 #pragma warning restore 612, 618
         }
