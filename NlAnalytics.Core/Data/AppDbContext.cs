@@ -21,6 +21,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<SourceKnowledgeRow> SourceKnowledge => Set<SourceKnowledgeRow>();
     public DbSet<GlossaryTermRow> GlossaryTerms => Set<GlossaryTermRow>();
     public DbSet<KnowledgeChangeRow> KnowledgeChanges => Set<KnowledgeChangeRow>();
+    public DbSet<KnowledgeDocumentRow> KnowledgeDocuments => Set<KnowledgeDocumentRow>();
+    public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
     public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
     public DbSet<EvaluationCaseRow> EvaluationCases => Set<EvaluationCaseRow>();
 
@@ -45,7 +47,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             message.HasIndex(m => m.ClientRequestId).IsUnique();
             message.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Path).HasMaxLength(20);
-            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson) })
+            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.SourcesJson) })
                 message.Property(json).HasColumnType("jsonb");
             message.Property(m => m.CostUsd).HasPrecision(18, 8);
             message.HasMany(m => m.Calls).WithOne().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
@@ -163,6 +165,24 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             change.Property(c => c.Action).HasMaxLength(20);
             change.Property(c => c.ChangedBy).HasMaxLength(256);
             change.HasIndex(c => new { c.DataSource, c.ChangedAt });
+        });
+
+        builder.Entity<KnowledgeDocumentRow>(document =>
+        {
+            document.ToTable("knowledge_documents");
+            document.Property(d => d.DataSource).HasMaxLength(200);
+            document.Property(d => d.Name).HasMaxLength(200);
+            document.Property(d => d.Format).HasMaxLength(20);
+            document.Property(d => d.Model).HasMaxLength(100);
+            document.Property(d => d.UploadedBy).HasMaxLength(256);
+            document.HasIndex(d => new { d.DataSource, d.Name }).IsUnique();
+            document.HasMany(d => d.Passages).WithOne().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DocumentPassageRow>(passage =>
+        {
+            passage.ToTable("document_passages");
+            passage.HasIndex(p => new { p.DocumentId, p.Ordinal }).IsUnique();
         });
 
         builder.Entity<EvaluationRunRow>(run =>
