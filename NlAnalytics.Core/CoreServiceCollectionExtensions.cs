@@ -59,6 +59,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SourceKnowledge>();
         services.AddSingleton<ISourceKnowledge>(provider => provider.GetRequiredService<SourceKnowledge>());
         services.AddHostedService<SourceKnowledgeStartup>();
+        services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SourceDocuments>();
+        services.AddSingleton<IDocumentPassages>(provider => provider.GetRequiredService<SourceDocuments>());
+        services.AddHostedService<SourceDocumentsStartup>();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadedSourceHolder>();
         services.AddSingleton<UploadService>();

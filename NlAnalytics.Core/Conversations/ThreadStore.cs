@@ -424,6 +424,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.TablesJson = AnswerJson.Serialize(answer.TablesUsed);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);
         message.SuggestionsJson = answer.Suggestions is { Count: > 0 } s ? AnswerJson.Serialize(s) : null;
+        message.SourcesJson = answer.SourcesUsed is { Count: > 0 } sources ? AnswerJson.Serialize(sources) : null;
         message.InputTokens = allCalls.Sum(c => c.InputTokens);
         message.OutputTokens = allCalls.Sum(c => c.OutputTokens);
         message.CostUsd = allCalls.Sum(c => c.CostUsd);
@@ -445,7 +446,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         nameof(ChatMessage.StandaloneQuestion), nameof(ChatMessage.Status), nameof(ChatMessage.Path), nameof(ChatMessage.Sql),
         nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.Narrative), nameof(ChatMessage.Error), nameof(ChatMessage.ResultJson),
         nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson),
-        nameof(ChatMessage.InputTokens), nameof(ChatMessage.OutputTokens), nameof(ChatMessage.CostUsd), nameof(ChatMessage.CompletedAt),
+        nameof(ChatMessage.SourcesJson), nameof(ChatMessage.InputTokens), nameof(ChatMessage.OutputTokens), nameof(ChatMessage.CostUsd), nameof(ChatMessage.CompletedAt),
     ];
 
     public async Task<bool> SetVerifiedAsync(string userId, Guid messageId, bool verified, CancellationToken cancellationToken)
@@ -521,7 +522,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         AnswerJson.Deserialize<List<TranscriptEntry>>(m.TranscriptJson) ?? [],
         AnswerJson.Deserialize<List<string>>(m.SuggestionsJson) ?? [],
         [.. m.Calls.OrderBy(c => c.Id)],
-        m.InputTokens, m.OutputTokens, m.CostUsd, m.IsVerified, m.CreatedAt, m.CompletedAt);
+        m.InputTokens, m.OutputTokens, m.CostUsd, m.IsVerified, m.CreatedAt, m.CompletedAt,
+        AnswerJson.Deserialize<List<Knowledge.DocumentPassage>>(m.SourcesJson) ?? []);
 
     private static string Trim(string text, int max) => text.Length <= max ? text.Trim() : text[..max].Trim();
 

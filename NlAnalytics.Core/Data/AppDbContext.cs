@@ -25,6 +25,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<DashboardRow> Dashboards => Set<DashboardRow>();
     public DbSet<DashboardCardRow> DashboardCards => Set<DashboardCardRow>();
     public DbSet<DashboardShareRow> DashboardShares => Set<DashboardShareRow>();
+    public DbSet<KnowledgeDocumentRow> KnowledgeDocuments => Set<KnowledgeDocumentRow>();
+    public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
     public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
     public DbSet<EvaluationCaseRow> EvaluationCases => Set<EvaluationCaseRow>();
 
@@ -49,7 +51,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             message.HasIndex(m => m.ClientRequestId).IsUnique();
             message.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Path).HasMaxLength(20);
-            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson) })
+            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.SourcesJson) })
                 message.Property(json).HasColumnType("jsonb");
             message.Property(m => m.CostUsd).HasPrecision(18, 8);
             message.HasMany(m => m.Calls).WithOne().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
@@ -205,6 +207,24 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             share.HasKey(s => new { s.DashboardId, s.UserId });
             share.HasIndex(s => s.UserId);
             share.HasOne<AppUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<KnowledgeDocumentRow>(document =>
+        {
+            document.ToTable("knowledge_documents");
+            document.Property(d => d.DataSource).HasMaxLength(200);
+            document.Property(d => d.Name).HasMaxLength(200);
+            document.Property(d => d.Format).HasMaxLength(20);
+            document.Property(d => d.Model).HasMaxLength(100);
+            document.Property(d => d.UploadedBy).HasMaxLength(256);
+            document.HasIndex(d => new { d.DataSource, d.Name }).IsUnique();
+            document.HasMany(d => d.Passages).WithOne().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DocumentPassageRow>(passage =>
+        {
+            passage.ToTable("document_passages");
+            passage.HasIndex(p => new { p.DocumentId, p.Ordinal }).IsUnique();
         });
 
         builder.Entity<EvaluationRunRow>(run =>

@@ -79,6 +79,8 @@ public sealed class ChatMessage
     public string? TablesJson { get; set; }
     public string? TranscriptJson { get; set; }
     public string? SuggestionsJson { get; set; }
+    /// <summary>jsonb: the document passages the LLM's prompt carried (Knowledge.DocumentPassage), shown as "Sources used".</summary>
+    public string? SourcesJson { get; set; }
     public long InputTokens { get; set; }
     public long OutputTokens { get; set; }
     public decimal CostUsd { get; set; }
@@ -285,9 +287,9 @@ public sealed class KnowledgeChangeRow
 {
     public long Id { get; set; }
     public required string DataSource { get; set; }
-    /// <summary>"instructions", "settings" or "glossary".</summary>
+    /// <summary>"instructions", "settings", "glossary" or "document".</summary>
     public required string Subject { get; set; }
-    /// <summary>The term a glossary change is about.</summary>
+    /// <summary>The term a glossary change is about, or the document's name.</summary>
     public string? Term { get; set; }
     /// <summary>Added, Changed or Removed.</summary>
     public required string Action { get; set; }
@@ -346,6 +348,37 @@ public sealed class DashboardShareRow
     public Guid DashboardId { get; set; }
     public required string UserId { get; set; }
     public DateTimeOffset SharedAt { get; set; }
+}
+
+/// <summary>
+/// A document taught to one source (Knowledge/SourceDocuments): Markdown, text or PDF, kept as its passages and their
+/// vectors, not as the file. Uploading a document of the same name again replaces it and counts a <see cref="Version"/>.
+/// </summary>
+public sealed class KnowledgeDocumentRow
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    public required string Name { get; set; }
+    /// <summary>Markdown, Text or Pdf.</summary>
+    public required string Format { get; set; }
+    public long Bytes { get; set; }
+    /// <summary>The encoder the passages' vectors are from (Semantics.ISentenceEncoder.Model).</summary>
+    public required string Model { get; set; }
+    public int Version { get; set; }
+    public required string UploadedBy { get; set; }
+    public DateTimeOffset UploadedAt { get; set; }
+    public List<DocumentPassageRow> Passages { get; set; } = [];
+}
+
+/// <summary>One passage of a document, its heading and its sentence vector (<c>real[]</c>, as text embeddings).</summary>
+public sealed class DocumentPassageRow
+{
+    public long Id { get; set; }
+    public long DocumentId { get; set; }
+    public int Ordinal { get; set; }
+    public string? Heading { get; set; }
+    public required string Text { get; set; }
+    public required float[] Vector { get; set; }
 }
 
 /// <summary>

@@ -322,6 +322,9 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.Property<int>("Sequence")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SourcesJson")
+                        .HasColumnType("jsonb");
+
                     b.Property<string>("Sql")
                         .HasColumnType("text");
 
@@ -410,6 +413,39 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DocumentPassageRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Heading")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<float[]>("Vector")
+                        .IsRequired()
+                        .HasColumnType("real[]");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DocumentId", "Ordinal")
+                        .IsUnique();
+
+                    b.ToTable("document_passages", (string)null);
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
@@ -812,6 +848,56 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("knowledge_changes", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.KnowledgeDocumentRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UploadedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DataSource", "Name")
+                        .IsUnique();
+
+                    b.ToTable("knowledge_documents", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.LlmCallRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1202,6 +1288,15 @@ namespace NlAnalytics.Core.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.DocumentPassageRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.KnowledgeDocumentRow", null)
+                        .WithMany("Passages")
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
                 {
                     b.HasOne("NlAnalytics.Core.Data.EvaluationRunRow", null)
@@ -1250,6 +1345,11 @@ namespace NlAnalytics.Core.Data.Migrations
             modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
                 {
                     b.Navigation("Cases");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.KnowledgeDocumentRow", b =>
+                {
+                    b.Navigation("Passages");
                 });
 #pragma warning restore 612, 618
         }

@@ -68,6 +68,10 @@ public sealed class EvaluationApiTests(EvaluationApiApp app) : IClassFixture<Eva
         Assert.Equal(1, a["summary"]!["byTag"]!["synonym"]!["correct"]!.GetValue<int>());
         // Each writer call of model-a was 1,000 tokens in: three of them at least.
         Assert.True(a["summary"]!["inputTokens"]!.GetValue<long>() >= 3000, a["summary"]!.ToJsonString());
+        // model-a is priced: the run's cost is the sum of its questions' and at least the three writer calls' $0.0025 each.
+        var cost = a["summary"]!["totalCostUsd"]!.GetValue<decimal>();
+        Assert.True(cost >= 0.0075m, a["summary"]!.ToJsonString());
+        Assert.Equal(cost, a["cases"]!.AsArray().Sum(c => c!["costUsd"]!.GetValue<decimal>()));
 
         var cases = a["cases"]!.AsArray();
         Assert.Equal(["stores", "products", "customers"], cases.Select(c => c!["id"]!.GetValue<string>()));
@@ -212,6 +216,19 @@ public sealed class EvaluationApiTests(EvaluationApiApp app) : IClassFixture<Eva
         using var anonymous = app.Factory.CreateSession();
         using var none = await anonymous.Http.GetAsync("/api/evaluation/runs");
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+
+        // The Admin's own key, limited to one source, may not either (a run reads sources outside threads); a key without a list may.
+        async Task<HttpStatusCode> WithKeyAsync(object keyRequest)
+        {
+            using var made = await app.Admin.Http.PostAsJsonAsync("/api/keys", keyRequest);
+            Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/evaluation/runs");
+            request.Headers.Add("X-API-Key", (await ApiApp.ReadJsonAsync(made))["key"]!.GetValue<string>());
+            using var response = await anonymous.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, await WithKeyAsync(new { name = "scoped", sources = new[] { "demo" } }));
+        Assert.Equal(HttpStatusCode.OK, await WithKeyAsync(new { name = "unscoped" }));
     }
 
     private static List<string> Ids(JsonNode? changes) => [.. changes!.AsArray().Select(c => c!["id"]!.GetValue<string>())];

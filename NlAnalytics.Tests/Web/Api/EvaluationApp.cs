@@ -59,6 +59,11 @@ public static class EvaluationScript
     {
         var settings = llm.LlmSettings();
         settings["Llm:TimeoutSeconds"] = "120";
+        // Priced like gpt-4o and gpt-4o-mini, so a run's cost shows.
+        settings[$"Pricing:Models:{ModelA}:InputPerMillion"] = "2.50";
+        settings[$"Pricing:Models:{ModelA}:OutputPerMillion"] = "10.00";
+        settings[$"Pricing:Models:{ModelB}:InputPerMillion"] = "0.15";
+        settings[$"Pricing:Models:{ModelB}:OutputPerMillion"] = "0.60";
         settings["Demo:Seed"] = "4242";
         settings["Demo:Scale"] = "0.002";
         settings["Demo:EndDate"] = "2025-06-30";
