@@ -124,7 +124,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
 
     /// <summary>
     /// The thread, its <paramref name="limit"/> latest messages (the messages API's page query) and its totals over
-    /// every message (summed in the database): what the chat page opens, however long the thread is.
+    /// every message (the ledger's priced calls, summed in the database): what the chat page opens, however long the thread is.
     /// </summary>
     public async Task<(ChatThread Thread, MessagePage Latest, ThreadTotals Totals)?> ThreadWithLatestAsync(string userId, Guid threadId, int limit, CancellationToken cancellationToken)
     {
@@ -135,9 +135,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             {
                 Thread = t,
                 Count = t.Messages.Count(),
-                Input = t.Messages.Sum(m => m.InputTokens),
-                Output = t.Messages.Sum(m => m.OutputTokens),
-                Cost = t.Messages.Sum(m => m.CostUsd),
+                // The cost ledger's rows, as the thread list sums them, so the list's line keeps its figures once opened.
+                Input = context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.InputTokens),
+                Output = context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.OutputTokens),
+                Cost = context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.CostUsd),
             })
             .FirstOrDefaultAsync(cancellationToken);
         if (row is null)
