@@ -241,7 +241,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 ? $"100.0 * SUM(CASE WHEN {cond} THEN {Col(intent.Measure)} ELSE 0 END) / NULLIF(SUM({Col(intent.Measure)}), 0) AS share_pct"
                 : $"100.0 * SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0) AS share_pct";
             measureAlias = "share_pct";
-            measureWords = $"share (%) of {measureWords} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
+            var whole = measureWords.StartsWith("Counting ", StringComparison.Ordinal) ? measureWords["Counting ".Length..] : measureWords;
+            measureWords = $"Share (%) of {whole} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
         }
         else if (ratioOf is not null && ratioTo is not null)
         {

@@ -217,8 +217,11 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         AssertMeansAsync("Bottom 2 cities by total visitors", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 LIMIT 2", ordered: true);
 
     [Fact]
-    public Task Share_of_a_value_is_a_percentage() =>
-        AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
+    public async Task Share_of_a_value_is_a_percentage_and_says_of_what()
+    {
+        var draft = await AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
+        Assert.StartsWith("Share (%) of members where gender = 'female'", draft.Interpretation.ToString());
+    }
 
     // "women" and "ville" have no hand-written entry (the lexicons hold no nouns of any database): a word nothing
     // grounds is said to be left out, and the draft stays under the Hybrid threshold so the model is asked. So are words
