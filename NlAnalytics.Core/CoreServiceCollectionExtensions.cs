@@ -66,6 +66,8 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadedSourceHolder>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<Dashboards.SavedQuestions>();
+        services.AddSingleton<Dashboards.DashboardService>();
         services.AddHostedService<UploadStartup>();
 
         services.AddDemoWarehouse();

@@ -7,7 +7,9 @@ using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Conversations;
 
-public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd);
+/// <summary>A thread in a list; its tokens and dollars are sums of the cost ledger's rows for it (every priced model call).</summary>
+public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd,
+    long InputTokens = 0, long OutputTokens = 0);
 
 /// <summary>A page of a thread's messages (oldest first) and whether there are older ones.</summary>
 public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasOlder);
@@ -72,7 +74,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
                 || t.Messages.Any(m => EF.Functions.ILike(m.Question, pattern, "\\") || (m.Narrative != null && EF.Functions.ILike(m.Narrative, pattern, "\\"))));
         }
         return await query.OrderByDescending(t => t.UpdatedAt)
-            .Select(t => new ThreadSummary(t.Id, t.Title, t.DataSource, t.IsArchived, t.UpdatedAt, t.Messages.Count, t.Messages.Sum(m => m.CostUsd)))
+            .Select(t => new ThreadSummary(t.Id, t.Title, t.DataSource, t.IsArchived, t.UpdatedAt, t.Messages.Count,
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.CostUsd),
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.InputTokens),
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.OutputTokens)))
             .Take(500)
             .ToListAsync(cancellationToken);
     }

@@ -21,6 +21,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<SourceKnowledgeRow> SourceKnowledge => Set<SourceKnowledgeRow>();
     public DbSet<GlossaryTermRow> GlossaryTerms => Set<GlossaryTermRow>();
     public DbSet<KnowledgeChangeRow> KnowledgeChanges => Set<KnowledgeChangeRow>();
+    public DbSet<SavedQuestionRow> SavedQuestions => Set<SavedQuestionRow>();
+    public DbSet<DashboardRow> Dashboards => Set<DashboardRow>();
+    public DbSet<DashboardCardRow> DashboardCards => Set<DashboardCardRow>();
+    public DbSet<DashboardShareRow> DashboardShares => Set<DashboardShareRow>();
     public DbSet<KnowledgeDocumentRow> KnowledgeDocuments => Set<KnowledgeDocumentRow>();
     public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
     public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
@@ -165,6 +169,44 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             change.Property(c => c.Action).HasMaxLength(20);
             change.Property(c => c.ChangedBy).HasMaxLength(256);
             change.HasIndex(c => new { c.DataSource, c.ChangedAt });
+        });
+
+        builder.Entity<SavedQuestionRow>(question =>
+        {
+            question.ToTable("saved_questions");
+            question.Property(q => q.DataSource).HasMaxLength(200);
+            question.Property(q => q.Title).HasMaxLength(200);
+            question.Property(q => q.ChartType).HasMaxLength(20);
+            question.HasIndex(q => q.OwnerId);
+            question.HasOne<AppUser>().WithMany().HasForeignKey(q => q.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            // The answer and the question it came from may go; the saved question stays.
+            question.HasOne<ChatMessage>().WithMany().HasForeignKey(q => q.MessageId).OnDelete(DeleteBehavior.SetNull);
+            question.HasOne<SavedQuestionRow>().WithMany().HasForeignKey(q => q.ExploredFromId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        builder.Entity<DashboardRow>(dashboard =>
+        {
+            dashboard.ToTable("dashboards");
+            dashboard.Property(d => d.Title).HasMaxLength(200);
+            dashboard.HasIndex(d => d.OwnerId);
+            dashboard.HasOne<AppUser>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            dashboard.HasMany(d => d.Cards).WithOne().HasForeignKey(c => c.DashboardId).OnDelete(DeleteBehavior.Cascade);
+            dashboard.HasMany(d => d.Shares).WithOne().HasForeignKey(s => s.DashboardId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DashboardCardRow>(card =>
+        {
+            card.ToTable("dashboard_cards");
+            card.HasIndex(c => new { c.DashboardId, c.Position });
+            card.HasOne(c => c.SavedQuestion).WithMany().HasForeignKey(c => c.SavedQuestionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DashboardShareRow>(share =>
+        {
+            share.ToTable("dashboard_shares");
+            share.HasKey(s => new { s.DashboardId, s.UserId });
+            share.HasIndex(s => s.UserId);
+            share.HasOne<AppUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<KnowledgeDocumentRow>(document =>

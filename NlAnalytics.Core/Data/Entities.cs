@@ -300,6 +300,57 @@ public sealed class KnowledgeChangeRow
 }
 
 /// <summary>
+/// A question an analyst saved from an answer (Dashboards/SavedQuestions): its SQL, source, chart type and title, never a
+/// frozen result: each time it is shown it runs again through the gate and the restricted executor. Private to its owner.
+/// </summary>
+public sealed class SavedQuestionRow
+{
+    public Guid Id { get; set; }
+    public required string OwnerId { get; set; }
+    public required string DataSource { get; set; }
+    public required string Title { get; set; }
+    public required string Sql { get; set; }
+    /// <summary>A Charts.ChartKind name (Line, Bar, Donut, Scatter, Kpi, Table).</summary>
+    public required string ChartType { get; set; }
+    /// <summary>The answer it was saved from, if it still exists.</summary>
+    public Guid? MessageId { get; set; }
+    /// <summary>The saved question this one was explored from (a new grouping or period over its SQL).</summary>
+    public Guid? ExploredFromId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A grid of saved questions (cards) one user made; shared read-only with the users in <see cref="Shares"/>.</summary>
+public sealed class DashboardRow
+{
+    public Guid Id { get; set; }
+    public required string OwnerId { get; set; }
+    public required string Title { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<DashboardCardRow> Cards { get; set; } = [];
+    public List<DashboardShareRow> Shares { get; set; } = [];
+}
+
+/// <summary>One saved question pinned to a dashboard, at a position, <see cref="Width"/> twelfths of the grid wide.</summary>
+public sealed class DashboardCardRow
+{
+    public Guid Id { get; set; }
+    public Guid DashboardId { get; set; }
+    public Guid SavedQuestionId { get; set; }
+    public SavedQuestionRow? SavedQuestion { get; set; }
+    public int Position { get; set; }
+    public int Width { get; set; } = 6;
+}
+
+/// <summary>A user a dashboard is shared with (read-only; each card still needs the user's access to its source).</summary>
+public sealed class DashboardShareRow
+{
+    public Guid DashboardId { get; set; }
+    public required string UserId { get; set; }
+    public DateTimeOffset SharedAt { get; set; }
+}
+
+/// <summary>
 /// A document taught to one source (Knowledge/SourceDocuments): Markdown, text or PDF, kept as its passages and their
 /// vectors, not as the file. Uploading a document of the same name again replaces it and counts a <see cref="Version"/>.
 /// </summary>

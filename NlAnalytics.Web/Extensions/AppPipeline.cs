@@ -21,6 +21,7 @@ public static class AppPipeline
         app.MapKnowledgeEndpoints();
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
+        app.MapDashboardEndpoints();
         app.MapUserEndpoints();
         app.MapEvaluationEndpoints();
         app.MapApiDocumentation();

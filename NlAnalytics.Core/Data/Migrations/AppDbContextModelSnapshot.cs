@@ -395,6 +395,79 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("threads", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardCardRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SavedQuestionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SavedQuestionId");
+
+                    b.HasIndex("DashboardId", "Position");
+
+                    b.ToTable("dashboard_cards", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("dashboards", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardShareRow", b =>
+                {
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("SharedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("DashboardId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("dashboard_shares", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.DataProtectionKeyRow", b =>
                 {
                     b.Property<int>("Id")
@@ -956,6 +1029,55 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("llm_calls", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.SavedQuestionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ChartType")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ExploredFromId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Sql")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExploredFromId");
+
+                    b.HasIndex("MessageId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("saved_questions", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.SourceGrant", b =>
                 {
                     b.Property<long>("Id")
@@ -1288,6 +1410,47 @@ namespace NlAnalytics.Core.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardCardRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.DashboardRow", null)
+                        .WithMany("Cards")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("NlAnalytics.Core.Data.SavedQuestionRow", "SavedQuestion")
+                        .WithMany()
+                        .HasForeignKey("SavedQuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("SavedQuestion");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardShareRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.DashboardRow", null)
+                        .WithMany("Shares")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.DocumentPassageRow", b =>
                 {
                     b.HasOne("NlAnalytics.Core.Data.KnowledgeDocumentRow", null)
@@ -1311,6 +1474,25 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
                         .WithMany("Calls")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.SavedQuestionRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.SavedQuestionRow", null)
+                        .WithMany()
+                        .HasForeignKey("ExploredFromId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1340,6 +1522,13 @@ namespace NlAnalytics.Core.Data.Migrations
             modelBuilder.Entity("NlAnalytics.Core.Data.ChatThread", b =>
                 {
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.Navigation("Cards");
+
+                    b.Navigation("Shares");
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
