@@ -59,9 +59,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SourceKnowledge>();
         services.AddSingleton<ISourceKnowledge>(provider => provider.GetRequiredService<SourceKnowledge>());
         services.AddHostedService<SourceKnowledgeStartup>();
+        services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SourceDocuments>();
+        services.AddSingleton<IDocumentPassages>(provider => provider.GetRequiredService<SourceDocuments>());
+        services.AddHostedService<SourceDocumentsStartup>();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadedSourceHolder>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<Dashboards.SavedQuestions>();
+        services.AddSingleton<Dashboards.DashboardService>();
         services.AddHostedService<UploadStartup>();
 
         services.AddDemoWarehouse();
@@ -82,6 +88,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AnswerLeases>();
         services.AddSingleton<AnswerRunner>();
         services.AddHostedService<AnswerRecovery>();
+        services.AddSingleton<EvaluationRuns>();
+        services.AddSingleton<EvaluationExports>();
+        services.AddHostedService<EvaluationWorker>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<AnswerEvents>();
         services.AddSingleton<VerifiedAnswers>();

@@ -58,7 +58,8 @@ public sealed record AnalystAnswer(
     IReadOnlyList<string>? Suggestions = null,
     double Confidence = 1.0,
     TimeSpan Elapsed = default,
-    IReadOnlyList<RetrievedTable>? TablesRead = null)
+    IReadOnlyList<RetrievedTable>? TablesRead = null,
+    IReadOnlyList<NlAnalytics.Core.Knowledge.DocumentPassage>? SourcesUsed = null)
 {
     /// <summary>What "Tables used" shows: the tables the SQL reads when known, else the tables retrieval offered.</summary>
     public IReadOnlyList<RetrievedTable> TablesUsed => TablesRead ?? Tables;

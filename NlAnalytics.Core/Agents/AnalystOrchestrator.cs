@@ -109,8 +109,10 @@ public sealed partial class AnalystOrchestrator(
         var retrievalText = run.Standalone == request.Question && request.History.Count > 0
             ? request.History[^1].StandaloneQuestion + " " + request.Question
             : run.Standalone;
-        var schema = await schemaSelector.SelectAsync(request.Source, retrievalText, run.Transcript, cancellationToken);
+        // Document passages only ever reach the model's prompts: an answer that cannot ask the model does not look for them.
+        var schema = await schemaSelector.SelectAsync(request.Source, retrievalText, run.Transcript, withDocuments: llmReady && request.Mode != AnalysisMode.Offline, cancellationToken);
         run.Tables = schema.Tables;
+        run.Passages = schema.Knowledge?.Passages ?? [];
 
         var limits = executor.LimitsFor(request.Limits);
         run.Clock.Enter("memory");
@@ -328,6 +330,7 @@ public sealed partial class AnalystOrchestrator(
         public string Narrative { get; set; } = "";
         public Interpretation? Interpretation { get; set; }
         public IReadOnlyList<string> Suggestions { get; set; } = [];
+        public IReadOnlyList<Knowledge.DocumentPassage> Passages { get; set; } = [];
         public double Confidence { get; set; }
 
         public void Report(AgentStep step, string message)
@@ -356,7 +359,9 @@ public sealed partial class AnalystOrchestrator(
                 Suggestions,
                 Confidence,
                 time.GetElapsedTime(_started),
-                TablesRead);
+                TablesRead,
+                // The passages were sources only of an answer whose SQL the model wrote with them in its prompt.
+                Path == AnswerPath.Llm ? Passages : []);
         }
     }
 

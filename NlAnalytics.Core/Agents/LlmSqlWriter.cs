@@ -38,7 +38,7 @@ public sealed class LlmSqlWriter(IAgentLlm llm, ISqlGate gate, ISqlExecutor exec
         if (context.Knowledge is { } knowledge && knowledge.PromptText.Length > 0)
             // What the source was taught is part of the prompt's count below; this says how much of it.
             transcript.Add(AgentNames.SqlWriter, AgentTranscript.Event, string.Create(CultureInfo.InvariantCulture,
-                $"Knowledge in the prompt: instructions {tokens.Count(knowledge.InstructionsPrompt):N0} tokens, glossary of {knowledge.Glossary.Count} term(s) {tokens.Count(knowledge.GlossaryPrompt):N0} tokens."));
+                $"Knowledge in the prompt: instructions {tokens.Count(knowledge.InstructionsPrompt):N0} tokens, glossary of {knowledge.Glossary.Count} term(s) {tokens.Count(knowledge.GlossaryPrompt):N0} tokens, {knowledge.Passages.Count} document passage(s) {tokens.Count(knowledge.DocumentsPrompt):N0} tokens."));
 
         var reply = await transcript.AskAsync(llm, AgentNames.SqlWriter, Prompt, arguments, null, cancellationToken, tools);
         var extracted = SqlExtraction.Extract(reply.Text);

@@ -14,17 +14,21 @@ public sealed record SchemaSelection(DatabaseCatalog Catalog, IReadOnlyList<Retr
 /// <summary>
 /// Picks the top tables for a question from the source's catalog, so the writer sees only what matters. The source's
 /// glossary goes into the catalog first (<see cref="ISourceKnowledge.Annotate"/>), so retrieval, the offline writer and
-/// the schema prompt all read a term as the comments say it.
+/// the schema prompt all read a term as the comments say it. With <c>withDocuments</c>, the passages of the
+/// source's documents closest to the question join what it was taught (only the LLM's prompts carry them).
 /// </summary>
-public sealed class SchemaSelectorAgent(ICatalogProvider catalogs, ISchemaRetriever retriever, IOptions<AnalystOptions> options, ISourceKnowledge? knowledge = null)
+public sealed class SchemaSelectorAgent(ICatalogProvider catalogs, ISchemaRetriever retriever, IOptions<AnalystOptions> options, ISourceKnowledge? knowledge = null, IDocumentPassages? documents = null)
 {
-    public async Task<SchemaSelection> SelectAsync(DataSource source, string question, AgentTranscript transcript, CancellationToken cancellationToken)
+    public async Task<SchemaSelection> SelectAsync(DataSource source, string question, AgentTranscript transcript, bool withDocuments, CancellationToken cancellationToken)
     {
         var catalog = await catalogs.GetAsync(source, cancellationToken);
         var taught = knowledge?.For(source.Name);
-        if (taught is { HasInstructions: true } or { Glossary.Count: > 0 })
+        if (withDocuments && documents?.Relevant(source.Name, question, cancellationToken) is { Count: > 0 } passages)
+            taught = (taught ?? SourceKnowledgeSnapshot.Empty(source.Name)) with { Passages = passages };
+        if (taught is { IsEmpty: false })
         {
-            catalog = knowledge!.Annotate(catalog);
+            if (knowledge is not null)
+                catalog = knowledge.Annotate(catalog);
             transcript.Add(AgentNames.SchemaSelector, AgentTranscript.Event, taught.Summary);
         }
         else

@@ -77,7 +77,7 @@ public static class AnswerJson
     public static T? Deserialize<T>(string? json) => string.IsNullOrEmpty(json) ? default : JsonSerializer.Deserialize<T>(json, Options);
 }
 
-/// <summary>A stored message as the UI shows it.</summary>
+/// <summary>A stored message as the UI shows it. <see cref="SourcesUsed"/>: the document passages the model's prompt carried, best first.</summary>
 public sealed record MessageView(
     Guid Id,
     int Sequence,
@@ -100,4 +100,5 @@ public sealed record MessageView(
     decimal CostUsd,
     bool IsVerified,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    IReadOnlyList<Knowledge.DocumentPassage> SourcesUsed);

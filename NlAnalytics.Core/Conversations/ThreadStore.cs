@@ -7,7 +7,9 @@ using NlAnalytics.Core.Retrieval;
 
 namespace NlAnalytics.Core.Conversations;
 
-public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd);
+/// <summary>A thread in a list; its tokens and dollars are sums of the cost ledger's rows for it (every priced model call).</summary>
+public sealed record ThreadSummary(Guid Id, string Title, string DataSource, bool IsArchived, DateTimeOffset UpdatedAt, int MessageCount, decimal CostUsd,
+    long InputTokens = 0, long OutputTokens = 0);
 
 /// <summary>A page of a thread's messages (oldest first) and whether there are older ones.</summary>
 public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasOlder);
@@ -72,7 +74,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
                 || t.Messages.Any(m => EF.Functions.ILike(m.Question, pattern, "\\") || (m.Narrative != null && EF.Functions.ILike(m.Narrative, pattern, "\\"))));
         }
         return await query.OrderByDescending(t => t.UpdatedAt)
-            .Select(t => new ThreadSummary(t.Id, t.Title, t.DataSource, t.IsArchived, t.UpdatedAt, t.Messages.Count, t.Messages.Sum(m => m.CostUsd)))
+            .Select(t => new ThreadSummary(t.Id, t.Title, t.DataSource, t.IsArchived, t.UpdatedAt, t.Messages.Count,
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.CostUsd),
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.InputTokens),
+                context.LlmCalls.Where(c => c.ThreadId == t.Id).Sum(c => c.OutputTokens)))
             .Take(500)
             .ToListAsync(cancellationToken);
     }
@@ -419,6 +424,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         message.TablesJson = AnswerJson.Serialize(answer.TablesUsed);
         message.TranscriptJson = AnswerJson.Serialize(answer.Transcript);
         message.SuggestionsJson = answer.Suggestions is { Count: > 0 } s ? AnswerJson.Serialize(s) : null;
+        message.SourcesJson = answer.SourcesUsed is { Count: > 0 } sources ? AnswerJson.Serialize(sources) : null;
         message.InputTokens = allCalls.Sum(c => c.InputTokens);
         message.OutputTokens = allCalls.Sum(c => c.OutputTokens);
         message.CostUsd = allCalls.Sum(c => c.CostUsd);
@@ -440,7 +446,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         nameof(ChatMessage.StandaloneQuestion), nameof(ChatMessage.Status), nameof(ChatMessage.Path), nameof(ChatMessage.Sql),
         nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.Narrative), nameof(ChatMessage.Error), nameof(ChatMessage.ResultJson),
         nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson),
-        nameof(ChatMessage.InputTokens), nameof(ChatMessage.OutputTokens), nameof(ChatMessage.CostUsd), nameof(ChatMessage.CompletedAt),
+        nameof(ChatMessage.SourcesJson), nameof(ChatMessage.InputTokens), nameof(ChatMessage.OutputTokens), nameof(ChatMessage.CostUsd), nameof(ChatMessage.CompletedAt),
     ];
 
     public async Task<bool> SetVerifiedAsync(string userId, Guid messageId, bool verified, CancellationToken cancellationToken)
@@ -516,7 +522,8 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         AnswerJson.Deserialize<List<TranscriptEntry>>(m.TranscriptJson) ?? [],
         AnswerJson.Deserialize<List<string>>(m.SuggestionsJson) ?? [],
         [.. m.Calls.OrderBy(c => c.Id)],
-        m.InputTokens, m.OutputTokens, m.CostUsd, m.IsVerified, m.CreatedAt, m.CompletedAt);
+        m.InputTokens, m.OutputTokens, m.CostUsd, m.IsVerified, m.CreatedAt, m.CompletedAt,
+        AnswerJson.Deserialize<List<Knowledge.DocumentPassage>>(m.SourcesJson) ?? []);
 
     private static string Trim(string text, int max) => text.Length <= max ? text.Trim() : text[..max].Trim();
 

@@ -21,6 +21,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<SourceKnowledgeRow> SourceKnowledge => Set<SourceKnowledgeRow>();
     public DbSet<GlossaryTermRow> GlossaryTerms => Set<GlossaryTermRow>();
     public DbSet<KnowledgeChangeRow> KnowledgeChanges => Set<KnowledgeChangeRow>();
+    public DbSet<SavedQuestionRow> SavedQuestions => Set<SavedQuestionRow>();
+    public DbSet<DashboardRow> Dashboards => Set<DashboardRow>();
+    public DbSet<DashboardCardRow> DashboardCards => Set<DashboardCardRow>();
+    public DbSet<DashboardShareRow> DashboardShares => Set<DashboardShareRow>();
+    public DbSet<KnowledgeDocumentRow> KnowledgeDocuments => Set<KnowledgeDocumentRow>();
+    public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
+    public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
+    public DbSet<EvaluationCaseRow> EvaluationCases => Set<EvaluationCaseRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -43,7 +51,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             message.HasIndex(m => m.ClientRequestId).IsUnique();
             message.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Path).HasMaxLength(20);
-            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson) })
+            foreach (var json in new[] { nameof(ChatMessage.ResultJson), nameof(ChatMessage.ChartJson), nameof(ChatMessage.TablesJson), nameof(ChatMessage.TranscriptJson), nameof(ChatMessage.SuggestionsJson), nameof(ChatMessage.InterpretationJson), nameof(ChatMessage.SourcesJson) })
                 message.Property(json).HasColumnType("jsonb");
             message.Property(m => m.CostUsd).HasPrecision(18, 8);
             message.HasMany(m => m.Calls).WithOne().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
@@ -161,6 +169,93 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             change.Property(c => c.Action).HasMaxLength(20);
             change.Property(c => c.ChangedBy).HasMaxLength(256);
             change.HasIndex(c => new { c.DataSource, c.ChangedAt });
+        });
+
+        builder.Entity<SavedQuestionRow>(question =>
+        {
+            question.ToTable("saved_questions");
+            question.Property(q => q.DataSource).HasMaxLength(200);
+            question.Property(q => q.Title).HasMaxLength(200);
+            question.Property(q => q.ChartType).HasMaxLength(20);
+            question.HasIndex(q => q.OwnerId);
+            question.HasOne<AppUser>().WithMany().HasForeignKey(q => q.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            // The answer and the question it came from may go; the saved question stays.
+            question.HasOne<ChatMessage>().WithMany().HasForeignKey(q => q.MessageId).OnDelete(DeleteBehavior.SetNull);
+            question.HasOne<SavedQuestionRow>().WithMany().HasForeignKey(q => q.ExploredFromId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        builder.Entity<DashboardRow>(dashboard =>
+        {
+            dashboard.ToTable("dashboards");
+            dashboard.Property(d => d.Title).HasMaxLength(200);
+            dashboard.HasIndex(d => d.OwnerId);
+            dashboard.HasOne<AppUser>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            dashboard.HasMany(d => d.Cards).WithOne().HasForeignKey(c => c.DashboardId).OnDelete(DeleteBehavior.Cascade);
+            dashboard.HasMany(d => d.Shares).WithOne().HasForeignKey(s => s.DashboardId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DashboardCardRow>(card =>
+        {
+            card.ToTable("dashboard_cards");
+            card.HasIndex(c => new { c.DashboardId, c.Position });
+            card.HasOne(c => c.SavedQuestion).WithMany().HasForeignKey(c => c.SavedQuestionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DashboardShareRow>(share =>
+        {
+            share.ToTable("dashboard_shares");
+            share.HasKey(s => new { s.DashboardId, s.UserId });
+            share.HasIndex(s => s.UserId);
+            share.HasOne<AppUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<KnowledgeDocumentRow>(document =>
+        {
+            document.ToTable("knowledge_documents");
+            document.Property(d => d.DataSource).HasMaxLength(200);
+            document.Property(d => d.Name).HasMaxLength(200);
+            document.Property(d => d.Format).HasMaxLength(20);
+            document.Property(d => d.Model).HasMaxLength(100);
+            document.Property(d => d.UploadedBy).HasMaxLength(256);
+            document.HasIndex(d => new { d.DataSource, d.Name }).IsUnique();
+            document.HasMany(d => d.Passages).WithOne().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DocumentPassageRow>(passage =>
+        {
+            passage.ToTable("document_passages");
+            passage.HasIndex(p => new { p.DocumentId, p.Ordinal }).IsUnique();
+        });
+
+        builder.Entity<EvaluationRunRow>(run =>
+        {
+            run.ToTable("evaluation_runs");
+            run.Property(r => r.SetName).HasMaxLength(200);
+            run.Property(r => r.SetHash).HasMaxLength(64);
+            run.Property(r => r.DataSource).HasMaxLength(200);
+            run.Property(r => r.Mode).HasMaxLength(20);
+            run.Property(r => r.Model).HasMaxLength(200);
+            run.Property(r => r.StartedById).HasMaxLength(450);
+            run.Property(r => r.StartedBy).HasMaxLength(256);
+            run.Property(r => r.Status).HasMaxLength(20);
+            run.Property(r => r.SummaryJson).HasColumnType("jsonb");
+            run.HasIndex(r => r.CreatedAt);
+            run.HasIndex(r => r.Status);
+            run.HasMany(r => r.Cases).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<EvaluationCaseRow>(item =>
+        {
+            item.ToTable("evaluation_cases");
+            item.HasIndex(c => new { c.RunId, c.Position }).IsUnique();
+            item.Property(c => c.CaseId).HasMaxLength(200);
+            item.Property(c => c.Tier).HasMaxLength(20);
+            item.Property(c => c.FollowupOf).HasMaxLength(200);
+            item.Property(c => c.Outcome).HasMaxLength(30);
+            item.Property(c => c.Path).HasMaxLength(20);
+            item.Property(c => c.CostUsd).HasPrecision(18, 8);
+            item.Property(c => c.GoldRowsJson).HasColumnType("jsonb");
+            item.Property(c => c.GeneratedRowsJson).HasColumnType("jsonb");
         });
 
         builder.Entity<TextEmbeddingRow>(embedding =>

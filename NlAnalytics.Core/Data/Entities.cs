@@ -79,6 +79,8 @@ public sealed class ChatMessage
     public string? TablesJson { get; set; }
     public string? TranscriptJson { get; set; }
     public string? SuggestionsJson { get; set; }
+    /// <summary>jsonb: the document passages the LLM's prompt carried (Knowledge.DocumentPassage), shown as "Sources used".</summary>
+    public string? SourcesJson { get; set; }
     public long InputTokens { get; set; }
     public long OutputTokens { get; set; }
     public decimal CostUsd { get; set; }
@@ -285,9 +287,9 @@ public sealed class KnowledgeChangeRow
 {
     public long Id { get; set; }
     public required string DataSource { get; set; }
-    /// <summary>"instructions", "settings" or "glossary".</summary>
+    /// <summary>"instructions", "settings", "glossary" or "document".</summary>
     public required string Subject { get; set; }
-    /// <summary>The term a glossary change is about.</summary>
+    /// <summary>The term a glossary change is about, or the document's name.</summary>
     public string? Term { get; set; }
     /// <summary>Added, Changed or Removed.</summary>
     public required string Action { get; set; }
@@ -295,4 +297,152 @@ public sealed class KnowledgeChangeRow
     public string? After { get; set; }
     public required string ChangedBy { get; set; }
     public DateTimeOffset ChangedAt { get; set; }
+}
+
+/// <summary>
+/// A question an analyst saved from an answer (Dashboards/SavedQuestions): its SQL, source, chart type and title, never a
+/// frozen result: each time it is shown it runs again through the gate and the restricted executor. Private to its owner.
+/// </summary>
+public sealed class SavedQuestionRow
+{
+    public Guid Id { get; set; }
+    public required string OwnerId { get; set; }
+    public required string DataSource { get; set; }
+    public required string Title { get; set; }
+    public required string Sql { get; set; }
+    /// <summary>A Charts.ChartKind name (Line, Bar, Donut, Scatter, Kpi, Table).</summary>
+    public required string ChartType { get; set; }
+    /// <summary>The answer it was saved from, if it still exists.</summary>
+    public Guid? MessageId { get; set; }
+    /// <summary>The saved question this one was explored from (a new grouping or period over its SQL).</summary>
+    public Guid? ExploredFromId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A grid of saved questions (cards) one user made; shared read-only with the users in <see cref="Shares"/>.</summary>
+public sealed class DashboardRow
+{
+    public Guid Id { get; set; }
+    public required string OwnerId { get; set; }
+    public required string Title { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<DashboardCardRow> Cards { get; set; } = [];
+    public List<DashboardShareRow> Shares { get; set; } = [];
+}
+
+/// <summary>One saved question pinned to a dashboard, at a position, <see cref="Width"/> twelfths of the grid wide.</summary>
+public sealed class DashboardCardRow
+{
+    public Guid Id { get; set; }
+    public Guid DashboardId { get; set; }
+    public Guid SavedQuestionId { get; set; }
+    public SavedQuestionRow? SavedQuestion { get; set; }
+    public int Position { get; set; }
+    public int Width { get; set; } = 6;
+}
+
+/// <summary>A user a dashboard is shared with (read-only; each card still needs the user's access to its source).</summary>
+public sealed class DashboardShareRow
+{
+    public Guid DashboardId { get; set; }
+    public required string UserId { get; set; }
+    public DateTimeOffset SharedAt { get; set; }
+}
+
+/// <summary>
+/// A document taught to one source (Knowledge/SourceDocuments): Markdown, text or PDF, kept as its passages and their
+/// vectors, not as the file. Uploading a document of the same name again replaces it and counts a <see cref="Version"/>.
+/// </summary>
+public sealed class KnowledgeDocumentRow
+{
+    public long Id { get; set; }
+    public required string DataSource { get; set; }
+    public required string Name { get; set; }
+    /// <summary>Markdown, Text or Pdf.</summary>
+    public required string Format { get; set; }
+    public long Bytes { get; set; }
+    /// <summary>The encoder the passages' vectors are from (Semantics.ISentenceEncoder.Model).</summary>
+    public required string Model { get; set; }
+    public int Version { get; set; }
+    public required string UploadedBy { get; set; }
+    public DateTimeOffset UploadedAt { get; set; }
+    public List<DocumentPassageRow> Passages { get; set; } = [];
+}
+
+/// <summary>One passage of a document, its heading and its sentence vector (<c>real[]</c>, as text embeddings).</summary>
+public sealed class DocumentPassageRow
+{
+    public long Id { get; set; }
+    public long DocumentId { get; set; }
+    public int Ordinal { get; set; }
+    public string? Heading { get; set; }
+    public required string Text { get; set; }
+    public required float[] Vector { get; set; }
+}
+
+/// <summary>
+/// An evaluation run of the workspace: a question set (its text kept, with a SHA-256 of it) against one source in one
+/// mode and model, who started it, where it is (<see cref="Status"/>, <see cref="Done"/> of <see cref="Total"/>) and,
+/// once it ended, its report (<see cref="SummaryJson"/>, an <c>EvaluationSummary</c> over the questions it finished).
+/// </summary>
+public sealed class EvaluationRunRow
+{
+    public Guid Id { get; set; }
+    public required string SetName { get; set; }
+    public required string SetHash { get; set; }
+    public required string SetText { get; set; }
+    public required string DataSource { get; set; }
+    public required string Mode { get; set; }
+    public string? Model { get; set; }
+    public required string StartedById { get; set; }
+    public required string StartedBy { get; set; }
+    public required string Status { get; set; }
+    public int Total { get; set; }
+    public int Done { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Why it stopped early, for a person: failed, stopped or interrupted.</summary>
+    public string? Message { get; set; }
+    public string? SummaryJson { get; set; }
+    public List<EvaluationCaseRow> Cases { get; set; } = [];
+}
+
+/// <summary>
+/// One question of a run as it was scored: the flags a report counts (valid SQL, right, declined, answered wrong), what
+/// the analyst said and spent, and the first rows of the gold result and of the analyst's (<c>ResultSnapshot</c> JSON).
+/// </summary>
+public sealed class EvaluationCaseRow
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public int Position { get; set; }
+    public required string CaseId { get; set; }
+    public required string Question { get; set; }
+    public string? Tier { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? FollowupOf { get; set; }
+    public int HistoryTurns { get; set; }
+    public string? GoldSql { get; set; }
+    public string? GeneratedSql { get; set; }
+    public string? StandaloneQuestion { get; set; }
+    public required string Outcome { get; set; }
+    public string? Detail { get; set; }
+    public bool Valid { get; set; }
+    public bool Right { get; set; }
+    public bool Declined { get; set; }
+    public bool AnsweredWrong { get; set; }
+    public double Confidence { get; set; }
+    public double GenerationMs { get; set; }
+    public double AnswerMs { get; set; }
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public decimal CostUsd { get; set; }
+    public string? Path { get; set; }
+    public List<string> GoldTables { get; set; } = [];
+    public List<string> RetrievedTables { get; set; } = [];
+    public double? RetrievalRecall { get; set; }
+    public string? GoldRowsJson { get; set; }
+    public string? GeneratedRowsJson { get; set; }
 }

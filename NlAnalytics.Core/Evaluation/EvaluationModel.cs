@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Execution;
 
 namespace NlAnalytics.Core.Evaluation;
 
@@ -195,6 +196,9 @@ public sealed record EvaluationSummary(
     string? ReportJsonPath = null,
     string? ReportMarkdownPath = null);
 
+/// <summary>One question as it was scored, with the gold result and the analyst's (null when a query did not run).</summary>
+public sealed record EvaluatedCase(CaseResult Result, QueryResult? Gold, QueryResult? Generated);
+
 /// <summary>A whole run: the summary and every question's result.</summary>
 public sealed record EvaluationReport(EvaluationSummary Summary, IReadOnlyList<CaseResult> Cases);
 
@@ -213,4 +217,7 @@ public sealed class EvaluationOptions
 
     [Range(1, 3600)]
     public int QueryTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Folder of the question sets the evaluation workspace offers to pick (the web app sets benchmarks/dev of the repository when unset).</summary>
+    public string? ShippedSetsFolder { get; set; }
 }

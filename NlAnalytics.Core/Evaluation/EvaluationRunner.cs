@@ -68,11 +68,24 @@ public sealed partial class EvaluationRunner(
         RunAsync(setPath, source, mode, outputDirectory, (request, token) => analyst(request, null, token), cancellationToken);
 
     /// <summary>Runs <paramref name="set"/> against <paramref name="source"/> and scores every question; writes nothing.</summary>
+    public Task<EvaluationReport> RunAsync(
+        EvaluationSet set,
+        DataSource source,
+        AnalysisMode mode,
+        Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        CancellationToken cancellationToken) =>
+        RunAsync(set, source, mode, analyst, onCase: null, cancellationToken);
+
+    /// <summary>
+    /// The same, handing each question to <paramref name="onCase"/> as soon as it is scored (with both results), so a
+    /// caller can keep what is done when the run is stopped half-way (the cancellation then ends the run).
+    /// </summary>
     public async Task<EvaluationReport> RunAsync(
         EvaluationSet set,
         DataSource source,
         AnalysisMode mode,
         Func<AnalystRequest, CancellationToken, Task<AnalystAnswer>> analyst,
+        Func<EvaluatedCase, CancellationToken, Task>? onCase,
         CancellationToken cancellationToken)
     {
         // The app grounds by meaning once a catalog's vectors exist; a measurement waits for them, so it does not depend on timing.
@@ -89,8 +102,10 @@ public sealed partial class EvaluationRunner(
         {
             cancellationToken.ThrowIfCancellationRequested();
             var history = item.FollowupOf is null ? [] : threads[item.FollowupOf];
-            var (result, answer) = await RunCaseAsync(item, history, source, mode, limits, analyst, cancellationToken);
+            var (result, answer, gold, generated) = await RunCaseAsync(item, history, source, mode, limits, analyst, cancellationToken);
             results.Add(result);
+            if (onCase is not null)
+                await onCase(new EvaluatedCase(result, gold, generated), cancellationToken);
             threads[item.Id] = [.. history, new ThreadTurn(
                 item.Question,
                 answer?.StandaloneQuestion ?? item.Question,
@@ -145,7 +160,7 @@ public sealed partial class EvaluationRunner(
         _ => throw new ArgumentException($"Unknown mode \"{mode}\": use offline, llm or hybrid.", nameof(mode)),
     };
 
-    private async Task<(CaseResult Result, AnalystAnswer? Answer)> RunCaseAsync(
+    private async Task<(CaseResult Result, AnalystAnswer? Answer, QueryResult? Gold, QueryResult? Generated)> RunCaseAsync(
         EvaluationCase item,
         IReadOnlyList<ThreadTurn> history,
         DataSource source,
@@ -247,7 +262,7 @@ public sealed partial class EvaluationRunner(
             goldTables, retrieved, recall is null ? null : Math.Round(recall.Value, 4),
             answer?.Confidence ?? 0,
             Math.Round(wallTime.TotalMilliseconds, 1));
-        return (result, answer);
+        return (result, answer, gold, generated);
     }
 
     private (CaseOutcome, string?) Score(QueryResult gold, QueryResult generated, string goldSql)
@@ -259,7 +274,8 @@ public sealed partial class EvaluationRunner(
     private static string? FirstLine(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : text.Split('\n', 2)[0].Trim();
 
-    internal static EvaluationSummary Summarise(
+    /// <summary>The figures of a run over <paramref name="results"/> (every question, or those a stopped run finished).</summary>
+    public static EvaluationSummary Summarise(
         string set, string source, AnalysisMode mode, DateTimeOffset startedAt, TimeSpan duration, IReadOnlyList<CaseResult> results)
     {
         var byTier = results.Where(r => r.Tier is not null && r.Answerable)

@@ -68,6 +68,19 @@ public sealed class ResultCache : ICatalogRefreshListener, IDisposable
         return ranHere ? result : result with { FromCache = true };
     }
 
+    /// <summary>
+    /// Runs <paramref name="run"/> whatever is stored (a refresh button) and keeps what it returns in place of the stored
+    /// result, so the next reader within the window gets these rows rather than the older ones.
+    /// </summary>
+    public async Task<QueryResult> RefreshAsync(DataSource source, string sql, QueryLimits limits, Func<CancellationToken, Task<QueryResult>> run, CancellationToken cancellationToken)
+    {
+        var fresh = await RunFreshAsync(run, cancellationToken);
+        var freshness = FreshnessFor(source);
+        if (freshness > TimeSpan.Zero)
+            await _cache.SetAsync(Key(source, sql, limits), fresh, new FusionCacheEntryOptions(freshness) { Size = EstimatedBytes(fresh) }, [Tag(source)], cancellationToken);
+        return fresh;
+    }
+
     /// <summary>Whether a fresh result of <paramref name="sql"/> is stored (so it parsed and ran as this source's role).</summary>
     public bool Holds(DataSource source, string sql, QueryLimits limits) =>
         FreshnessFor(source) > TimeSpan.Zero && _cache.TryGet<QueryResult>(Key(source, sql, limits)).HasValue;

@@ -246,7 +246,7 @@ public sealed partial class SourceKnowledge(
     }
 
     /// <summary>NotFound when the editor may not query the source, Forbidden when they may not make this change, null when they may.</summary>
-    private async Task<KnowledgeResult?> RefusalAsync(string sourceName, KnowledgeEditor editor, bool settingsChange, CancellationToken cancellationToken)
+    internal async Task<KnowledgeResult?> RefusalAsync(string sourceName, KnowledgeEditor editor, bool settingsChange, CancellationToken cancellationToken)
     {
         if (await RightsAsync(editor.UserId, sourceName, cancellationToken) is not { } rights)
             return new KnowledgeResult(KnowledgeStatus.NotFound, Message: $"There is no data source named '{sourceName}'.");
@@ -360,7 +360,7 @@ public sealed partial class SourceKnowledge(
         name, settings?.Instructions ?? "", settings?.AnalystsMayEdit ?? false, settings?.Version ?? 0, settings?.UpdatedBy, settings?.UpdatedAt,
         [.. terms.Select(t => new GlossaryTerm(t.Id, t.Term, t.Synonyms, Enum.Parse<MeaningKind>(t.Kind), t.TableName ?? "", t.Meaning, t.Description, t.Version, t.UpdatedBy, t.UpdatedAt))]);
 
-    private static KnowledgeChangeRow Change(DataSource source, string subject, string? term, string action, string? before, string? after, KnowledgeEditor editor, DateTimeOffset now) =>
+    internal static KnowledgeChangeRow Change(DataSource source, string subject, string? term, string action, string? before, string? after, KnowledgeEditor editor, DateTimeOffset now) =>
         new() { DataSource = source.Name, Subject = subject, Term = term, Action = action, Before = before, After = after, ChangedBy = editor.Name, ChangedAt = now };
 
     private static string TermJson(GlossaryTermRow row) =>
@@ -389,7 +389,7 @@ public sealed partial class SourceKnowledge(
     /// <summary>The registry's spelling of a source's name, or null when there is no such source.</summary>
     public string? SourceName(string name) => Find(name)?.Name;
 
-    private DataSource? Find(string name) => registry.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+    internal DataSource? Find(string name) => registry.All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private static KnowledgeResult Invalid(string field, string message) =>
         new(KnowledgeStatus.Invalid, Errors: new Dictionary<string, string[]> { [field] = [message] });

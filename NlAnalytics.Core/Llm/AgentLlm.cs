@@ -21,7 +21,7 @@ internal sealed partial class AgentLlm(
 {
     public bool IsConfigured => options.Value.IsConfigured;
 
-    public string ModelFor(string agent) => options.Value.ModelFor(agent);
+    public string ModelFor(string agent) => LlmModelChoice.Current ?? options.Value.ModelFor(agent);
 
     public async Task<LlmReply> InvokeAsync(
         string agent,

@@ -58,7 +58,7 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         _joined.Add(baseTable);
         if (intent.Entity is { } entityTable && entityTable != baseTable) Require(entityTable);
 
-        intent.Groups = intent.Groups.Select(g => g.Column is { } c && !g.Qualified && Twin(c) is { } twin && index.Distance(_joined, twin.Table) + 0.5 < index.Distance(_joined, c.Table) ? g with { Column = twin } : g).ToList();
+        intent.Groups = WithoutRepeatedPeriods(intent.Groups.Select(g => g.Column is { } c && !g.Qualified && Twin(c) is { } twin && index.Distance(_joined, twin.Table) + 0.5 < index.Distance(_joined, c.Table) ? g with { Column = twin } : g));
         if (intent.TopRestriction is { } top && top.Group.Column is { } rc && index.PathTo(_joined, rc.Table) is null && Twin(rc) is { } rtwin)
             intent.TopRestriction = (top.Group with { Column = rtwin }, top.N);
         foreach (var group in intent.Groups.Where(g => !g.IsTime || g.Column is not null)) Require((group.Table ?? group.Column!.Table));
@@ -241,7 +241,8 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 ? $"100.0 * SUM(CASE WHEN {cond} THEN {Col(intent.Measure)} ELSE 0 END) / NULLIF(SUM({Col(intent.Measure)}), 0) AS share_pct"
                 : $"100.0 * SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0) AS share_pct";
             measureAlias = "share_pct";
-            measureWords = $"share (%) of {measureWords} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
+            var whole = measureWords.StartsWith("Counting ", StringComparison.Ordinal) ? measureWords["Counting ".Length..] : measureWords;
+            measureWords = $"Share (%) of {whole} where {share.Column.Name} {(intent.ShareOf.Negated ? "<>" : "=")} {SqlText.Literal(share.Value)}";
         }
         else if (ratioOf is not null && ratioTo is not null)
         {
@@ -659,6 +660,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         TimeGrain.Quarter => "quarter",
         _ => "year",
     };
+
+    // "Trend ... by month", "monthly trend", "by month ... per month" name one period twice: the question asks for one
+    // series. A period left to the data (a trend) gives way to a named one on the same dates, and a grouping said
+    // twice is one grouping.
+    private static List<Grouping> WithoutRepeatedPeriods(IEnumerable<Grouping> groups)
+    {
+        var list = groups.Distinct().ToList();
+        return list.Where(g => !(g.Grain == TimeGrain.Auto
+                && list.Any(o => o.IsTime && o.Grain != TimeGrain.Auto && (o.Column == g.Column || o.Column is null || g.Column is null))))
+            .ToList();
+    }
 
     private (string Expr, string Alias) TimeBucket(ColumnNode column, TimeGrain grain)
     {

@@ -56,7 +56,7 @@ public sealed class SemanticSpace
         return similarity;
     }
 
-    private static float Dot(float[] a, float[] b)
+    internal static float Dot(float[] a, float[] b)
     {
         var length = Math.Min(a.Length, b.Length);
         var width = System.Numerics.Vector<float>.Count;

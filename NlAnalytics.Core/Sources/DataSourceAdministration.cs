@@ -65,6 +65,7 @@ public sealed partial class DataSourceAdministration(
     DataSourceProbe probe,
     ICatalogProvider catalogs,
     NlAnalytics.Core.Knowledge.SourceKnowledge knowledge,
+    NlAnalytics.Core.Knowledge.SourceDocuments documents,
     TimeProvider clock,
     ILogger<DataSourceAdministration> logger)
 {
@@ -139,6 +140,7 @@ public sealed partial class DataSourceAdministration(
             await context.SaveChangesAsync(cancellationToken);
             await SourceAccess.RevokeAllAsync(context, row.Name, cancellationToken);
             await knowledge.ForgetAsync(context, row.Name, cancellationToken);
+            await documents.ForgetAsync(context, row.Name, cancellationToken);
             await LoadAsync(cancellationToken);
             LogRemoved(logger, row.Name, userName);
             return SaveStatus.Saved;

@@ -170,6 +170,37 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         Assert.Equal("line", draft.PreferredChart);
     }
 
+    [Theory]
+    [InlineData("number of loans by book author")]
+    [InlineData("which book authors have the most loans")]
+    [InlineData("top 3 book authors by number of loans")]
+    public async Task A_table_noun_before_a_related_table_noun_names_the_head_the_rows_are_grouped_by(string question)
+    {
+        // "book author" is the author of the book: loans are grouped by authors, which books point to.
+        var draft = await library.ComposeAsync(question, []);
+        Assert.True(draft.Sql is not null, $"declined \"{question}\": {draft.Interpretation}");
+        Assert.Contains("authors", draft.Sql);
+        var byAuthor = await library.RowsAsync(
+            "SELECT a.name, count(*) FROM library.loans l JOIN library.books b ON b.book_id = l.book_id JOIN library.authors a ON a.author_id = b.author_id GROUP BY a.author_id, a.name");
+        var actual = await library.RowsAsync(draft.Sql!);
+        Assert.True(actual.Count > 0 && actual.All(byAuthor.Contains), $"{draft.Sql}\nactual: {string.Join(" ; ", actual)}\nby author: {string.Join(" ; ", byAuthor)}");
+    }
+
+    [Fact]
+    public Task A_table_noun_before_one_of_its_columns_names_that_column() =>
+        AssertMeansAsync("number of loans by member city",
+            "SELECT m.city, count(*) FROM library.loans l JOIN library.members m ON m.member_id = l.member_id GROUP BY m.city");
+
+    [Theory]
+    [InlineData("trend of loans by month")]
+    [InlineData("monthly trend in the number of loans")]
+    [InlineData("number of loans over time, per month")]
+    public async Task A_trend_asked_by_a_named_period_is_one_series_on_that_period(string question)
+    {
+        var draft = await AssertMeansAsync(question, "SELECT date_trunc('month', loan_date)::date, count(*) FROM library.loans GROUP BY 1 ORDER BY 1", ordered: true);
+        Assert.Equal("line", draft.PreferredChart);
+    }
+
     [Fact]
     public Task Per_year_on_an_integer_year_column_groups_by_that_column() =>
         AssertMeansAsync("visitors per year", "SELECT year, sum(visitors) FROM library.visit_stats GROUP BY year ORDER BY year", ordered: true);
@@ -207,8 +238,11 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         AssertMeansAsync("Bottom 2 cities by total visitors", "SELECT city, sum(visitors) FROM library.visit_stats GROUP BY city ORDER BY 2 LIMIT 2", ordered: true);
 
     [Fact]
-    public Task Share_of_a_value_is_a_percentage() =>
-        AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
+    public async Task Share_of_a_value_is_a_percentage_and_says_of_what()
+    {
+        var draft = await AssertMeansAsync("Share of female members", "SELECT 100.0 * count(*) FILTER (WHERE gender = 'female') / count(*) FROM library.members");
+        Assert.StartsWith("Share (%) of members where gender = 'female'", draft.Interpretation.ToString());
+    }
 
     // "women" and "ville" have no hand-written entry (the lexicons hold no nouns of any database): a word nothing
     // grounds is said to be left out, and the draft stays under the Hybrid threshold so the model is asked. So are words

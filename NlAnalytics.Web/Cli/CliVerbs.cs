@@ -169,6 +169,7 @@ public static class CliVerbs
             // The sources Admins stored in the app, so --source takes their names too.
             await services.GetRequiredService<DataSourceAdministration>().LoadAsync(token);
             await services.GetRequiredService<NlAnalytics.Core.Knowledge.SourceKnowledge>().LoadAsync(token);
+            await services.GetRequiredService<NlAnalytics.Core.Knowledge.SourceDocuments>().LoadAsync(token);
             DataSource? source = null;
             if (needsDemo)
             {
@@ -404,7 +405,7 @@ public static class CliVerbs
             {
                 var started = time.GetTimestamp();
                 var transcript = new AgentTranscript(time, SecretRedactor.For(source, configuration));
-                var schema = await selector.SelectAsync(source, item.Question, transcript, token);
+                var schema = await selector.SelectAsync(source, item.Question, transcript, withDocuments: false, token);
                 await writer.WriteAsync(new SqlWritingContext(item.Question, schema.Catalog, schema.Tables, schema.SchemaPrompt, HistoryOf(item), []), token);
                 (round == 0 ? cold : warm).Add(time.GetElapsedTime(started).TotalMilliseconds);
             }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using NlAnalytics.Core.Knowledge;
 
 namespace NlAnalytics.Web.Endpoints;
@@ -23,8 +24,17 @@ public sealed record GlossaryTermRequest(string? Term, IReadOnlyList<string>? Sy
     public GlossaryTermDraft ToDraft() => new(Term, Synonyms, Kind, Table, Meaning, Description);
 }
 
+/// <summary>A document taught to a source: Format is Markdown, Text or Pdf; Passages how many parts of it a question can draw on.</summary>
+public sealed record DocumentView(long Id, string Name, string Format, long Bytes, int Passages, int Version, string UploadedBy, DateTimeOffset UploadedAt)
+{
+    public static DocumentView From(KnowledgeDocument d) => new(d.Id, d.Name, d.Format, d.Bytes, d.Passages, d.Version, d.UploadedBy, d.UploadedAt);
+}
+
+/// <summary>The multipart form of <c>POST /api/sources/{name}/documents</c>: one Markdown, text or PDF file in <c>file</c>.</summary>
+public sealed record DocumentForm(IFormFile File);
+
 /// <summary>
-/// /api/sources/{name}/instructions, /glossary and /knowledge/history: what the Knowledge dialog of the Sources page shows
+/// /api/sources/{name}/instructions, /glossary, /documents and /knowledge/history: what the Knowledge dialog of the Sources page shows
 /// and changes, through the same <see cref="SourceKnowledge"/>. Anyone who may query the source reads; a user who may not
 /// gets 404, as for a source that does not exist; editing needs an Admin, the upload's owner, or analysts allowed (else 403).
 /// </summary>
@@ -39,6 +49,15 @@ public static class KnowledgeEndpoints
         group.MapPost("/glossary", AddTermAsync);
         group.MapPut("/glossary/{id:long}", UpdateTermAsync);
         group.MapDelete("/glossary/{id:long}", RemoveTermAsync);
+        group.MapGet("/documents", DocumentsAsync);
+        var documents = endpoints.ServiceProvider.GetRequiredService<SourceDocuments>();
+        group.MapPost("/documents", AddDocumentAsync)
+            // Multipart from scripts; the group's guard (JSON or X-Requested-With) stands in for antiforgery tokens.
+            .DisableAntiforgery()
+            // Room for the file and the multipart framing; the service refuses anything over its own limit with a message.
+            .WithMetadata(new RequestSizeLimitAttribute(documents.Options.MaxFileBytes + 1024 * 1024))
+            .Accepts<DocumentForm>("multipart/form-data");
+        group.MapDelete("/documents/{id:long}", RemoveDocumentAsync);
         group.MapGet("/knowledge/history", HistoryAsync);
         return endpoints;
     }
@@ -112,7 +131,53 @@ public static class KnowledgeEndpoints
         return result.Status == KnowledgeStatus.Saved ? TypedResults.NoContent() : Problem(result, name);
     }
 
-    /// <summary>Every change to the source's instructions, glossary and settings, newest first (at most 200).</summary>
+    private static async Task<Results<Ok<IReadOnlyList<DocumentView>>, ProblemHttpResult>> DocumentsAsync(
+        string name, ClaimsPrincipal user, SourceDocuments documents, CancellationToken cancellationToken) =>
+        await documents.ListAsync(user.UserId(), name, cancellationToken) is { } list
+            ? TypedResults.Ok<IReadOnlyList<DocumentView>>([.. list.Select(DocumentView.From)])
+            : NoSuchSource(name);
+
+    /// <summary>
+    /// Multipart form with <c>file</c>: Markdown (.md), text (.txt) or PDF (.pdf), at most 10 MB by default. Its text is split
+    /// into passages and embedded; one of the same name is replaced. 400 with the reason (empty, unreadable, wrong type, too
+    /// large, over the source's total), and then nothing is stored.
+    /// </summary>
+    private static async Task<Results<Created<DocumentView>, ProblemHttpResult>> AddDocumentAsync(
+        string name, HttpRequest request, ClaimsPrincipal user, SourceDocuments documents, CancellationToken cancellationToken)
+    {
+        var (_, file, error) = await MultipartFile.ReadAsync(request, "the document", cancellationToken);
+        if (file is null)
+            return BadDocument(error!);
+        // Rights first (someone who may not edit learns nothing from the checks), and the size before holding the file in memory.
+        var editor = Editor(user);
+        if (await documents.RefusalAsync(name, editor, cancellationToken) is { } refused)
+            return DocumentProblem(refused, name);
+        if (file.Length > documents.Options.MaxFileBytes)
+            return BadDocument(SourceDocuments.TooLarge(Path.GetFileName(file.FileName), file.Length, documents.Options.MaxFileBytes));
+        var content = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+            await stream.ReadExactlyAsync(content, cancellationToken);
+        var result = await documents.AddAsync(name, file.FileName, content, editor, cancellationToken);
+        if (result.Status != KnowledgeStatus.Saved)
+            return DocumentProblem(result, name);
+        return TypedResults.Created($"/api/sources/{result.Document!.DataSource}/documents/{result.Document.Id}", DocumentView.From(result.Document));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveDocumentAsync(
+        string name, long id, ClaimsPrincipal user, SourceDocuments documents, CancellationToken cancellationToken)
+    {
+        var result = await documents.RemoveAsync(name, id, Editor(user), cancellationToken);
+        return result.Status == KnowledgeStatus.Saved ? TypedResults.NoContent() : DocumentProblem(result, name);
+    }
+
+    private static ProblemHttpResult DocumentProblem(DocumentResult result, string name) => result.Status == KnowledgeStatus.Invalid
+        ? BadDocument(result.Message!)
+        : Problem(new KnowledgeResult(result.Status, Message: result.Message), name);
+
+    private static ProblemHttpResult BadDocument(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The document cannot be taught");
+
+    /// <summary>Every change to the source's instructions, glossary, documents and settings, newest first (at most 200).</summary>
     private static async Task<Results<Ok<IReadOnlyList<KnowledgeChange>>, ProblemHttpResult>> HistoryAsync(
         string name, ClaimsPrincipal user, SourceKnowledge knowledge, CancellationToken cancellationToken) =>
         await knowledge.HistoryAsync(user.UserId(), name, cancellationToken) is { } history ? TypedResults.Ok(history) : NoSuchSource(name);

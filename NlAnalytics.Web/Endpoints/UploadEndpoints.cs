@@ -52,19 +52,9 @@ public static class UploadEndpoints
     {
         if (ApiKeyScope.RefuseNewSource(user) is { } refused)
             return refused;
-        if (!request.HasFormContentType)
-            return BadRequest("Send the file as multipart/form-data in a field named 'file'.");
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-        catch (InvalidDataException ex)
-        {
-            return BadRequest($"The form cannot be read: {ex.Message}");
-        }
-        if (form.Files.GetFile("file") is not { } file)
-            return BadRequest("The form has no field named 'file' holding the CSV or XLSX file.");
+        var (form, file, error) = await MultipartFile.ReadAsync(request, "the CSV or XLSX file", cancellationToken);
+        if (form is null || file is null)
+            return BadRequest(error!);
         if (!TryReadTypes(form["types"].ToString(), out var types, out var typesError))
             return BadRequest(typesError);
         if (!TryReadDescriptions(form["descriptions"].ToString(), out var descriptions))

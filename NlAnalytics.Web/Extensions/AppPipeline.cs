@@ -21,7 +21,9 @@ public static class AppPipeline
         app.MapKnowledgeEndpoints();
         app.MapApiKeyEndpoints();
         app.MapUploadEndpoints();
+        app.MapDashboardEndpoints();
         app.MapUserEndpoints();
+        app.MapEvaluationEndpoints();
         app.MapApiDocumentation();
         return app;
     }

@@ -37,6 +37,10 @@ public static class WebServiceExtensions
             options.SnackbarConfiguration.VisibleStateDuration = 2500;
         });
         services.AddSingleton<ThemePreference>();
+        // The evaluation workspace offers the development sets of the repository the app runs from (never the locked ones).
+        var repository = SharedDefaults.RepositoryRoot(builder.Environment);
+        services.PostConfigure<NlAnalytics.Core.Evaluation.EvaluationOptions>(options =>
+            options.ShippedSetsFolder ??= repository is null ? null : Path.Combine(repository, "benchmarks", "dev"));
         // Here rather than with the endpoints: the pipeline (UseRateLimiter) needs it wherever the app is composed.
         services.AddAnswerRateLimiting();
 

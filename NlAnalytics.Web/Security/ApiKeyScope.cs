@@ -27,6 +27,9 @@ public static class ApiKeyScope
             ? user.FindAll(SourceClaim).Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase)
             : null;
 
+    /// <summary>The request's sources as the dashboards' services take them (unlimited for a cookie or an unscoped key).</summary>
+    public static NlAnalytics.Core.Dashboards.SourceScope SourceScope(this ClaimsPrincipal user) => new(SourcesOf(user));
+
     /// <summary>Whether the request's key (if any) lets it use <paramref name="source"/>; the user's own access is checked elsewhere.</summary>
     public static bool MayUse(this ClaimsPrincipal user, string source) => SourcesOf(user) is not { } scope || scope.Contains(source);
 

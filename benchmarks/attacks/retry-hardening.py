@@ -103,7 +103,10 @@ class Session:
         return self.form("/account/login", {"Input.Email": email, "Input.Password": password})
 
     def sign_out(self):
-        data = hidden_fields(self.request("GET", "/").text)
+        page = self.request("GET", "/")
+        if page.status == 302 and page.header("Location"):  # "/" opens the analyst's latest thread
+            page = self.request("GET", urllib.parse.urlsplit(page.header("Location")).path)
+        data = hidden_fields(page.text)
         data.pop("_handler", None)
         return self.request("POST", "/account/logout", urllib.parse.urlencode(data).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
 

@@ -322,6 +322,9 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.Property<int>("Sequence")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SourcesJson")
+                        .HasColumnType("jsonb");
+
                     b.Property<string>("Sql")
                         .HasColumnType("text");
 
@@ -392,6 +395,79 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("threads", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardCardRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SavedQuestionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SavedQuestionId");
+
+                    b.HasIndex("DashboardId", "Position");
+
+                    b.ToTable("dashboard_cards", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("dashboards", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardShareRow", b =>
+                {
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("SharedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("DashboardId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("dashboard_shares", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.DataProtectionKeyRow", b =>
                 {
                     b.Property<int>("Id")
@@ -410,6 +486,233 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DocumentPassageRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Heading")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<float[]>("Vector")
+                        .IsRequired()
+                        .HasColumnType("real[]");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DocumentId", "Ordinal")
+                        .IsUnique();
+
+                    b.ToTable("document_passages", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<double>("AnswerMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("AnsweredWrong")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CaseId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<double>("Confidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)");
+
+                    b.Property<bool>("Declined")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("text");
+
+                    b.Property<string>("FollowupOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("GeneratedRowsJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("GeneratedSql")
+                        .HasColumnType("text");
+
+                    b.Property<double>("GenerationMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("GoldRowsJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("GoldSql")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("GoldTables")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<int>("HistoryTurns")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Question")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<double?>("RetrievalRecall")
+                        .HasColumnType("double precision");
+
+                    b.PrimitiveCollection<List<string>>("RetrievedTables")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<bool>("Right")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("StandaloneQuestion")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("Tier")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("Valid")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("evaluation_cases", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Done")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SetName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("StartedById")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SummaryJson")
+                        .HasColumnType("jsonb");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("evaluation_runs", (string)null);
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.GlossaryTermRow", b =>
@@ -618,6 +921,56 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.ToTable("knowledge_changes", (string)null);
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.KnowledgeDocumentRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UploadedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DataSource", "Name")
+                        .IsUnique();
+
+                    b.ToTable("knowledge_documents", (string)null);
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.LlmCallRow", b =>
                 {
                     b.Property<long>("Id")
@@ -674,6 +1027,55 @@ namespace NlAnalytics.Core.Data.Migrations
                     b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("llm_calls", (string)null);
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.SavedQuestionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ChartType")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ExploredFromId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Sql")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExploredFromId");
+
+                    b.HasIndex("MessageId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("saved_questions", (string)null);
                 });
 
             modelBuilder.Entity("NlAnalytics.Core.Data.SourceGrant", b =>
@@ -1008,11 +1410,89 @@ namespace NlAnalytics.Core.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardCardRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.DashboardRow", null)
+                        .WithMany("Cards")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("NlAnalytics.Core.Data.SavedQuestionRow", "SavedQuestion")
+                        .WithMany()
+                        .HasForeignKey("SavedQuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("SavedQuestion");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardShareRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.DashboardRow", null)
+                        .WithMany("Shares")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DocumentPassageRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.KnowledgeDocumentRow", null)
+                        .WithMany("Passages")
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationCaseRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.EvaluationRunRow", null)
+                        .WithMany("Cases")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("NlAnalytics.Core.Data.LlmCallRow", b =>
                 {
                     b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
                         .WithMany("Calls")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.SavedQuestionRow", b =>
+                {
+                    b.HasOne("NlAnalytics.Core.Data.SavedQuestionRow", null)
+                        .WithMany()
+                        .HasForeignKey("ExploredFromId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("NlAnalytics.Core.Data.ChatMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("NlAnalytics.Core.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1042,6 +1522,23 @@ namespace NlAnalytics.Core.Data.Migrations
             modelBuilder.Entity("NlAnalytics.Core.Data.ChatThread", b =>
                 {
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.DashboardRow", b =>
+                {
+                    b.Navigation("Cards");
+
+                    b.Navigation("Shares");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.EvaluationRunRow", b =>
+                {
+                    b.Navigation("Cases");
+                });
+
+            modelBuilder.Entity("NlAnalytics.Core.Data.KnowledgeDocumentRow", b =>
+                {
+                    b.Navigation("Passages");
                 });
 #pragma warning restore 612, 618
         }

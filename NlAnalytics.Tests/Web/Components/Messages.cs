@@ -12,7 +12,7 @@ internal static class Messages
 
     public static MessageView Message(MessageStatus status) => new(
         Guid.NewGuid(), 1, "What were total sales by month?", null, status, "Offline", null, null, null, null, null, null,
-        [], [], [], [], 0, 0, 0m, false, DateTimeOffset.UnixEpoch, status is MessageStatus.Pending or MessageStatus.Running ? null : DateTimeOffset.UnixEpoch.AddSeconds(1));
+        [], [], [], [], 0, 0, 0m, false, DateTimeOffset.UnixEpoch, status is MessageStatus.Pending or MessageStatus.Running ? null : DateTimeOffset.UnixEpoch.AddSeconds(1), []);
 
     public static ResultSnapshot Snapshot(string[] columns, params object?[][] rows) => Snapshot(columns, [.. columns.Select(_ => "text")], rows);
 

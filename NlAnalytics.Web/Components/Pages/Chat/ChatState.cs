@@ -62,7 +62,7 @@ public sealed class ChatState
         if (Threads is null)
             return;
         var thread = contents.Thread;
-        var summary = new ThreadSummary(thread.Id, thread.Title, thread.DataSource, thread.IsArchived, thread.UpdatedAt, contents.Totals.Messages, contents.Totals.CostUsd);
+        var summary = new ThreadSummary(thread.Id, thread.Title, thread.DataSource, thread.IsArchived, thread.UpdatedAt, contents.Totals.Messages, contents.Totals.CostUsd, contents.Totals.InputTokens, contents.Totals.OutputTokens);
         if (Threads.Any(t => t.Id == thread.Id))
             Threads = [.. Threads.Select(t => t.Id == thread.Id ? summary : t).OrderByDescending(t => t.UpdatedAt)];
         else if (Search.Length == 0 && (ShowArchived || !thread.IsArchived))
