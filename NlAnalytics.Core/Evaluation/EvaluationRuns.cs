@@ -10,6 +10,7 @@ using NlAnalytics.Core.Conversations;
 using NlAnalytics.Core.Data;
 using NlAnalytics.Core.Execution;
 using NlAnalytics.Core.Llm;
+using NlAnalytics.Core.Samples;
 
 namespace NlAnalytics.Core.Evaluation;
 
@@ -98,6 +99,7 @@ public sealed partial class EvaluationRuns(
     IDataSourceRegistry sources,
     IAgentLlm llm,
     AnswerLeases leases,
+    SampleSources samples,
     IOptions<EvaluationOptions> options,
     TimeProvider clock,
     ILogger<EvaluationRuns> logger)
@@ -128,6 +130,17 @@ public sealed partial class EvaluationRuns(
         return sets;
     }
 
+    /// <summary>
+    /// The sources a run may use: every registered one (Admins may query all), then the public samples the shipped sets were
+    /// written for (Chinook, Northwind, the benchmark demo), loaded on the first run that needs them.
+    /// </summary>
+    public IReadOnlyList<(string Name, string DisplayName)> SourceChoices() =>
+    [
+        .. sources.All.Select(s => (s.Name, s.DisplayName)),
+        .. SampleSources.Names.Where(name => !sources.All.Any(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
+            .Select(name => (name, $"{name} (sample, loaded on first use)")),
+    ];
+
     /// <summary>Validates <paramref name="request"/> (the set line by line, the source, the mode and model) and queues the run.</summary>
     public async Task<EvaluationRunView> StartAsync(EvaluationRunRequest request, string userId, string userName, CancellationToken cancellationToken)
     {
@@ -143,7 +156,7 @@ public sealed partial class EvaluationRuns(
         }
         if (string.IsNullOrWhiteSpace(request.DataSource))
             throw new EvaluationRequestException("Choose the data source to run the questions against.", "dataSource");
-        var source = sources.All.FirstOrDefault(s => string.Equals(s.Name, request.DataSource.Trim(), StringComparison.OrdinalIgnoreCase))
+        var sourceName = SourceChoices().Select(c => c.Name).FirstOrDefault(n => string.Equals(n, request.DataSource.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new EvaluationRequestException($"There is no data source named \"{request.DataSource.Trim()}\".", "dataSource");
         AnalysisMode mode;
         try
@@ -170,7 +183,7 @@ public sealed partial class EvaluationRuns(
             SetName = name.Length > 200 ? name[..200] : name,
             SetHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))),
             SetText = text,
-            DataSource = source.Name,
+            DataSource = sourceName,
             Mode = mode.ToString(),
             Model = model,
             StartedById = userId,
@@ -295,7 +308,8 @@ public sealed partial class EvaluationRuns(
         try
         {
             var set = EvaluationSet.Parse(row.SetText, row.SetName);
-            var source = sources.Resolve(row.DataSource);
+            var source = sources.All.FirstOrDefault(s => string.Equals(s.Name, row.DataSource, StringComparison.OrdinalIgnoreCase))
+                ?? (SampleSources.IsSample(row.DataSource) ? await samples.EnsureAsync(row.DataSource, null, stop.Token) : sources.Resolve(row.DataSource));
             var mode = Enum.Parse<AnalysisMode>(row.Mode);
             using (LlmModelChoice.Use(row.Model))
             {
@@ -318,7 +332,7 @@ public sealed partial class EvaluationRuns(
             message = $"Stopped after {done} of {row.Total} questions. The report covers those {done}.";
         }
         catch (Exception e) when (e is KeyNotFoundException or EvaluationSetFormatException or SqlExecutionException or InvalidOperationException
-                                      or LlmException or Npgsql.NpgsqlException)
+                                      or LlmException or Npgsql.NpgsqlException or IOException)
         {
             status = EvaluationRunStatus.Failed;
             message = $"Failed after {done} of {row.Total} questions ({SecretScrubber.Scrub(e.Message)}). The report covers those {done}.";

@@ -232,9 +232,10 @@ public sealed partial class SourceDocuments(
 
     private static DocumentResult Invalid(string message) => new(KnowledgeStatus.Invalid, Message: message);
 
-    private static string Size(long bytes) => bytes >= 1024 * 1024
+    /// <summary>A size as messages and the Knowledge dialog say it: "64 KB", "10 MB".</summary>
+    public static string Size(long bytes) => bytes >= 1024 * 1024
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):0.#} MB")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB");
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0.1, bytes / 1024.0):0.#} KB");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Document {Document} taught to source {Source}: {Passages} passages, by {User}")]
     private static partial void LogAdded(ILogger logger, string document, string source, int passages, string user);

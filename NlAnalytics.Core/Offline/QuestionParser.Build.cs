@@ -486,6 +486,24 @@ internal sealed partial class QuestionParser
     private SchemaRef? EntityRef(Item? item) =>
         item?.Schema?.Where(r => r.Column is null || (r.Column.IsDimension && !r.Column.IsMeasure) || r.Column.IsYear || r.Column.IsDate).OrderByDescending(r => Fit(r) + (r.Column is null ? 0.05 : 0)).FirstOrDefault();
 
+    /// <summary>
+    /// In a noun compound the last noun is the head: "book author" is the author of a book, "product category" the
+    /// category of a product. When the table noun at <paramref name="j"/> is followed by a noun naming a table it
+    /// points to (one many-to-one key) or one of its own columns, that noun is what the rows are grouped or ranked by,
+    /// and the first noun is read as saying whose. Returns the index of the head (and marks the modifier used), or j.
+    /// </summary>
+    private int HeadOfCompound(List<Item> items, int j)
+    {
+        if (EntityRef(At(items, j)) is not { Column: null } modifier || NumericColumnAt(items[j]) is not null) return j;
+        if (At(items, j + 1) is not { Used: false } next || NumericColumnAt(next) is not null || EntityRef(next) is not { } head) return j;
+        var related = head.Column is null
+            ? head.Table != modifier.Table && index.PathTo([modifier.Table], head.Table) is [{ ManyToOne: true }]
+            : head.Column.Table == modifier.Table && !head.Column.IsKey;
+        if (!related) return j;
+        items[j].Used = true;
+        return j + 1;
+    }
+
     private Grouping ToGrouping(SchemaRef reference) =>
         reference.Column is null ? new Grouping(null, reference.Table, null)
         : reference.Column.IsDate ? new Grouping(reference.Column, null, TimeGrain.Day)
@@ -511,6 +529,7 @@ internal sealed partial class QuestionParser
                         n.Used = true;
                         j = NextIndex(items, j, skipValues: true);
                     }
+                    j = HeadOfCompound(items, j);
                     var target = At(items, j);
                     // "the 10 most streamed": the number sits before the cue.
                     cue.Used = true;
@@ -547,7 +566,7 @@ internal sealed partial class QuestionParser
                         afterWhich = NextIndex(items, afterWhich, skipValues: true);
                     }
                     if (EntityRef(At(items, afterWhich)) is not null && NumericColumnAt(items[afterWhich]) is null)
-                        entityItem = items[afterWhich];
+                        entityItem = items[HeadOfCompound(items, afterWhich)];
                     else if (At(items, afterWhich) is { Cue.Kind: CueKind.Grain, Used: false } period)
                     {
                         // "which month had the highest revenue?": rank the periods.
@@ -626,8 +645,9 @@ internal sealed partial class QuestionParser
             var j = NextIndex(items, k, skipValues: true);
             while (j >= 0)
             {
+                if (items[j].Used) break;
+                j = HeadOfCompound(items, j);
                 var target = items[j];
-                if (target.Used) break;
                 if (target.Cue?.Kind == CueKind.Grain && target.Schema is null)
                 {
                     intent.Groups.Add(new Grouping(null, null, ParseGrain(target.Cue.Argument)));

@@ -46,7 +46,7 @@ public sealed class KnowledgeBrowserTests(ITestOutputHelper output) : IAsyncLife
         await BrowserPages.WaitForCircuitAsync(page);
         await page.Locator("tr.source-row[data-name=demo] button.source-knowledge").ClickAsync();
         var dialog = page.Locator(".knowledge-dialog");
-        await Assertions.Expect(dialog.Locator(".knowledge-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(dialog.Locator(".knowledge-glossary .knowledge-empty")).ToBeVisibleAsync();
         await dialog.Locator("button.knowledge-add").ClickAsync();
         await FillAsync(page, "knowledge-term", "takings");
         await FillAsync(page, "knowledge-synonyms", "till receipts, CA");

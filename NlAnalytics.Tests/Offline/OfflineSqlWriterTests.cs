@@ -171,6 +171,27 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     }
 
     [Theory]
+    [InlineData("number of loans by book author")]
+    [InlineData("which book authors have the most loans")]
+    [InlineData("top 3 book authors by number of loans")]
+    public async Task A_table_noun_before_a_related_table_noun_names_the_head_the_rows_are_grouped_by(string question)
+    {
+        // "book author" is the author of the book: loans are grouped by authors, which books point to.
+        var draft = await library.ComposeAsync(question, []);
+        Assert.True(draft.Sql is not null, $"declined \"{question}\": {draft.Interpretation}");
+        Assert.Contains("authors", draft.Sql);
+        var byAuthor = await library.RowsAsync(
+            "SELECT a.name, count(*) FROM library.loans l JOIN library.books b ON b.book_id = l.book_id JOIN library.authors a ON a.author_id = b.author_id GROUP BY a.author_id, a.name");
+        var actual = await library.RowsAsync(draft.Sql!);
+        Assert.True(actual.Count > 0 && actual.All(byAuthor.Contains), $"{draft.Sql}\nactual: {string.Join(" ; ", actual)}\nby author: {string.Join(" ; ", byAuthor)}");
+    }
+
+    [Fact]
+    public Task A_table_noun_before_one_of_its_columns_names_that_column() =>
+        AssertMeansAsync("number of loans by member city",
+            "SELECT m.city, count(*) FROM library.loans l JOIN library.members m ON m.member_id = l.member_id GROUP BY m.city");
+
+    [Theory]
     [InlineData("trend of loans by month")]
     [InlineData("monthly trend in the number of loans")]
     [InlineData("number of loans over time, per month")]

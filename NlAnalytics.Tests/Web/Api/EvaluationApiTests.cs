@@ -119,6 +119,22 @@ public sealed class EvaluationApiTests(EvaluationApiApp app) : IClassFixture<Eva
     }
 
     [Fact]
+    public async Task A_shipped_set_runs_offline_on_the_sample_it_was_written_for_loaded_on_first_use()
+    {
+        using var started = await app.Admin.Http.PostAsJsonAsync("/api/evaluation/runs", new { shippedSet = "chinook.jsonl", dataSource = "chinook", mode = "Offline" });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var id = (await ApiApp.ReadJsonAsync(started))["id"]!.GetValue<Guid>();
+        var run = await EvaluationScript.WaitForAsync(app.Admin, id, EvaluationScript.Ended);
+
+        Assert.Equal("Finished", run["run"]!["status"]!.GetValue<string>());
+        // benchmarks/dev/chinook.jsonl has 59 questions, and every gold query runs on the Chinook sample.
+        Assert.Equal(59, run["run"]!["done"]!.GetValue<int>());
+        Assert.Equal(0, run["summary"]!["totals"]!["goldFailed"]!.GetValue<int>());
+        Assert.Equal(0m, run["summary"]!["totalCostUsd"]!.GetValue<decimal>());
+        Assert.Null(run["run"]!["model"]);
+    }
+
+    [Fact]
     public async Task A_run_left_running_by_a_process_that_died_is_interrupted_when_the_app_starts_again()
     {
         var id = Guid.CreateVersion7();

@@ -23,6 +23,7 @@ public sealed class AnswerCardTests : MudTestContext
             Result = Snapshot(["name", "amount"], [Attack, 5], ["plain", 7]),
             Chart = new ChartSpec(ChartKind.Bar, "Sales", "name", ["amount"]),
             Tables = [new RetrievedTable("sales.orders", 0.9, "matches \"sales\" " + Attack)],
+            SourcesUsed = [new NlAnalytics.Core.Knowledge.DocumentPassage(1, "policy.md", 0, "Refunds " + Attack, "Within 30 days. " + Attack + " ![x](https://evil.example/p.png)", 0.61f)],
         };
 
         var card = Render<AnswerCard>(p => p.Add(c => c.Message, message));
@@ -35,6 +36,8 @@ public sealed class AnswerCardTests : MudTestContext
         Assert.Contains("<script>alert(1)</script>", card.Find(".answer-narrative").TextContent);
         Assert.Contains(Attack, card.Find(".interpretation-summary").TextContent);
         Assert.Contains(card.FindAll(".result-grid td"), cell => cell.TextContent == Attack);
+        Assert.Equal("Within 30 days. " + Attack + " ![x](https://evil.example/p.png)", card.Find(".answer-source-text").TextContent);
+        Assert.Contains("policy.md / Refunds " + Attack, card.Find(".answer-source-name").TextContent);
     }
 
     [Fact]
