@@ -88,8 +88,17 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await page.Locator(".save-dashboard").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "A new dashboard" }).ClickAsync();
         await page.Locator("[data-testid=save-new-dashboard]").FillAsync("Shop at a glance");
+        await Assertions.Expect(page.Locator(".save-dashboard input")).ToHaveValueAsync("A new dashboard…");
         await page.Locator(".save-question-confirm").ClickAsync();
-        await page.WaitForURLAsync("**/dashboards/*");
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/dashboards/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException)
+        {
+            output.WriteLine("The save dialog said: " + await page.Locator(".mud-dialog").AllInnerTextsAsync().ContinueWith(t => string.Join(" | ", t.Result)));
+            throw;
+        }
         var dashboard = Guid.Parse(page.Url.Split('/')[^1]);
 
         // Two more answers pinned as an analyst's script would (the same services as the page).
