@@ -15,6 +15,7 @@ public static class OfflineServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
+        services.TryAddSingleton<OfflineDraftCache>();
         services.TryAddSingleton<OfflineSqlWriter>();
         services.AddKeyedSingleton<ISqlWriter>(OfflineSqlWriter.ServiceKey, (sp, _) => sp.GetRequiredService<OfflineSqlWriter>());
         services.TryAddSingleton<VerifiedQueryStore>();

@@ -17,7 +17,8 @@ public sealed partial class OfflineSqlWriter(
     ICatalogSemantics? semantics = null,
     OfflineCalibration? calibration = null,
     OfflineDraftRecorder? recorder = null,
-    IOptions<AnalystOptions>? analystOptions = null) : ISqlWriter
+    IOptions<AnalystOptions>? analystOptions = null,
+    OfflineDraftCache? drafts = null) : ISqlWriter
 {
     public const string ServiceKey = "offline";
     public const string AgentName = "offline-writer";
@@ -40,7 +41,10 @@ public sealed partial class OfflineSqlWriter(
     public Task<SqlDraft> WriteAsync(SqlWritingContext context, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var draft = Write(context);
+        // A calibration run records every draft's features, and a correction round's context carries an error: both write afresh.
+        var draft = drafts is null || recorder is not null || context.PreviousSql is not null
+            ? Write(context)
+            : drafts.GetOrWrite(context, semantics?.TryGet(context.Catalog) is not null, () => Write(context), time);
         LogDraft(logger, draft.Sql is not null, draft.Confidence, draft.Interpretation.ToString());
         return Task.FromResult(draft);
     }

@@ -176,6 +176,10 @@ public sealed partial class CatalogSemantics(
                     await SaveAsync(pending, cancellationToken);
             }
             await SaveAsync(pending, cancellationToken);
+            // The encoder builds its model session on its first text (one to two seconds): with every vector found stored,
+            // that would be the first question's wait. Done here, in the background, before any question needs it.
+            if (missing.Count == 0)
+                encoder.Encode([catalog.DataSource], cancellationToken);
 
             var space = new SemanticSpace(catalog, entries, [.. entries.Select(e => _known[hashes[e.Text]])]);
             LogReady(logger, catalog.DataSource, texts.Count, stored, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -113,8 +113,10 @@ public static class CliVerbs
         var url = new Option<string?>("--url") { Description = "A running app to measure (default: start one in this process on 127.0.0.1)" };
         var port = new Option<int>("--port") { Description = "Port of the app this verb starts (0: a free one)", DefaultValueFactory = _ => 0 };
         var loadMode = new Option<string>("--mode") { Description = "offline | llm | hybrid", DefaultValueFactory = _ => "offline" };
-        var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode };
-        benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!, token));
+        var samples = new Option<string?>("--samples") { Description = "Also append every answer (level, time, outcome, split) to this JSON-lines file" };
+        var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode, samples };
+        benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!,
+            parse.GetValue(samples) is { } samplesPath ? Path.GetFullPath(samplesPath) : null, token));
 
         var calibrationSet = new Option<string>("--set") { Description = "Development folder of question sets with a manifest.json (never the locked sets)", DefaultValueFactory = _ => "benchmarks/dev" };
         var calibrationOut = new Option<string>("--out") { Description = "Calibration file to write (the one the offline writer ships with by default)", DefaultValueFactory = _ => "NlAnalytics.Core/Offline/offline-calibration.json" };
@@ -377,8 +379,11 @@ public static class CliVerbs
     {
         var set = await EvaluationSet.LoadAsync(setPath, token);
         var selector = services.GetRequiredService<SchemaSelectorAgent>();
-        var writer = services.GetRequiredKeyedService<ISqlWriter>(NlAnalytics.Core.Offline.OfflineSqlWriter.ServiceKey);
         var time = services.GetRequiredService<TimeProvider>();
+        // The writer's own time, every round: the app's writer would serve rounds after the first from its draft cache.
+        var writer = new OfflineSqlWriter(time, services.GetRequiredService<ILogger<OfflineSqlWriter>>(),
+            services.GetService<NlAnalytics.Core.Semantics.ICatalogSemantics>(), services.GetService<OfflineCalibration>(),
+            analystOptions: services.GetService<IOptions<AnalystOptions>>());
         var configuration = services.GetRequiredService<IConfiguration>();
         var byId = set.Cases.ToDictionary(c => c.Id, StringComparer.Ordinal);
         List<ThreadTurn> HistoryOf(EvaluationCase item)
@@ -531,7 +536,7 @@ public static class CliVerbs
     /// The load benchmark against <paramref name="url"/>, or against the app started here on 127.0.0.1 (as
     /// <c>dotnet run</c> would start it: same configuration, embedded cluster, demo warehouse).
     /// </summary>
-    private static async Task<int> LoadAsync(WebApplicationBuilder builder, CliConsole console, string levelsText, string mix, string? url, int port, string mode, CancellationToken token)
+    private static async Task<int> LoadAsync(WebApplicationBuilder builder, CliConsole console, string levelsText, string mix, string? url, int port, string mode, string? samplesPath, CancellationToken token)
     {
         var levels = new List<int>();
         foreach (var part in levelsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -573,7 +578,7 @@ public static class CliVerbs
                 await console.Error.WriteLineAsync($"error: --url must be an http(s) address, not \"{url}\".");
                 return 2;
             }
-            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(address, questions, levels, mode), token);
+            return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(address, questions, levels, mode, SamplesPath: samplesPath), token);
         }
 
         builder.WebHost.UseUrls(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
@@ -596,7 +601,7 @@ public static class CliVerbs
         try
         {
             return await RunLoadAsync(benchmark, console, new LoadBenchmarkRequest(new Uri(started), questions, levels, mode,
-                new QueriesAloneRunner(app.Services.GetRequiredService<IDataSourceRegistry>())), token);
+                new QueriesAloneRunner(app.Services.GetRequiredService<IDataSourceRegistry>()), samplesPath), token);
         }
         finally
         {

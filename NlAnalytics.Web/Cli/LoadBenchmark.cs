@@ -47,8 +47,9 @@ public sealed record LoadQuestionSet(string Name, string Source, string Warmup, 
 /// <param name="Analysts">The levels: how many analysts at once.</param>
 /// <param name="Mode">offline, llm or hybrid.</param>
 /// <param name="QueriesAlone">Runs the answers' SQL straight against the source, without the app (null: not measured, e.g. a remote app).</param>
+/// <param name="SamplesPath">A JSON-lines file each answer is appended to (its level, time, outcome and split), for profiling; null: none.</param>
 public sealed record LoadBenchmarkRequest(Uri BaseAddress, LoadQuestionSet Questions, IReadOnlyList<int> Analysts, string Mode = "offline",
-    QueriesAloneRunner? QueriesAlone = null);
+    QueriesAloneRunner? QueriesAlone = null, string? SamplesPath = null);
 
 /// <summary>One answer as the analyst saw it: Send to finished, and where the server says the time went.</summary>
 public sealed record LoadSample(string Question, string Outcome, double TotalMs, StepTimes? Steps, double? AppDatabaseMs, string? Sql = null);
@@ -236,6 +237,9 @@ public sealed partial class LoadBenchmark(TextWriter log)
                     measured = measured with { Alone = await alone.RunAsync(request.Questions.Source, perAnalyst, cancellationToken) };
                 }
                 levels.Add(measured);
+                if (request.SamplesPath is { } samplesPath)
+                    await File.AppendAllLinesAsync(samplesPath, measured.Samples.Select(s => JsonSerializer.Serialize(
+                        new { analysts = level, s.Question, s.Outcome, s.TotalMs, s.AppDatabaseMs, steps = s.Steps?.Milliseconds })), cancellationToken);
                 for (var i = 0; i < level; i++)
                     await askers[i].DeleteThreadAsync(threads[i], cancellationToken);
             }
