@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using NlAnalytics.Core.Agents;
 using NlAnalytics.Core.Data;
 
@@ -8,9 +9,35 @@ namespace NlAnalytics.Core.Offline;
 /// The verified-query memory: question/SQL pairs analysts marked correct, per data source, found again by token
 /// similarity. Each pair belongs to who marked it: it serves its owner at once and everyone else once approved.
 /// Two analysts marking the same question keep an entry each; nobody's entry is overwritten by someone else.
+/// Every answer looks the memory up, so a source's pairs are kept in memory for <see cref="ReadAgainAfter"/>: a change made
+/// through this store is seen at once (it drops what was kept), one made by another instance within that time.
 /// </summary>
-public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts, TimeProvider time)
+public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts, TimeProvider time) : IDisposable
 {
+    /// <summary>How long a source's pairs are reused before they are read again (changes from other instances show after this).</summary>
+    public static readonly TimeSpan ReadAgainAfter = TimeSpan.FromSeconds(5);
+
+    // Sources with pairs kept; a change through this store starts a new generation, so nothing read before it is served after.
+    private readonly MemoryCache _kept = new(new MemoryCacheOptions { SizeLimit = 1024 });
+    private long _generation;
+
+    public void Dispose() => _kept.Dispose();
+
+    private void Changed() => Interlocked.Increment(ref _generation);
+
+    /// <summary>Every pair of a data source, as last read (at most <see cref="ReadAgainAfter"/> ago or since the last change here).</summary>
+    private async Task<IReadOnlyList<VerifiedQuery>> PairsOfAsync(string dataSource, CancellationToken cancellationToken)
+    {
+        var key = (Interlocked.Read(ref _generation), dataSource);
+        if (_kept.TryGetValue(key, out IReadOnlyList<VerifiedQuery>? kept) && kept is not null)
+            return kept;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        IReadOnlyList<VerifiedQuery> pairs = await db.VerifiedQueries.AsNoTracking().Where(v => v.DataSource == dataSource)
+            .OrderByDescending(v => v.CreatedAt).ToListAsync(cancellationToken);
+        _kept.Set(key, pairs, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ReadAgainAfter });
+        return pairs;
+    }
+
     /// <summary>
     /// Saves a question (the asker's own words) and its SQL as verified by <paramref name="ownerId"/>; marking the same
     /// question again replaces that owner's SQL, and a changed SQL needs approving again.
@@ -45,6 +72,7 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
             db.VerifiedQueries.Add(existing);
         }
         await db.SaveChangesAsync(cancellationToken);
+        Changed();
         return existing;
     }
 
@@ -59,14 +87,18 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        return await db.VerifiedQueries.Where(v => v.Id == id).ExecuteUpdateAsync(s => s
+        var approved = await db.VerifiedQueries.Where(v => v.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(v => v.ApprovedById, approverId).SetProperty(v => v.ApprovedBy, approverName).SetProperty(v => v.ApprovedAt, now), cancellationToken) > 0;
+        Changed();
+        return approved;
     }
 
     public async Task<bool> RemoveAsync(long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.VerifiedQueries.Where(v => v.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        var removed = await db.VerifiedQueries.Where(v => v.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        Changed();
+        return removed;
     }
 
     /// <summary>Removes the owner's pair of exactly this question and SQL (an answer no longer marked correct); other pairs stay.</summary>
@@ -74,8 +106,10 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var (q, s) = (question.Trim(), sql.Trim());
-        return await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.Question == q && v.Sql == s && v.OwnerId == ownerId)
+        var removed = await db.VerifiedQueries.Where(v => v.DataSource == dataSource && v.Question == q && v.Sql == s && v.OwnerId == ownerId)
             .ExecuteDeleteAsync(cancellationToken);
+        Changed();
+        return removed;
     }
 
     /// <summary>Every pair of a data source, approved or not, newest first (for the review list).</summary>
@@ -91,10 +125,7 @@ public sealed class VerifiedQueryStore(IDbContextFactory<AppDbContext> contexts,
     /// </summary>
     public async Task<IReadOnlyList<VerifiedExample>> FindNearestAsync(string dataSource, string question, string? askerId, int count, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var serving = await db.VerifiedQueries.AsNoTracking()
-            .Where(v => v.DataSource == dataSource && (v.ApprovedAt != null || (askerId != null && v.OwnerId == askerId)))
-            .OrderByDescending(v => v.CreatedAt).ToListAsync(cancellationToken);
+        var serving = (await PairsOfAsync(dataSource, cancellationToken)).Where(v => v.ApprovedAt != null || (askerId != null && v.OwnerId == askerId));
         var target = Bag(question);
         return serving
             .Select(v => new VerifiedExample(v.Question, v.Sql, Math.Round(Similarity(target, Bag(v.Question)), 3), v.CreatedBy, v.CreatedAt, v.ApprovedBy, v.ApprovedAt))

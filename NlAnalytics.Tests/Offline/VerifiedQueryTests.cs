@@ -17,7 +17,7 @@ public sealed class VerifiedQueryTests(LibraryDatabase library) : IAsyncLifetime
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("offline_verified");
         _services = new ServiceCollection()
-            .AddDbContextFactory<AppDbContext>(o => o.UseNpgsql(connectionString))
+            .AddDbContextFactory<AppDbContext>(o => o.UseNpgsql(connectionString).AddInterceptors(AppDatabaseCommands.Interceptor))
             .AddOfflineAnalyst()
             .BuildServiceProvider();
         await using var db = await _services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
@@ -112,6 +112,22 @@ public sealed class VerifiedQueryTests(LibraryDatabase library) : IAsyncLifetime
 
         Assert.True(await Store.RemoveAsync(saved.Id, CancellationToken.None));
         Assert.Empty(await Store.ListAsync("library", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Answers_in_a_row_read_the_pairs_once_and_a_removal_is_seen_by_the_next_one()
+    {
+        var saved = await Store.MarkCorrectAsync("library", "How many visitors in Oslo in 2019?", OsloSql, "ana", "ana", CancellationToken.None);
+        Assert.Single(await Store.FindNearestAsync("library", "visitors in Oslo in 2020", "ana", 5, CancellationToken.None));
+
+        using (var tally = AppDatabaseCommands.Measure())
+        {
+            Assert.Single(await Store.FindNearestAsync("library", "visitors in Oslo in 2021", "ana", 5, CancellationToken.None));
+            Assert.Equal(0, tally.Count);
+        }
+
+        Assert.True(await Store.RemoveAsync(saved.Id, CancellationToken.None));
+        Assert.Empty(await Store.FindNearestAsync("library", "visitors in Oslo in 2021", "ana", 5, CancellationToken.None));
     }
 
     [Fact]

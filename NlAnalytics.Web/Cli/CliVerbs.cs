@@ -116,7 +116,7 @@ public static class CliVerbs
         var samples = new Option<string?>("--samples") { Description = "Also append every answer (level, time, outcome, split) to this JSON-lines file" };
         var benchLoad = new Command("bench-load", "Many analysts at once through the HTTP API: answers, failures, 429s, p50/p95/max Send to finished, answers/s and the time split") { levels, mix, url, port, loadMode, samples };
         benchLoad.SetAction((parse, token) => LoadAsync(builder, console, parse.GetValue(levels)!, parse.GetValue(mix)!, parse.GetValue(url), parse.GetValue(port), parse.GetValue(loadMode)!,
-            parse.GetValue(samples) is { } samplesPath ? Path.GetFullPath(samplesPath) : null, token));
+            parse.GetValue(samples) is { } samplesPath ? FromRoot(builder, samplesPath, mustExist: false) : null, token));
 
         var calibrationSet = new Option<string>("--set") { Description = "Development folder of question sets with a manifest.json (never the locked sets)", DefaultValueFactory = _ => "benchmarks/dev" };
         var calibrationOut = new Option<string>("--out") { Description = "Calibration file to write (the one the offline writer ships with by default)", DefaultValueFactory = _ => "NlAnalytics.Core/Offline/offline-calibration.json" };

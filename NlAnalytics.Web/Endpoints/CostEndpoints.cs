@@ -4,6 +4,7 @@ using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NlAnalytics.Core.Accounting;
 using NlAnalytics.Web.Extensions;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -23,8 +24,8 @@ public static class CostEndpoints
     {
         var group = endpoints.MapApiGroup("/api/costs").WithTags("Costs");
         group.MapGet("/me", MineAsync);
-        group.MapGet("/usage", UsageAsync);
-        group.MapGet("/usage.csv", UsageCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv");
+        group.MapGet("/usage", UsageAsync).AddEndpointFilter(ApiKeyScope.RefuseScopedAsync);
+        group.MapGet("/usage.csv", UsageCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv").AddEndpointFilter(ApiKeyScope.RefuseScopedAsync);
         return endpoints;
     }
 

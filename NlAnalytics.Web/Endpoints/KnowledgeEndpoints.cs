@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using NlAnalytics.Core.Knowledge;
+using NlAnalytics.Web.Security;
 
 namespace NlAnalytics.Web.Endpoints;
 
@@ -42,7 +43,7 @@ public static class KnowledgeEndpoints
 {
     public static IEndpointRouteBuilder MapKnowledgeEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapApiGroup("/api/sources/{name}").WithTags("Knowledge");
+        var group = endpoints.MapApiGroup("/api/sources/{name}").WithTags("Knowledge").AddEndpointFilter(ApiKeyScope.EnforceOnSourceNameAsync);
         group.MapGet("/instructions", InstructionsAsync);
         group.MapPut("/instructions", SetInstructionsAsync);
         group.MapGet("/glossary", GlossaryAsync);

@@ -63,6 +63,16 @@ public static class ApiKeyScope
         return await next(context);
     }
 
+    /// <summary>
+    /// Routes whose answer spans every source of the user (the usage report names threads of each): 403 for a key
+    /// limited to some sources, which would otherwise read about threads outside its scope.
+    /// </summary>
+    internal static async ValueTask<object?> RefuseScopedAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        SourcesOf(context.HttpContext.User) is null
+            ? await next(context)
+            : TypedResults.Problem("This API key is limited to some sources, and this report covers all of them. Use a key without a source list, or the browser.",
+                statusCode: StatusCodes.Status403Forbidden, title: "Not allowed");
+
     /// <summary>The routes named by a source (<c>{name}</c>): a source outside the key's scope answers 404.</summary>
     internal static async ValueTask<object?> EnforceOnSourceNameAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -208,6 +208,27 @@ public sealed class ApiKeyApiTests(ApiApp app)
         Assert.Equal(["demo"], (await ReadArrayWithKeyAsync(anonymous, "/api/data-sources", key)).Select(s => s!["name"]!.GetValue<string>()));
         Assert.Empty(await ReadArrayWithKeyAsync(anonymous, "/api/uploads", key));
 
+        // What the analyst knows about a source outside the scope does not exist for the key either; the usage report,
+        // which names threads of every source, is refused to a scoped key, while the user's own totals are not.
+        foreach (var path in new[] { "instructions", "glossary", "documents", "knowledge/history" })
+        {
+            using (var cookie = await app.Alice.Http.GetAsync($"/api/sources/{upload}/{path}"))
+                Assert.True(cookie.StatusCode == HttpStatusCode.OK, $"cookie {path}: {(int)cookie.StatusCode}");
+            using var outside = await SendWithKeyAsync(anonymous, HttpMethod.Get, $"/api/sources/{upload}/{path}", key);
+            Assert.True(outside.StatusCode == HttpStatusCode.NotFound, $"key {path}: {(int)outside.StatusCode}");
+        }
+        using (var teach = new HttpRequestMessage(HttpMethod.Put, $"/api/sources/{upload}/instructions")
+               { Content = JsonContent.Create(new { text = "Prices are in francs." }), Headers = { { "X-API-Key", key }, { "X-Requested-With", "test" } } })
+        using (var taught = await anonymous.Http.SendAsync(teach))
+            Assert.Equal(HttpStatusCode.NotFound, taught.StatusCode);
+        foreach (var path in new[] { "/api/costs/usage", "/api/costs/usage.csv" })
+        {
+            using var usage = await SendWithKeyAsync(anonymous, HttpMethod.Get, path, key);
+            Assert.True(usage.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)usage.StatusCode}");
+        }
+        using (var mine = await SendWithKeyAsync(anonymous, HttpMethod.Get, "/api/costs/me", key))
+            Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+
         // The cookie still sees both; a key scoped to the upload sees the upload's thread and not the demo's.
         using (var cookie = await app.Alice.Http.GetAsync($"/api/threads/{uploadThread}"))
             Assert.Equal(HttpStatusCode.OK, cookie.StatusCode);
