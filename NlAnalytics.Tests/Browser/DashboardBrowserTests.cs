@@ -127,6 +127,14 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Assertions.Expect(page.Locator(".dashboard-card[data-status='Ok']")).ToHaveCountAsync(3);
         await Assertions.Expect(cards.Nth(1).Locator(".main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(cards.Nth(2).Locator(".main-svg").First).ToBeVisibleAsync();
+
+        // A card's chart downloads as a PNG image (Plotly draws it in the browser).
+        var png = await page.RunAndWaitForDownloadAsync(() => cards.Nth(1).Locator("button.chart-png").ClickAsync());
+        Assert.EndsWith(".png", png.SuggestedFilename);
+        var image = await File.ReadAllBytesAsync(await png.PathAsync());
+        Assert.True(image.Length > 1000 && image.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }),
+            $"{png.SuggestedFilename}: {image.Length} bytes, not a PNG");
+
         Directory.CreateDirectory(ChatBrowserTests.ScreenshotFolder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChatBrowserTests.ScreenshotFolder, "dashboard.png"), FullPage = true });
     }
