@@ -24,8 +24,9 @@ public static class CostEndpoints
     {
         var group = endpoints.MapApiGroup("/api/costs").WithTags("Costs");
         group.MapGet("/me", MineAsync);
-        group.MapGet("/usage", UsageAsync).AddEndpointFilter(ApiKeyScope.RefuseScopedAsync);
-        group.MapGet("/usage.csv", UsageCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv").AddEndpointFilter(ApiKeyScope.RefuseScopedAsync);
+        var allSources = ApiKeyScope.RefuseScoped("This API key is limited to some sources, and this report covers all of them. Use a key without a source list, or the browser.");
+        group.MapGet("/usage", UsageAsync).AddEndpointFilter(allSources);
+        group.MapGet("/usage.csv", UsageCsvAsync).Produces<string>(StatusCodes.Status200OK, "text/csv").AddEndpointFilter(allSources);
         return endpoints;
     }
 

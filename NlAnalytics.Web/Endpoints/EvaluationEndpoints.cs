@@ -20,10 +20,7 @@ public static class EvaluationEndpoints
     {
         var group = endpoints.MapApiGroup("/api/evaluation").WithTags("Evaluation")
             .RequireAuthorization(WebServiceExtensions.AdminRole)
-            .AddEndpointFilter(async (context, next) => ApiKeyScope.SourcesOf(context.HttpContext.User) is null
-                ? await next(context)
-                : TypedResults.Problem("The evaluation workspace needs an API key without a source list (it reads sources outside threads).",
-                    statusCode: StatusCodes.Status403Forbidden, title: "Not allowed"));
+            .AddEndpointFilter(ApiKeyScope.RefuseScoped("The evaluation workspace needs an API key without a source list (it reads sources outside threads)."));
         group.MapGet("/sets", async (EvaluationRuns runs, CancellationToken ct) => TypedResults.Ok(await runs.ShippedSetsAsync(ct)));
         group.MapGet("/runs", async (EvaluationRuns runs, CancellationToken ct) => TypedResults.Ok(await runs.ListAsync(ct)));
         group.MapPost("/runs", StartAsync);

@@ -64,14 +64,13 @@ public static class ApiKeyScope
     }
 
     /// <summary>
-    /// Routes whose answer spans every source of the user (the usage report names threads of each): 403 for a key
-    /// limited to some sources, which would otherwise read about threads outside its scope.
+    /// A filter for routes whose answer spans every source of the user (the usage report names threads of each, the
+    /// evaluation workspace reads sources outside threads): 403 with <paramref name="why"/> for a key limited to some sources.
     /// </summary>
-    internal static async ValueTask<object?> RefuseScopedAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        SourcesOf(context.HttpContext.User) is null
+    internal static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RefuseScoped(string why) =>
+        async (context, next) => SourcesOf(context.HttpContext.User) is null
             ? await next(context)
-            : TypedResults.Problem("This API key is limited to some sources, and this report covers all of them. Use a key without a source list, or the browser.",
-                statusCode: StatusCodes.Status403Forbidden, title: "Not allowed");
+            : TypedResults.Problem(why, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed");
 
     /// <summary>The routes named by a source (<c>{name}</c>): a source outside the key's scope answers 404.</summary>
     internal static async ValueTask<object?> EnforceOnSourceNameAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
