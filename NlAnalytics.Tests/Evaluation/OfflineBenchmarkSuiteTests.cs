@@ -59,10 +59,13 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     /// Moved on 2026-12-03 (09:45 UTC) with words placed nowhere treated as left out and the refit that declines below 0.75
     /// (docs/decisions/0027): right 27.2%, answered wrong 1.1%, demo 31.0%, Chinook 25.0%, Chinook without keys 22.9%;
     /// with durations in the unit asked for, right 27.8%, answered wrong 0.6%, demo 32.1%.
+    /// Moved on 2026-12-03 (14:50 UTC) when the dev sets gained 65 questions on top N within each group, above average, month
+    /// over month, days between and medians (ADR 0035), before any code for them: right 21.2%, answered wrong 1.2%, demo 24.3%,
+    /// Chinook 19.4%, Chinook without keys 17.9%, unanswerable declined 100%.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 26.5, AnsweredWrongAtMost = 2.5, UnanswerableDeclined = 97.0, DemoRight = 29.5, ChinookRight = 23.0, ChinookNoKeysRight = 21.0;
+        public const double Right = 20.5, AnsweredWrongAtMost = 2.5, UnanswerableDeclined = 97.0, DemoRight = 23.5, ChinookRight = 18.5, ChinookNoKeysRight = 17.0;
     }
 
     /// <summary>
