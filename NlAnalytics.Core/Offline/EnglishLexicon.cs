@@ -72,9 +72,14 @@ internal static class EnglishLexicon
         Add(CueKind.GrainAdjective, "day", "daily", "day by day", "per day");
         Add(CueKind.GrainAdjective, "weekday", "per day of the week");
         Add(CueKind.GrainAdjective, "week", "weekly", "week by week", "per week");
-        Add(CueKind.GrainAdjective, "month", "monthly", "month by month", "per month", "month over month");
+        Add(CueKind.GrainAdjective, "month", "monthly", "month by month", "per month");
+        // A series with each period's change from the one before (LAG), not a filter on "the previous month".
+        foreach (var grain in new[] { "day", "week", "month", "quarter", "year" })
+            Add(CueKind.PeriodOverPeriod, grain, $"{grain} over {grain}", $"{grain} on {grain}", $"{grain} to {grain}", $"from one {grain} to the next",
+                $"from the previous {grain}", $"compared with the previous {grain}", $"compared to the previous {grain}", $"versus the previous {grain}",
+                $"vs the previous {grain}", $"over the previous {grain}", $"on the previous {grain}");
         Add(CueKind.GrainAdjective, "quarter", "quarterly", "quarter by quarter", "per quarter");
-        Add(CueKind.GrainAdjective, "year", "yearly", "annual", "annually", "year by year", "per year", "year over year", "each year", "every year");
+        Add(CueKind.GrainAdjective, "year", "yearly", "annual", "annually", "year by year", "per year", "each year", "every year");
         Add(CueKind.OverTime, null, "over time", "trend", "trends", "evolution over time", "time series", "history", "historical", "over the years");
         string[] months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
         for (var m = 0; m < 12; m++)

@@ -62,6 +62,8 @@ internal static class FrenchLexicon
         Add(CueKind.GrainAdjective, "day", "quotidien", "quotidienne", "par jour");
         Add(CueKind.GrainAdjective, "week", "hebdomadaire", "par semaine");
         Add(CueKind.GrainAdjective, "month", "mensuel", "mensuelle", "par mois");
+        Add(CueKind.PeriodOverPeriod, "month", "d un mois a l autre", "par rapport au mois precedent", "mois apres mois", "sur le mois precedent");
+        Add(CueKind.PeriodOverPeriod, "year", "d une annee a l autre", "par rapport a l annee precedente", "annee apres annee", "sur l annee precedente");
         Add(CueKind.GrainAdjective, "quarter", "trimestriel", "trimestrielle", "par trimestre");
         Add(CueKind.GrainAdjective, "year", "annuel", "annuelle", "par an", "par annee");
         Add(CueKind.OverTime, null, "dans le temps", "au fil du temps", "tendance", "historique");

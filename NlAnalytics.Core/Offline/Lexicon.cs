@@ -8,7 +8,7 @@ internal enum CueKind
     Greater, Less, AtLeast, AtMost, Between, Equal, And, Not,
     Share, Ratio, Growth, Compare,
     Since, After, Before, From, To, During, Last, This, Latest,
-    Grain, GrainAdjective, OverTime, Month, Quarter,
+    Grain, GrainAdjective, PeriodOverPeriod, OverTime, Month, Quarter,
     Cumulative, Chart, Only, Instead, Also, List, Which, When, Unit, FollowUp, Multiplier, NumberWord, Percent, With,
 }
 

@@ -21,7 +21,8 @@ internal sealed record Comparison(ColumnNode? Column, CompareOp Op, decimal Valu
 
 /// <summary>A GROUP BY: a dimension column, an entity table (key + label), or a time grain on a date or year column.</summary>
 /// <summary><see cref="Qualified"/>: the question named the column with its table ("campaign channel"), so no same-named column may replace it.</summary>
-internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain, bool Qualified = false, bool Per = false)
+/// <summary><see cref="Each"/>: the grouping was introduced by "each", "every" or "per" ("top 3 products in each category"), so a limit can apply within it.</summary>
+internal sealed record Grouping(ColumnNode? Column, TableNode? Table, TimeGrain? Grain, bool Qualified = false, bool Per = false, bool Each = false)
 {
     public bool IsTime => Grain is not null;
 }
@@ -48,6 +49,8 @@ internal sealed class QueryIntent
     public (int From, int To)? Growth { get; set; }
     public string? Chart { get; set; }
     public (Grouping Group, int N)? TopRestriction { get; set; }
+    /// <summary>"the top 3 products in each category": <see cref="Limit"/> ranks the other grouping within this one (ROW_NUMBER over a partition).</summary>
+    public Grouping? RankWithin { get; set; }
     /// <summary>Tables the question names only as context ("members who borrowed"): they decide the base table and joins.</summary>
     public List<TableNode> ContextTables { get; set; } = [];
     /// <summary>The tables of <see cref="ContextTables"/> that a word of the question named ("members who borrowed": loans), with that word.</summary>
@@ -93,7 +96,7 @@ internal sealed class QueryIntent
         Aggregate = Aggregate, Measure = Measure, Entity = Entity, ListRows = ListRows, Groups = [.. Groups], Values = [.. Values],
         Comparisons = [.. Comparisons], Time = Time, DateColumn = DateColumn, Limit = Limit, Ascending = Ascending, ExplicitOrder = ExplicitOrder,
         ShareOf = ShareOf, ShareOfTotal = ShareOfTotal, RatioOf = RatioOf, RatioTo = RatioTo, Growth = Growth, Chart = Chart,
-        TopRestriction = TopRestriction, ContextTables = [.. ContextTables], NamedContext = [.. NamedContext], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Unplaced = [.. Unplaced], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
+        TopRestriction = TopRestriction, RankWithin = RankWithin, ContextTables = [.. ContextTables], NamedContext = [.. NamedContext], ListColumns = [.. ListColumns], Without = [.. Without], Unknown = [.. Unknown], Unplaced = [.. Unplaced], Doubts = [.. Doubts], LooksLikeFollowUp = LooksLikeFollowUp,
         Instead = Instead, Also = Also, Only = Only, AsksWhen = AsksWhen, WantsList = WantsList, WantsGrowth = WantsGrowth, Cumulative = Cumulative, PerEntity = PerEntity, PerMeasure = PerMeasure, PreviousYear = PreviousYear, WhenLatest = WhenLatest, MeaningfulItems = MeaningfulItems, ImpliedAggregate = ImpliedAggregate, MeasureUnit = MeasureUnit,
     };
 }

@@ -217,6 +217,11 @@ internal sealed partial class QuestionParser
                     intent.Groups.Add(new Grouping(null, null, ParseGrain(item.Cue.Argument)));
                     item.Used = true;
                     break;
+                case CueKind.PeriodOverPeriod:
+                    intent.Groups.Add(new Grouping(null, null, ParseGrain(item.Cue.Argument)));
+                    intent.WantsGrowth = true;
+                    item.Used = true;
+                    break;
                 case CueKind.OverTime:
                     intent.Groups.Add(new Grouping(null, null, TimeGrain.Auto));
                     item.Used = true;
@@ -237,13 +242,15 @@ internal sealed partial class QuestionParser
         }
         if (years.Count == 0) return;
         var hasGrowth = items.Any(i => i.Is(CueKind.Growth) || i.Is(CueKind.Compare));
-        if (years.Count >= 2 && items.Any(i => i.Is(CueKind.Growth)))
+        // "the change from one month to the next in 2023": a series within the year, not 2023 against 2022.
+        var seriesOfChanges = items.Any(i => i.Is(CueKind.PeriodOverPeriod));
+        if (years.Count >= 2 && items.Any(i => i.Is(CueKind.Growth)) && !seriesOfChanges)
         {
             intent.Growth = ((int)years[0].Number!.Value, (int)years[^1].Number!.Value);
             foreach (var y in years) y.Used = true;
             return;
         }
-        if (years.Count == 1 && items.Any(i => i.Is(CueKind.Growth) && !i.Used) && intent.Time is null)
+        if (years.Count == 1 && items.Any(i => i.Is(CueKind.Growth) && !i.Used) && intent.Time is null && !seriesOfChanges)
         {
             var y = (int)years[0].Number!.Value;
             intent.Growth = (y - 1, y);
@@ -630,6 +637,9 @@ internal sealed partial class QuestionParser
 
     // ---- groupings ----
 
+    /// <summary>Grouping cues that name one group at a time ("in each category"), unlike "by": a ranking can apply within them.</summary>
+    private static readonly HashSet<string> EachWords = ["each", "every", "for each", "for every", "in each", "by each", "per", "pour chaque", "chaque"];
+
     private void ParseGroupings(List<Item> items, QueryIntent intent, HashSet<TableNode> tables)
     {
         for (var k = 0; k < items.Count; k++)
@@ -674,7 +684,7 @@ internal sealed partial class QuestionParser
                 }
                 else if (EntityRef(target) is { } entity)
                 {
-                    intent.Groups.Add(ToGrouping(entity) with { Per = cue.Text is "per" or "par" });
+                    intent.Groups.Add(ToGrouping(entity) with { Per = cue.Text is "per" or "par", Each = EachWords.Contains(cue.Text) });
                 }
                 else
                 {
@@ -935,6 +945,10 @@ internal sealed partial class QuestionParser
         }
         intent.MeaningfulItems = items.Count(i => !i.Stop);
 
+        // "month over month growth in %": the percent is the change's, not each month's share of the total.
+        if (intent.ShareOfTotal && intent.ShareOf is null && intent.WantsGrowth && intent.Growth is null && intent.Groups.Count == 1 && intent.Groups[0].IsTime)
+            intent.ShareOfTotal = false;
+
         if (intent.Cumulative && !intent.Groups.Any(g => g.IsTime))
             intent.Groups.Add(new Grouping(null, null, TimeGrain.Auto));
 
@@ -985,8 +999,16 @@ internal sealed partial class QuestionParser
             break;
         }
 
-        // "the longest book in each genre": the maximum per genre, not one book overall.
-        if (intent.Limit is not null && intent.Measure is { } ranked && intent.Groups.Count >= 2
+        // "the top 3 products in each category", "the longest book in every genre": the limit ranks the other grouping
+        // within the one named with "each", not over all rows.
+        if (intent.Limit is not null && intent.Groups.Count == 2 && intent.Groups.Count(g => g.Each) == 1
+            && intent.Groups.Single(g => !g.Each) is { IsTime: false } && intent.Groups.Single(g => g.Each) is { } within)
+        {
+            intent.RankWithin = within;
+            intent.Groups = [within, intent.Groups.Single(g => !g.Each)];
+        }
+        // "the longest book by genre": the maximum per genre, not one book overall.
+        else if (intent.Limit is not null && intent.Measure is { } ranked && intent.Groups.Count >= 2
             && intent.Groups.FirstOrDefault(g => g.Table == ranked.Table) is { } rankedRows && intent.Groups.Any(g => g != rankedRows && !g.IsTime))
         {
             intent.Groups.Remove(rankedRows);
@@ -996,7 +1018,7 @@ internal sealed partial class QuestionParser
         }
 
         // "average order value", "average revenue per branch", "revenue per member for each city": a total divided by a count of rows.
-        var perGroup = intent.Groups.FirstOrDefault(g => g.Table is { Key: not null } t && t != intent.Measure?.Table
+        var perGroup = intent.Groups.FirstOrDefault(g => g.Table is { Key: not null } t && t != intent.Measure?.Table && g != intent.RankWithin
             && (intent.Aggregate == Aggregate.Average || g.Per && intent.Groups.Count >= 2 && intent.Aggregate is Aggregate.Sum or Aggregate.None));
         if (intent.Measure is { IsNonAdditive: false } or null && perGroup is not null)
         {

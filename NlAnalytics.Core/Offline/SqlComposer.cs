@@ -146,7 +146,18 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                 whereWords.Add($"{compared.Name} {Words(comparison)}");
             }
         }
-        if (intent.Time is not null && dateColumn is not null)
+        // "month over month this year": January's change is from December, so the series is computed over all periods
+        // and only then restricted to the ones asked for (a filter on the dates first would leave January without a change).
+        string? seriesFilter = null;
+        if (intent.WantsGrowth && intent.Growth is null && intent.Groups.Count == 1 && intent.Groups[0] is { Grain: { } seriesGrain } series
+            && (series.Column is null || series.Column == dateColumn) && intent.Time is { } seriesTime && dateColumn is { IsYear: false }
+            && !intent.Cumulative && intent.ShareOf is null && !intent.ShareOfTotal && Aligned(seriesTime, seriesGrain)
+            && TimeCondition(seriesTime, dateColumn, $"series.{TimeBucket(dateColumn, seriesGrain).Alias}") is { } periods)
+        {
+            seriesFilter = periods.Sql;
+            whereWords.Add(periods.Words);
+        }
+        else if (intent.Time is not null && dateColumn is not null)
         {
             var time = TimeCondition(intent.Time, dateColumn);
             if (time is null) return Decline($"'{dateColumn.Name}' holds whole years, so it cannot answer about months, quarters or days");
@@ -187,8 +198,17 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         var groupWords = new List<string>();
         var timeAliases = new List<string>();
         var timeExpressions = new List<string>();
+        // "top 3 products in each category": the first grouping is the partition, the second the rows ranked within it.
+        var rankWithin = intent.RankWithin is not null && intent.Limit is not null && intent.Groups.Count == 2 && !intent.Groups[1].IsTime;
+        var partitionGroupBy = 0;
+        var partitionSelect = 0;
         foreach (var group in intent.Groups)
         {
+            if (group == intent.Groups[^1] && intent.Groups.Count == 2)
+            {
+                partitionGroupBy = groupBy.Count;
+                partitionSelect = select.Count;
+            }
             if (group.IsTime)
             {
                 var col = group.Column ?? dateColumn!;
@@ -273,6 +293,13 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
                     // Period over period: the change and the change in percent of the previous period.
                     measureSelect += $", {measureSql} - LAG({measureSql}) {over} AS change, 100.0 * ({measureSql} - LAG({measureSql}) {over}) / NULLIF(LAG({measureSql}) {over}, 0) AS growth_pct";
                     measureWords = $"{measureWords} with its change from the previous period";
+                    // A period still running ("November so far") is compared with a whole one: say which periods are complete
+                    // rather than let a partial last period read as a fall.
+                    if (intent.Groups[0] is { Grain: { } grain } && grain is not (TimeGrain.Weekday or TimeGrain.Auto or TimeGrain.Day) && !(intent.Groups[0].Column ?? dateColumn)!.IsYear)
+                    {
+                        measureSelect += $", {timeExpressions[0]} + INTERVAL '1 {GrainWord(grain)}' <= CURRENT_DATE AS period_finished";
+                        measureWords = $"{measureWords} (period_finished is false for a {GrainWord(grain)} not over yet, whose change compares a partial {GrainWord(grain)})";
+                    }
                     intent.WantsGrowth = false;
                 }
             }
@@ -316,6 +343,12 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         }
 
         select.Add(measureSelect);
+        if (rankWithin)
+        {
+            if (share is not null || ratioOf is not null || intent.ShareOfTotal || intent.Cumulative || intent.WantsGrowth || having.Count > 0)
+                return Decline("a ranking within each group combined with shares, changes or conditions on totals is not something I compose");
+            return ComposeRankWithin(intent, select, groupBy, where, measureSql, partitionGroupBy, partitionSelect, measureWords, whereWords, groupWords);
+        }
         sql.Append("SELECT ").Append(string.Join(", ", select));
         sql.Append("\nFROM ").Append(FromClause());
         if (where.Count > 0) sql.Append("\nWHERE ").Append(string.Join("\n  AND ", where));
@@ -346,6 +379,11 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             _confidence -= 0.2;
         }
 
+        if (seriesFilter is not null)
+        {
+            var inner = sql.ToString();
+            sql.Clear().Append("SELECT *\nFROM (").Append(inner).Append(") AS series\nWHERE ").Append(seriesFilter).Append("\nORDER BY ").Append(string.Join(", ", timeAliases.Select(a => $"series.{a}")));
+        }
         var words = new StringBuilder(measureWords);
         if (whereWords.Count > 0) words.Append(" where ").Append(string.Join(" and ", whereWords));
         if (groupWords.Count > 0) words.Append(", by ").Append(string.Join(" and ", groupWords));
@@ -354,6 +392,29 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
             : intent.ShareOfTotal && intent.Groups.Count == 1 ? "donut"
             : intent.Groups.Count > 0 ? "bar" : "kpi");
         return Done(sql.ToString(), words.ToString(), chart);
+    }
+
+    /// <summary>
+    /// "The top 3 products by revenue in each category": the grouped query numbers its rows within each partition
+    /// (ROW_NUMBER, ties broken by the ranked rows' key so the cut-off is the same set every run) and keeps the first N.
+    /// </summary>
+    private ComposedQuery ComposeRankWithin(QueryIntent intent, List<string> select, List<string> groupBy, List<string> where, string measureSql,
+        int partitionGroupBy, int partitionSelect, string measureWords, List<string> whereWords, List<string> groupWords)
+    {
+        var n = intent.Limit!.Value;
+        var partition = string.Join(", ", groupBy.Take(partitionGroupBy));
+        var tieBreak = string.Join(", ", groupBy.Skip(partitionGroupBy));
+        var rank = $"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {measureSql} {(intent.Ascending ? "ASC" : "DESC")} NULLS LAST, {tieBreak}) AS rank_in_group";
+        var inner = new StringBuilder("SELECT ").Append(string.Join(", ", select.Append(rank)));
+        inner.Append("\nFROM ").Append(FromClause());
+        if (where.Count > 0) inner.Append("\nWHERE ").Append(string.Join("\n  AND ", where));
+        inner.Append("\nGROUP BY ").Append(string.Join(", ", groupBy));
+        var partitionOrder = string.Join(", ", Enumerable.Range(1, partitionSelect));
+        var sql = $"SELECT *\nFROM ({inner}) AS ranked\nWHERE rank_in_group <= {n.ToString(CultureInfo.InvariantCulture)}\nORDER BY {partitionOrder}, rank_in_group";
+        var words = new StringBuilder(measureWords);
+        if (whereWords.Count > 0) words.Append(" where ").Append(string.Join(" and ", whereWords));
+        words.Append($", the {(intent.Ascending ? "bottom" : "top")} {n} {groupWords[1]} in each {groupWords[0]}");
+        return Done(sql, words.ToString(), intent.Chart ?? "table");
     }
 
     private ComposedQuery ComposeGrowth(QueryIntent intent, (int From, int To) growth, ColumnNode dateColumn, TableNode baseTable, bool fanOut,
@@ -589,9 +650,21 @@ internal sealed class SqlComposer(CatalogIndex index, IReadOnlySet<string> hinte
         return candidates.OrderBy(c => c.Score).ThenBy(c => c.Column.Table.Columns.IndexOf(c.Column)).Select(c => c.Column).FirstOrDefault();
     }
 
-    private (string Sql, string Words)? TimeCondition(TimeFilter time, ColumnNode column)
+    /// <summary>Whether a filter on periods of <paramref name="grain"/> selects the same rows as the filter on the dates (its bounds fall on period starts).</summary>
+    private static bool Aligned(TimeFilter time, TimeGrain grain) => time.Kind switch
     {
-        var c = Col(column);
+        TimeKind.Years or TimeKind.Range or TimeKind.Before => grain is TimeGrain.Day or TimeGrain.Month or TimeGrain.Quarter or TimeGrain.Year,
+        TimeKind.Since => grain is TimeGrain.Day or TimeGrain.Month || grain is TimeGrain.Quarter or TimeGrain.Year && time.Month is null or 1,
+        TimeKind.Quarter => grain is TimeGrain.Day or TimeGrain.Month or TimeGrain.Quarter,
+        TimeKind.Month => grain is TimeGrain.Day or TimeGrain.Month,
+        TimeKind.Previous or TimeKind.Current => grain is TimeGrain.Day || grain is TimeGrain.Month && time.Grain is TimeGrain.Month or TimeGrain.Quarter or TimeGrain.Year
+            || grain is TimeGrain.Quarter && time.Grain is TimeGrain.Quarter or TimeGrain.Year || grain is TimeGrain.Year && time.Grain is TimeGrain.Year,
+        _ => false,
+    };
+
+    private (string Sql, string Words)? TimeCondition(TimeFilter time, ColumnNode column, string? expression = null)
+    {
+        var c = expression ?? Col(column);
         var name = column.Name;
         if (column.IsYear)
         {

@@ -347,10 +347,6 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     }
 
     [Fact]
-    public Task A_superlative_in_each_group_is_the_maximum_per_group() =>
-        AssertMeansAsync("Most expensive book in each genre", "SELECT genre, max(price) FROM library.books GROUP BY genre");
-
-    [Fact]
     public Task Without_a_related_table_keeps_rows_that_have_none() =>
         AssertMeansAsync("Which books have no loans?", "SELECT b.title, b.genre, b.pages, b.price, b.published_year FROM library.books b WHERE NOT EXISTS (SELECT 1 FROM library.loans l WHERE l.book_id = b.book_id)");
 
