@@ -59,10 +59,12 @@ public sealed class OfflineBenchmarkSuiteTests(ITestOutputHelper output)
     /// Moved on 2026-12-03 (09:45 UTC) with words placed nowhere treated as left out and the refit that declines below 0.75
     /// (docs/decisions/0027): right 27.2%, answered wrong 1.1%, demo 31.0%, Chinook 25.0%, Chinook without keys 22.9%;
     /// with durations in the unit asked for, right 27.8%, answered wrong 0.6%, demo 32.1%.
+    /// Lowered on 2026-12-03 (16:25 UTC) when 11 dev questions were added (women/men as values, new rows of an entity), all
+    /// declined by this writer: right 25.9%, answered wrong 0.5% of 193, demo 29.0%, Chinook 24.0%, Chinook without keys 22.0%.
     /// </summary>
     private static class DevFloor
     {
-        public const double Right = 26.5, AnsweredWrongAtMost = 2.5, UnanswerableDeclined = 97.0, DemoRight = 29.5, ChinookRight = 23.0, ChinookNoKeysRight = 21.0;
+        public const double Right = 25.5, AnsweredWrongAtMost = 2.5, UnanswerableDeclined = 97.0, DemoRight = 28.5, ChinookRight = 23.0, ChinookNoKeysRight = 21.0;
     }
 
     /// <summary>

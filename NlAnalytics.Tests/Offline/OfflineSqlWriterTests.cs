@@ -521,6 +521,22 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
             Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
     }
 
+    // The question grounded the fee and 2021 and failed on the rest: what it offers keeps both, one answerable question at a
+    // time, before anything about the loans table in general.
+    [Fact]
+    public async Task A_decline_offers_the_grounded_measure_with_the_grounded_period_first()
+    {
+        var draft = await library.AskAsync("Total fee of zygomorphic flurries in 2021");
+
+        Assert.Null(draft.Sql);
+        Assert.InRange(draft.Suggestions.Count, 2, 3);
+        Assert.Equal("Total fee in 2021", draft.Suggestions[0]);
+        Assert.All(draft.Suggestions, s => Assert.Contains("fee", s, StringComparison.OrdinalIgnoreCase));
+        foreach (var suggestion in draft.Suggestions)
+            Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
+        await AssertMeansAsync(draft.Suggestions[0], "SELECT sum(fee) FROM library.loans WHERE loan_date >= '2021-01-01' AND loan_date < '2022-01-01'");
+    }
+
     [Fact]
     public async Task A_follow_up_of_a_question_that_left_a_word_out_still_counts_that_word_as_left_out()
     {
