@@ -88,12 +88,19 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Grants_are_for_Admins_only_and_bad_input_gets_problem_details()
+    public async Task Only_Admins_change_a_stored_sources_grants_and_bad_input_gets_problem_details()
     {
+        // An analyst who may not query the source is told nothing about it; one who may query it (the demo) may not share it.
         using (var analyst = await app.Alice.GetAsync($"/api/sources/{_name}/grants"))
-            Assert.Equal(HttpStatusCode.Forbidden, analyst.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, analyst.StatusCode);
         using (var analyst = await PutGrantsAsync(app.Alice, new { users = new[] { ApiApp.AliceEmail } }))
+            Assert.Equal(HttpStatusCode.NotFound, analyst.StatusCode);
+        using (var analyst = await app.Alice.Http.PutAsJsonAsync("/api/sources/demo/grants", new { users = new[] { ApiApp.BobEmail } }))
+        {
             Assert.Equal(HttpStatusCode.Forbidden, analyst.StatusCode);
+            Assert.Equal("application/problem+json", analyst.Content.Headers.ContentType!.MediaType);
+        }
+        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Alice));
         using (var refresh = await app.Alice.Http.PostAsync($"/api/data-sources/{_name}/catalog/refresh", JsonContent.Create(new { })))
             Assert.Equal(HttpStatusCode.Forbidden, refresh.StatusCode);
 
