@@ -247,9 +247,9 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
                     .Select(m => new TurnRow(m.Question, m.StandaloneQuestion, m.Sql, m.Narrative, m.ChartJson)).ToList(),
             })
             .FirstOrDefaultAsync(cancellationToken);
+        // Not the user's (or gone, with its messages): no resend of theirs can be in it, and another's must not be revealed.
         if (thread is null)
-            return await ResentAsync(userId, threadId, clientRequestId, cancellationToken)
-                ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
+            throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
         if (mayAsk is not null)
             await mayAsk(thread.DataSource);
 
