@@ -97,6 +97,13 @@ public sealed class ApiApp : IAsyncLifetime
         return body["source"]!.GetValue<string>();
     }
 
+    /// <summary>The names of the sources <c>GET /api/data-sources</c> lists for the session's user.</summary>
+    public static async Task<List<string>> SourceNamesAsync(BrowserSession session)
+    {
+        using var response = await session.GetAsync("/api/data-sources");
+        return [.. (await ReadJsonAsync(response)).AsArray().Select(s => s!["name"]!.GetValue<string>())];
+    }
+
     public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -25,7 +25,7 @@ public sealed class UploadSharingApiTests(ApiApp app)
         // Private: Bob and Carol are told nothing about it.
         foreach (var other in new[] { app.Bob, carol })
         {
-            Assert.DoesNotContain(source, await SourceNamesAsync(other));
+            Assert.DoesNotContain(source, await ApiApp.SourceNamesAsync(other));
             using var read = await other.GetAsync($"/api/sources/{source}/grants");
             await AssertProblemAsync(read, HttpStatusCode.NotFound);
         }
@@ -42,7 +42,7 @@ public sealed class UploadSharingApiTests(ApiApp app)
             Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
             Assert.Equal([ApiApp.BobEmail], (await ApiApp.ReadJsonAsync(shared))["users"]!.AsArray().Select(u => u!["email"]!.GetValue<string>()));
         }
-        Assert.Contains(source, await SourceNamesAsync(app.Bob));
+        Assert.Contains(source, await ApiApp.SourceNamesAsync(app.Bob));
         var thread = await ApiApp.CreateThreadAsync(app.Bob, "Alice's file", source);
         using (var asked = await AskAsync(app.Bob, thread))
         {
@@ -52,7 +52,7 @@ public sealed class UploadSharingApiTests(ApiApp app)
         }
 
         // Carol still sees nothing; Bob may query it but not pass it on, nor read who else has it.
-        Assert.DoesNotContain(source, await SourceNamesAsync(carol));
+        Assert.DoesNotContain(source, await ApiApp.SourceNamesAsync(carol));
         using (var peek = await carol.Http.PostAsJsonAsync("/api/threads", new { dataSource = source, title = "Peek" }))
             Assert.Equal(HttpStatusCode.BadRequest, peek.StatusCode);
         using (var carolShares = await PutGrantsAsync(carol, source, new { users = new[] { carolEmail } }))
@@ -61,7 +61,7 @@ public sealed class UploadSharingApiTests(ApiApp app)
             await AssertProblemAsync(reshare, HttpStatusCode.Forbidden);
         using (var bobReads = await app.Bob.GetAsync($"/api/sources/{source}/grants"))
             await AssertProblemAsync(bobReads, HttpStatusCode.Forbidden);
-        Assert.DoesNotContain(source, await SourceNamesAsync(carol));
+        Assert.DoesNotContain(source, await ApiApp.SourceNamesAsync(carol));
 
         // Bad input refuses the whole change with problem details naming the field: Bob keeps it.
         using (var unknown = await PutGrantsAsync(app.Alice, source, new { users = new[] { ApiApp.BobEmail, "nobody@example.test" } }))
@@ -72,12 +72,12 @@ public sealed class UploadSharingApiTests(ApiApp app)
         using (var notJson = new HttpRequestMessage(HttpMethod.Put, $"/api/sources/{source}/grants") { Content = new StringContent("{users:", Encoding.UTF8, "application/json") })
         using (var malformed = await app.Alice.Http.SendAsync(notJson))
             await AssertProblemAsync(malformed, HttpStatusCode.BadRequest);
-        Assert.Contains(source, await SourceNamesAsync(app.Bob));
+        Assert.Contains(source, await ApiApp.SourceNamesAsync(app.Bob));
 
         // Unshared: Bob's thread stays readable, but it cannot ask more.
         using (var unshared = await PutGrantsAsync(app.Alice, source, new { users = Array.Empty<string>(), roles = Array.Empty<string>() }))
             Assert.Equal(HttpStatusCode.OK, unshared.StatusCode);
-        Assert.DoesNotContain(source, await SourceNamesAsync(app.Bob));
+        Assert.DoesNotContain(source, await ApiApp.SourceNamesAsync(app.Bob));
         using (var messages = await app.Bob.GetAsync($"/api/threads/{thread}/messages"))
             Assert.Single((await ApiApp.ReadJsonAsync(messages)).AsArray());
         using (var again = await AskAsync(app.Bob, thread))
@@ -86,16 +86,16 @@ public sealed class UploadSharingApiTests(ApiApp app)
             Assert.Contains("no longer have access", (await ApiApp.ReadJsonAsync(again))["detail"]!.GetValue<string>());
         }
         // The owner keeps it throughout.
-        Assert.Contains(source, await SourceNamesAsync(app.Alice));
+        Assert.Contains(source, await ApiApp.SourceNamesAsync(app.Alice));
 
         // An Admin may share anyone's upload, here with a group: every analyst, Carol included.
         using (var toGroup = await PutGrantsAsync(app.Admin, source, new { roles = new[] { "Analyst" } }))
             Assert.Equal(HttpStatusCode.OK, toGroup.StatusCode);
-        Assert.Contains(source, await SourceNamesAsync(carol));
+        Assert.Contains(source, await ApiApp.SourceNamesAsync(carol));
 
         using var deleted = await app.Alice.Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/uploads/{source}") { Headers = { { "X-Requested-With", "test" } } });
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        Assert.DoesNotContain(source, await SourceNamesAsync(carol));
+        Assert.DoesNotContain(source, await ApiApp.SourceNamesAsync(carol));
     }
 
     private static Task<HttpResponseMessage> PutGrantsAsync(BrowserSession session, string source, object body) =>
@@ -103,12 +103,6 @@ public sealed class UploadSharingApiTests(ApiApp app)
 
     private static Task<HttpResponseMessage> AskAsync(BrowserSession session, Guid thread) =>
         session.Http.PostAsJsonAsync($"/api/threads/{thread}/messages?wait=true", new { question = Question, clientRequestId = Guid.NewGuid(), mode = "offline" });
-
-    private static async Task<List<string>> SourceNamesAsync(BrowserSession session)
-    {
-        using var response = await session.GetAsync("/api/data-sources");
-        return [.. (await ApiApp.ReadJsonAsync(response)).AsArray().Select(s => s!["name"]!.GetValue<string>())];
-    }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
