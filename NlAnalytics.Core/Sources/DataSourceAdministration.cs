@@ -66,8 +66,9 @@ public sealed partial class DataSourceAdministration(
     ICatalogProvider catalogs,
     NlAnalytics.Core.Knowledge.SourceKnowledge knowledge,
     NlAnalytics.Core.Knowledge.SourceDocuments documents,
+    SharedChanges changes,
     TimeProvider clock,
-    ILogger<DataSourceAdministration> logger)
+    ILogger<DataSourceAdministration> logger) : ISharedChangeHandler
 {
     public const int MaxRowCap = 1_000_000;
     public const int MaxTimeoutSeconds = 600;
@@ -142,6 +143,10 @@ public sealed partial class DataSourceAdministration(
             await knowledge.ForgetAsync(context, row.Name, cancellationToken);
             await documents.ForgetAsync(context, row.Name, cancellationToken);
             await LoadAsync(cancellationToken);
+            // Its knowledge and documents went with it: the other instances drop their copies too.
+            await changes.PublishAsync(SharedChange.Sources, row.Name);
+            await changes.PublishAsync(SharedChange.Knowledge, row.Name);
+            await changes.PublishAsync(SharedChange.Documents, row.Name);
             LogRemoved(logger, row.Name, userName);
             return SaveStatus.Saved;
         }
@@ -157,6 +162,7 @@ public sealed partial class DataSourceAdministration(
         if (Find(name) is not { } source)
             return null;
         var catalog = await catalogs.RefreshAsync(source, cancellationToken);
+        await changes.PublishAsync(SharedChange.Catalog, source.Name);
         return new CatalogRefreshResult(source.Name, catalog.Tables.Count, catalog.Tables.Sum(t => t.Columns.Count), catalog.LoadedAt);
     }
 
@@ -211,6 +217,7 @@ public sealed partial class DataSourceAdministration(
             row.UpdatedAt = now;
             await context.SaveChangesAsync(cancellationToken);
             await LoadAsync(cancellationToken);
+            await changes.PublishAsync(SharedChange.Sources, name);
             LogSaved(logger, name, existingName is null ? "added" : "changed", userName);
             return new(SaveStatus.Saved, Source: Summarize(Find(name)!, row), Test: test);
         }
@@ -218,6 +225,15 @@ public sealed partial class DataSourceAdministration(
         {
             _writes.Release();
         }
+    }
+
+    /// <summary>Another instance changed the stored sources (reload them) or read a source's catalog again (read it here too).</summary>
+    public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind == SharedChange.Sources)
+            await LoadAsync(cancellationToken);
+        else if (change.Kind == SharedChange.Catalog && change.DataSource is { } name && Find(name) is { } source)
+            await catalogs.RefreshAsync(source, cancellationToken);
     }
 
     private Dictionary<string, string[]> Validate(string name, DataSourceDraft draft, bool isNew)
