@@ -221,11 +221,13 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
 
     private async Task<object?> ExecuteAsync(string sql, Guid messageId, CancellationToken cancellationToken)
     {
-        Data.AppDatabaseCommands.CountRaw(sql);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var command = new NpgsqlCommand(sql, _connection);
         command.Parameters.AddWithValue("c", LockClass);
         command.Parameters.AddWithValue("k", Key(messageId));
-        return await command.ExecuteScalarAsync(cancellationToken);
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        Data.AppDatabaseCommands.CountRaw(sql, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return result;
     }
 
     /// <summary>Several lock commands in one round trip (counted once).</summary>
@@ -233,7 +235,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     {
         if (commands.Count == 0)
             return;
-        Data.AppDatabaseCommands.CountRaw(string.Join("; ", commands.Select(c => c.Sql)));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var batch = new NpgsqlBatch(_connection);
         foreach (var (sql, messageId) in commands)
         {
@@ -243,6 +245,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        Data.AppDatabaseCommands.CountRaw(string.Join("; ", commands.Select(c => c.Sql)), System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     private async Task DropConnectionAsync()
