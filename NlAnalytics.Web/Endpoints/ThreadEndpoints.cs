@@ -159,9 +159,8 @@ public static class ThreadEndpoints
         var userId = user.UserId();
         try
         {
-            // Checked first: a resent clientRequestId must not reveal a message of another thread.
-            if (await conversations.FindThreadAsync(userId, threadId, cancellationToken) is null)
-                return ThreadNotFound();
+            // A thread that is not the user's is not found before any request id is looked at (the save reads it first),
+            // so a resent clientRequestId never reveals a message of another thread.
             var asked = await conversations.AskAsync(userId, threadId, new AskCommand(request.Question, request.ClientRequestId ?? Guid.Empty, mode), cancellationToken);
             if (asked.ThreadId != threadId)
                 return ApiGroup.Conflict("This clientRequestId was already used for another question. Send a new GUID for each question.");
