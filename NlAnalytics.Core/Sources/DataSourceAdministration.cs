@@ -162,7 +162,6 @@ public sealed partial class DataSourceAdministration(
         if (Find(name) is not { } source)
             return null;
         var catalog = await catalogs.RefreshAsync(source, cancellationToken);
-        await changes.PublishAsync(SharedChange.Catalog, source.Name);
         return new CatalogRefreshResult(source.Name, catalog.Tables.Count, catalog.Tables.Sum(t => t.Columns.Count), catalog.LoadedAt);
     }
 
@@ -227,13 +226,11 @@ public sealed partial class DataSourceAdministration(
         }
     }
 
-    /// <summary>Another instance changed the stored sources (reload them) or read a source's catalog again (read it here too).</summary>
+    /// <summary>Another instance changed the stored sources: read them again.</summary>
     public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
     {
         if (change.Kind == SharedChange.Sources)
             await LoadAsync(cancellationToken);
-        else if (change.Kind == SharedChange.Catalog && change.DataSource is { } name && Find(name) is { } source)
-            await catalogs.RefreshAsync(source, cancellationToken);
     }
 
     private Dictionary<string, string[]> Validate(string name, DataSourceDraft draft, bool isNew)

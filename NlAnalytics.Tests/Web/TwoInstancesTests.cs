@@ -78,6 +78,20 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         await EventuallyAsync(() => Task.FromResult(passages.Relevant(source, "How long can a customer return an order for a refund?", CancellationToken.None)
             .Any(p => p.Document == "refund-policy.md")), "B finds the passage of the document taught on A");
 
+        // A table added to the source and its catalog read again on A: B drops its copy and reads the new one when asked.
+        await using (var connection = new Npgsql.NpgsqlConnection(_shop.SuperuserConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE TABLE shop.refunds (id int PRIMARY KEY, amount numeric); GRANT SELECT ON shop.refunds TO {_shop.ReaderRole}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var catalogs = b.Services.GetRequiredService<NlAnalytics.Core.Catalog.ICatalogProvider>();
+        var onB = b.Services.GetRequiredService<NlAnalytics.Core.Data.IDataSourceRegistry>().Resolve(source);
+        Assert.Null((await catalogs.GetAsync(onB, CancellationToken.None)).Find("shop.refunds"));
+        using (var refreshed = await admin.Http.PostAsync($"/api/data-sources/{source}/catalog/refresh", JsonContent.Create(new { })))
+            Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        await EventuallyAsync(async () => (await catalogs.GetAsync(onB, CancellationToken.None)).Find("shop.refunds") is not null, "B's catalog has the table A's refresh found");
+
         // An upload made on A is a source on B.
         var upload = await ApiApp.UploadAsync(analystOnA, "scaled-enrolment.csv", Encoding.UTF8.GetBytes(UploadApiTests.UnilCsv), """{"femmes": "women"}""");
         await EventuallyAsync(async () => (await ApiApp.SourceNamesAsync(analyst)).Contains(upload), "B lists the upload made on A");
