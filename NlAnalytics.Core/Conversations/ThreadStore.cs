@@ -513,8 +513,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// priced model call, with the thread's time. The answer is never saved without its costs.
     /// </summary>
     /// <param name="storedCalls">Calls already stored as they completed (by the answer runner): not stored again, but counted in the totals.</param>
-    public async Task SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken,
-        IReadOnlyCollection<LlmCallRecord>? storedCalls = null)
+    /// <param name="asked">The question's sequence and save time, for a question answered for the first time: then an answer
+    /// without model calls is returned as stored (every column is known here), with no read back. Null: nothing is returned.</param>
+    public async Task<MessageView?> SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken,
+        IReadOnlyCollection<LlmCallRecord>? storedCalls = null, (int Sequence, DateTimeOffset SavedAt)? asked = null)
     {
         storedCalls ??= [];
         var newCalls = answer.Calls.Where(c => !storedCalls.Contains(c, ReferenceEqualityComparer.Instance)).ToList();
@@ -551,7 +553,17 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         thread.UpdatedAt = now;
         context.Entry(thread).Property(t => t.UpdatedAt).IsModified = true;
         await context.SaveChangesAsync(cancellationToken);
+        // Model calls' costs are rounded by the column and a retried message keeps its earlier calls: those are read back.
+        if (asked is not { } first || allCalls.Count > 0)
+            return null;
+        message.Sequence = first.Sequence;
+        // As PostgreSQL keeps them (Npgsql sends whole microseconds), so the view equals a read of the row.
+        message.CreatedAt = ToMicroseconds(first.SavedAt);
+        message.CompletedAt = ToMicroseconds(now);
+        return ToView(message);
     }
+
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset time) => new(time.Ticks - time.Ticks % 10, time.Offset);
 
     private static readonly string[] AnswerColumns =
     [

@@ -193,7 +193,8 @@ public static class ThreadEndpoints
         if (wait && asked.Running is { } running)
             // Leaving (client gone) stops the wait, not the answer: it keeps running and is saved.
             await running.Completion.WaitAsync(cancellationToken);
-        var message = await conversations.MessageAsync(userId, asked.MessageId, cancellationToken);
+        // A first answer without model calls comes as it was saved; anything else is read back.
+        var message = wait && asked.Running?.Saved is { } saved ? saved : await conversations.MessageAsync(userId, asked.MessageId, cancellationToken);
         if (message is null)
             return ApiGroup.NotFound("The message no longer exists (its thread was deleted).");
         return wait
