@@ -89,7 +89,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     private async Task SendQueuedAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
-        List<(Guid Id, TaskCompletionSource Sent)> locks;
+        List<(Guid Id, TaskCompletionSource Sent)> locks = [];
         List<Guid> unlocks;
         try
         {
@@ -119,9 +119,10 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         finally
         {
             _gate.Release();
+            // Whatever happened, nobody waits for a batch that is over (best effort, as a lost lease is).
+            foreach (var (_, sent) in locks)
+                sent.TrySetResult();
         }
-        foreach (var (_, sent) in locks)
-            sent.TrySetResult();
     }
 
     /// <summary>
