@@ -72,7 +72,7 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     [Theory]
     [InlineData("Number of loans by day of the week")]
     [InlineData("loans per weekday")]
-    [InlineData("Nombre de prêts par jour de la semaine")]
+    [InlineData("Nombre de loans par jour de la semaine")]
     public async Task By_weekday_groups_the_dates_by_day_of_the_week_in_calendar_order(string question)
     {
         var draft = await AssertMeansAsync(question,
@@ -447,7 +447,17 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task French_questions_are_understood() =>
-        AssertMeansAsync("Combien de livres en 2010 ?", "SELECT count(*) FROM library.books WHERE published_year = 2010");
+        AssertMeansAsync("Combien de genres différents ?", "SELECT count(DISTINCT genre) FROM library.books");
+
+    [Fact]
+    public async Task A_french_noun_an_english_schema_does_not_spell_is_declined_with_what_it_can_answer()
+    {
+        // No hand-written list translates the nouns of a database (ADR 0037): "livres" is the glossary's or the LLM's.
+        var draft = await library.AskAsync("Combien de livres en 2010 ?");
+
+        Assert.Null(draft.Sql);
+        Assert.Contains("Questions I can answer include", draft.Interpretation.ToString());
+    }
 
     [Fact]
     public Task French_grouping_is_understood() =>
