@@ -35,6 +35,10 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<EmbeddedPostgresOptions>().BindConfiguration(EmbeddedPostgresOptions.SectionName);
         services.AddSingleton<PlatformDatabases>();
         services.AddHostedService<PlatformStartup>();
+        // Right after the platform: it notes where the change table stands before the services below load their copies.
+        services.AddOptions<SharedChangeOptions>().BindConfiguration(SharedChangeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SharedChanges>();
+        services.AddHostedService<SharedChangeFollower>();
 
         services.AddSingleton<IDbContextFactory<AppDbContext>, AppDbContextFactory>();
         // Identity's stores take a scoped context; everything else uses the factory (one context per operation).
@@ -55,17 +59,21 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ISourceAccess>(provider => provider.GetRequiredService<SourceAccess>());
         services.AddSingleton<DataSourceProbe>();
         services.AddSingleton<DataSourceAdministration>();
+        services.AddSingleton<ISharedChangeHandler>(provider => provider.GetRequiredService<DataSourceAdministration>());
         services.AddHostedService<StoredDataSourceStartup>();
         services.AddSingleton<SourceKnowledge>();
         services.AddSingleton<ISourceKnowledge>(provider => provider.GetRequiredService<SourceKnowledge>());
+        services.AddSingleton<ISharedChangeHandler>(provider => provider.GetRequiredService<SourceKnowledge>());
         services.AddHostedService<SourceKnowledgeStartup>();
         services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SourceDocuments>();
         services.AddSingleton<IDocumentPassages>(provider => provider.GetRequiredService<SourceDocuments>());
+        services.AddSingleton<ISharedChangeHandler>(provider => provider.GetRequiredService<SourceDocuments>());
         services.AddHostedService<SourceDocumentsStartup>();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadedSourceHolder>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<ISharedChangeHandler>(provider => provider.GetRequiredService<UploadService>());
         services.AddSingleton<Dashboards.SavedQuestions>();
         services.AddSingleton<Dashboards.DashboardService>();
         services.AddHostedService<UploadStartup>();

@@ -41,9 +41,12 @@ public sealed record GrantCandidates(IReadOnlyList<GrantedUser> Users, IReadOnly
 /// <summary>A user a source is granted to.</summary>
 public sealed record GrantedUser(string Id, string Email);
 
-public enum GrantsStatus { Saved, NotFound, Invalid }
+public enum GrantsStatus { Saved, NotFound, Invalid, Forbidden }
 
-/// <summary>The outcome of replacing a source's grants: Saved, NotFound (no such source) or Invalid (with the field errors).</summary>
+/// <summary>
+/// The outcome of reading or replacing a source's grants: Saved (with the grants), NotFound (no such source, or one the user
+/// may not query), Forbidden (they may query it but not share it) or Invalid (with the field errors).
+/// </summary>
 public sealed record SourceGrantsResult(GrantsStatus Status, SourceGrants? Grants = null, IReadOnlyDictionary<string, string[]>? Errors = null);
 
 /// <summary>
@@ -99,34 +102,47 @@ public sealed partial class SourceAccess(
         public bool Allows(DataSource source) => Granted.Contains(source.Name) || (IsAdmin && source.Origin != DataSourceOrigin.Upload);
     }
 
-    // ---- Administration (Admins only: the Access dialog and /api/sources/{name}/grants) -------------------------
+    // ---- Sharing (the Access dialog, the uploads' Share dialog and /api/sources/{name}/grants) ---------------------
 
-    /// <summary>Who <paramref name="sourceName"/> is granted to; null when the registry has no such source.</summary>
-    public async Task<SourceGrants?> GrantsAsync(string sourceName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Who <paramref name="sourceName"/> is granted to, for a user who may share it (<see cref="SharingRefusalAsync"/>):
+    /// Admins every source, an upload's owner their upload.
+    /// </summary>
+    public async Task<SourceGrantsResult> GrantsAsync(string sourceName, string userId, CancellationToken cancellationToken)
     {
-        if (Find(sourceName) is not { } source)
-            return null;
+        var (source, refusal) = await SharingRefusalAsync(userId, sourceName, cancellationToken);
+        if (refusal is { } status)
+            return new SourceGrantsResult(status);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
-        return await ReadGrantsAsync(context, source, cancellationToken);
+        return new SourceGrantsResult(GrantsStatus.Saved, await ReadGrantsAsync(context, source!, cancellationToken));
     }
 
-    /// <summary>Every account (by email) and every role, for the Access dialog.</summary>
+    /// <summary>Every account (by email) and every role, for the Admins' Access dialog.</summary>
     public async Task<GrantCandidates> CandidatesAsync(CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
         var users = await context.Users.AsNoTracking().OrderBy(u => u.Email).Select(u => new GrantedUser(u.Id, u.Email ?? u.UserName ?? u.Id)).ToListAsync(cancellationToken);
-        var roles = await context.Roles.AsNoTracking().OrderBy(r => r.Name).Select(r => r.Name!).ToListAsync(cancellationToken);
-        return new GrantCandidates(users, roles);
+        return new GrantCandidates(users, await RolesAsync(cancellationToken));
+    }
+
+    /// <summary>Every role (the groups a source can be shared with); an uploader sees these, not the list of accounts.</summary>
+    public async Task<IReadOnlyList<string>> RolesAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        return await context.Roles.AsNoTracking().OrderBy(r => r.Name).Select(r => r.Name!).ToListAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Replaces who <paramref name="sourceName"/> is granted to. <paramref name="users"/> are emails or user ids of existing
-    /// accounts, <paramref name="roles"/> names of existing roles; anything unknown refuses the whole change.
+    /// Replaces who <paramref name="sourceName"/> is granted to, for a user who may share it (Admins any source, an upload's
+    /// owner their upload). <paramref name="users"/> are emails or user ids of existing accounts, <paramref name="roles"/> names
+    /// of existing roles; anything unknown refuses the whole change.
     /// </summary>
-    public async Task<SourceGrantsResult> SetGrantsAsync(string sourceName, IReadOnlyList<string> users, IReadOnlyList<string> roles, string grantedBy, CancellationToken cancellationToken)
+    public async Task<SourceGrantsResult> SetGrantsAsync(
+        string sourceName, IReadOnlyList<string> users, IReadOnlyList<string> roles, string userId, string grantedBy, CancellationToken cancellationToken)
     {
-        if (Find(sourceName) is not { } source)
-            return new SourceGrantsResult(GrantsStatus.NotFound);
+        var (source, refusal) = await SharingRefusalAsync(userId, sourceName, cancellationToken);
+        if (refusal is { } status)
+            return new SourceGrantsResult(status);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
         var wantedUsers = users.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var upper = wantedUsers.Select(u => u.ToUpperInvariant()).ToList();
@@ -146,22 +162,40 @@ public sealed partial class SourceAccess(
         if (errors.Count > 0)
             return new SourceGrantsResult(GrantsStatus.Invalid, Errors: errors);
 
-        var userIds = found.Select(f => f.Id).Distinct().ToHashSet();
+        // The owner always has their upload: a grant to them would only outlive a change of owner that cannot happen.
+        var userIds = found.Select(f => f.Id).Where(id => id != source!.OwnerUserId).Distinct().ToHashSet();
         var roleNames = wantedRoles.Select(r => knownRoles.First(k => string.Equals(k, r, StringComparison.OrdinalIgnoreCase))).ToHashSet();
         var now = clock.GetUtcNow();
         await using (var transaction = await context.Database.BeginTransactionAsync(cancellationToken))
         {
-            var existing = await context.SourceGrants.Where(g => g.DataSource == source.Name).ToListAsync(cancellationToken);
+            var existing = await context.SourceGrants.Where(g => g.DataSource == source!.Name).ToListAsync(cancellationToken);
             context.SourceGrants.RemoveRange(existing.Where(g => g.UserId is { } id ? !userIds.Contains(id) : !roleNames.Contains(g.RoleName!)));
             foreach (var id in userIds.Where(id => !existing.Any(g => g.UserId == id)))
-                context.SourceGrants.Add(new SourceGrant { DataSource = source.Name, UserId = id, GrantedBy = grantedBy, GrantedAt = now });
+                context.SourceGrants.Add(new SourceGrant { DataSource = source!.Name, UserId = id, GrantedBy = grantedBy, GrantedAt = now });
             foreach (var role in roleNames.Where(r => !existing.Any(g => g.RoleName == r)))
-                context.SourceGrants.Add(new SourceGrant { DataSource = source.Name, RoleName = role, GrantedBy = grantedBy, GrantedAt = now });
+                context.SourceGrants.Add(new SourceGrant { DataSource = source!.Name, RoleName = role, GrantedBy = grantedBy, GrantedAt = now });
             await context.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        LogGrantsChanged(logger, source.Name, userIds.Count, roleNames.Count, grantedBy);
+        LogGrantsChanged(logger, source!.Name, userIds.Count, roleNames.Count, grantedBy);
         return new SourceGrantsResult(GrantsStatus.Saved, await ReadGrantsAsync(context, source, cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="userId"/> may see and change who a source is granted to: an Admin every source, an upload's
+    /// owner their upload (ADR 0026). NotFound when there is no such source or the user may not query it (nothing says it is
+    /// there), Forbidden when they may query it but not share it (someone it was shared with cannot pass it on).
+    /// </summary>
+    private async Task<(DataSource? Source, GrantsStatus? Refusal)> SharingRefusalAsync(string userId, string sourceName, CancellationToken cancellationToken)
+    {
+        if (Find(sourceName) is not { } source)
+            return (null, GrantsStatus.NotFound);
+        if (source.Origin == DataSourceOrigin.Upload && string.Equals(source.OwnerUserId, userId, StringComparison.Ordinal))
+            return (source, null);
+        var access = await ReadAsync(userId, cancellationToken);
+        if (access.IsAdmin)
+            return (source, null);
+        return (source, NeedsNoGrant(userId, source) || access.Allows(source) ? GrantsStatus.Forbidden : GrantsStatus.NotFound);
     }
 
     /// <summary>Drops every grant of a source that was removed, so a new source of the same name starts closed.</summary>

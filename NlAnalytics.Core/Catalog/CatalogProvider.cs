@@ -5,15 +5,17 @@ namespace NlAnalytics.Core.Catalog;
 
 /// <summary>
 /// Keeps one catalog per data source name. Callers that ask while a load is under way share it, and a
-/// caller giving up (its token cancelled) does not cancel the load for the others.
+/// caller giving up (its token cancelled) does not cancel the load for the others. A refresh on request is told to the
+/// other app instances (ADR 0034), which drop their copy and read it again when next asked.
 /// </summary>
 public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogger<CatalogProvider> logger, IEnumerable<ICatalogRefreshListener>? listeners = null,
-    JoinKeyDecisionStore? decisions = null)
-    : ICatalogProvider, IDisposable
+    JoinKeyDecisionStore? decisions = null, SharedChanges? changes = null)
+    : ICatalogProvider, ISharedChangeHandler, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = new();
+    private int _disposed;
 
     public Task<DatabaseCatalog> GetAsync(DataSource source, CancellationToken cancellationToken)
     {
@@ -27,7 +29,7 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
         return entry.Load.WaitAsync(cancellationToken);
     }
 
-    public Task<DatabaseCatalog> RefreshAsync(DataSource source, CancellationToken cancellationToken)
+    public async Task<DatabaseCatalog> RefreshAsync(DataSource source, CancellationToken cancellationToken)
     {
         // Always a new load: one already running may have started before the change the caller wants to see.
         foreach (var listener in listeners ?? [])
@@ -35,11 +37,34 @@ public sealed partial class CatalogProvider(PostgresCatalogReader reader, ILogge
         Entry entry;
         lock (_gate)
             _entries[source.Name] = entry = Start(source);
-        return entry.Load.WaitAsync(cancellationToken);
+        var catalog = await entry.Load.WaitAsync(cancellationToken);
+        if (changes is not null)
+            await changes.PublishAsync(SharedChange.Catalog, source.Name);
+        return catalog;
+    }
+
+    /// <summary>
+    /// Another instance read a source's catalog again (its tables or an Admin's join-key decisions changed): drop this
+    /// copy, and what was cached on it, so the next question reads it again. Lazily: an instance nobody asks there reads nothing.
+    /// </summary>
+    public Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind != SharedChange.Catalog || change.DataSource is not { } name)
+            return Task.CompletedTask;
+        Entry? dropped;
+        lock (_gate)
+            _entries.Remove(name, out dropped);
+        if (dropped is not null)
+            foreach (var listener in listeners ?? [])
+                listener.CatalogRefreshed(dropped.Source);
+        return Task.CompletedTask;
     }
 
     public void Dispose()
     {
+        // Registered as itself and as ICatalogProvider, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _lifetime.Cancel();
         _lifetime.Dispose();
     }

@@ -11,7 +11,9 @@ public static class CatalogServiceCollectionExtensions
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PostgresCatalogReader>();
-        services.TryAddSingleton<ICatalogProvider, CatalogProvider>();
+        services.TryAddSingleton<CatalogProvider>();
+        services.TryAddSingleton<ICatalogProvider>(provider => provider.GetRequiredService<CatalogProvider>());
+        services.AddSingleton<Data.ISharedChangeHandler>(provider => provider.GetRequiredService<CatalogProvider>());
         return services;
     }
 }

@@ -16,55 +16,112 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     /// <summary>The first key of every lock ("NLA"): keeps these locks apart from any other advisory lock on the database.</summary>
     private const int LockClass = 0x4E4C41;
 
+    // _gate: one command at a time on the lease session. _queue guards _held and the two queues below, which any
+    // caller may add to while another sends: whoever sends next takes everything queued, in one batch.
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _queue = new();
     private readonly HashSet<Guid> _held = [];
+    private readonly List<(Guid Id, TaskCompletionSource Sent)> _toLock = [];
+    private readonly HashSet<Guid> _toUnlock = [];
+    private int _flushScheduled;
     private NpgsqlConnection? _connection;
 
     /// <summary>
-    /// Marks the message as answered here (again: a no-op, as one release must end it). Best effort: without the
-    /// database the answer runs anyway (and fails on its own).
+    /// Marks the message as answered here (again: a no-op, as one release must end it). Locks asked for at the same
+    /// moment travel in one batch, with the releases waiting to be sent; a lease released and not yet sent is simply
+    /// kept (no round trip). Best effort: without the database the answer runs anyway (and fails on its own).
     /// </summary>
     public async Task HoldAsync(Guid messageId, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        TaskCompletionSource sent;
+        lock (_queue)
         {
             if (!_held.Add(messageId))
                 return;
-            if (_connection is null)
-                await ReconnectAsync(cancellationToken);
-            else
-                await ExecuteAsync("SELECT pg_advisory_lock(@c, @k)", messageId, cancellationToken);
+            // Still locked on the session: its unlock had not gone yet.
+            if (_toUnlock.Remove(messageId))
+                return;
+            sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _toLock.Add((messageId, sent));
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            LogLeaseLost(logger, ex);
-            await DropConnectionAsync();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        await SendQueuedAsync(cancellationToken);
+        // Sent by this call, or by another caller's batch that took it along.
+        await sent.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>The answer ended here.</summary>
-    public async Task ReleaseAsync(Guid messageId)
+    /// <summary>
+    /// The answer ended here. The unlock is queued and sent right after, off the answer's path, together with every
+    /// other release (and lock) queued meanwhile; until it goes, the session keeps a lock nobody needs, and a
+    /// <see cref="HoldAsync"/> of the same message (a retry) keeps it without a round trip.
+    /// </summary>
+    public Task ReleaseAsync(Guid messageId)
     {
-        await _gate.WaitAsync();
+        lock (_queue)
+        {
+            if (!_held.Remove(messageId))
+                return Task.CompletedTask;
+            var queued = _toLock.FindIndex(l => l.Id == messageId);
+            if (queued >= 0)
+            {
+                // Never sent: nothing to unlock.
+                _toLock[queued].Sent.TrySetResult();
+                _toLock.RemoveAt(queued);
+                return Task.CompletedTask;
+            }
+            _toUnlock.Add(messageId);
+        }
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        {
+            // Not part of the request that ended the answer (nor counted in its round trips): a batch for all releases queued by then.
+            using (ExecutionContext.SuppressFlow())
+                _ = Task.Run(FlushAsync);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sends the releases still queued (the next lock would take them along anyway); for tests and shutdown.</summary>
+    public async Task FlushAsync()
+    {
+        Volatile.Write(ref _flushScheduled, 0);
+        await SendQueuedAsync(CancellationToken.None);
+    }
+
+    private async Task SendQueuedAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        List<(Guid Id, TaskCompletionSource Sent)> locks = [];
+        List<Guid> unlocks;
         try
         {
-            if (!_held.Remove(messageId) || _connection is null)
+            lock (_queue)
+            {
+                locks = [.. _toLock];
+                unlocks = [.. _toUnlock];
+                _toLock.Clear();
+                _toUnlock.Clear();
+            }
+            if (locks.Count == 0 && unlocks.Count == 0)
                 return;
-            await ExecuteAsync("SELECT pg_advisory_unlock(@c, @k)", messageId, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            LogLeaseLost(logger, ex);
-            await DropConnectionAsync();
+            try
+            {
+                if (_connection is null)
+                    // A new session holds nothing: it takes every lock held here, the new ones included.
+                    await ReconnectAsync(cancellationToken);
+                else
+                    await ExecuteAsync([.. unlocks.Select(id => ("SELECT pg_advisory_unlock(@c, @k)", id)), .. locks.Select(l => ("SELECT pg_advisory_lock(@c, @k)", l.Id))], cancellationToken);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                LogLeaseLost(logger, ex);
+                await DropConnectionAsync();
+            }
         }
         finally
         {
             _gate.Release();
+            // Whatever happened, nobody waits for a batch that is over (best effort, as a lost lease is).
+            foreach (var (_, sent) in locks)
+                sent.TrySetResult();
         }
     }
 
@@ -102,7 +159,10 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     {
         _connection ??= await OpenAsync(cancellationToken);
         var orphans = new List<Guid>();
-        foreach (var id in messageIds.Where(id => !_held.Contains(id)))
+        List<Guid> candidates;
+        lock (_queue)
+            candidates = [.. messageIds.Where(id => !_held.Contains(id))];
+        foreach (var id in candidates)
         {
             // Taken at once: nobody holds it. Given back straight away (a session lock taken twice would need two unlocks).
             if (await ExecuteAsync("SELECT pg_try_advisory_lock(@c, @k)", id, cancellationToken) is true)
@@ -131,9 +191,11 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     private async Task ReconnectAsync(CancellationToken cancellationToken)
     {
         _connection = await OpenAsync(cancellationToken);
-        // A new session holds nothing: take again every lock of the answers still running here.
-        foreach (var id in _held)
-            await ExecuteAsync("SELECT pg_advisory_lock(@c, @k)", id, cancellationToken);
+        // A new session holds nothing: take again every lock of the answers still running here (one batch).
+        List<Guid> held;
+        lock (_queue)
+            held = [.. _held];
+        await ExecuteAsync([.. held.Select(id => ("SELECT pg_advisory_lock(@c, @k)", id))], cancellationToken);
     }
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
@@ -160,15 +222,38 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
 
     private async Task<object?> ExecuteAsync(string sql, Guid messageId, CancellationToken cancellationToken)
     {
-        Data.AppDatabaseCommands.CountRaw(sql);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var command = new NpgsqlCommand(sql, _connection);
         command.Parameters.AddWithValue("c", LockClass);
         command.Parameters.AddWithValue("k", Key(messageId));
-        return await command.ExecuteScalarAsync(cancellationToken);
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        Data.AppDatabaseCommands.CountRaw(sql, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+
+    /// <summary>Several lock commands in one round trip (counted once).</summary>
+    private async Task ExecuteAsync(IReadOnlyList<(string Sql, Guid MessageId)> commands, CancellationToken cancellationToken)
+    {
+        if (commands.Count == 0)
+            return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using var batch = new NpgsqlBatch(_connection);
+        foreach (var (sql, messageId) in commands)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddWithValue("c", LockClass);
+            command.Parameters.AddWithValue("k", Key(messageId));
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        Data.AppDatabaseCommands.CountRaw(string.Join("; ", commands.Select(c => c.Sql)), System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     private async Task DropConnectionAsync()
     {
+        // The session's locks went with it: a queued unlock has nothing left to unlock.
+        lock (_queue)
+            _toUnlock.Clear();
         if (_connection is { } connection)
         {
             _connection = null;

@@ -28,6 +28,9 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
     public string UserId { get; } = userId;
     public AgentProgress? Latest { get; private set; }
     public DateTimeOffset? FirstProgressAt { get; private set; }
+    /// <summary>The answer as saved, when the runner knows every column of it (a first answer without model calls); else null: read it.</summary>
+    public MessageView? Saved { get; internal set; }
+
     /// <summary>Completes when the outcome is saved (never faults): read the message again for it.</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
     internal CancellationTokenSource Cancellation { get; } = cancellation;
@@ -72,9 +75,11 @@ public sealed class RunningAnswer(Guid messageId, Guid threadId, string userId, 
 /// <param name="SavedAsRunning">The message was saved as Running (nothing to mark before work starts).</param>
 /// <param name="SavedWhileAnotherRan">The message was saved as Pending behind another answer of its thread: its
 /// <paramref name="History"/> was read before that answer ended, so it is read again even if that answer has ended by the time this one starts.</param>
+/// <param name="QuestionSavedAt">When the question was saved, for a first answer (not a retry): lets the runner return the saved answer without reading it.</param>
 public sealed record AnswerJob(
     string UserId, Guid ThreadId, Guid MessageId, int Sequence, string Question, AnalysisMode? Mode, string DataSource,
-    IReadOnlyList<ThreadTurn> History, bool SavedAsRunning, string? Sql = null, bool SqlEdited = false, bool SavedWhileAnotherRan = false);
+    IReadOnlyList<ThreadTurn> History, bool SavedAsRunning, string? Sql = null, bool SqlEdited = false, bool SavedWhileAnotherRan = false,
+    DateTimeOffset? QuestionSavedAt = null);
 
 /// <summary>
 /// Runs answers in the background: the question is saved before any work starts (by the caller), the
@@ -244,7 +249,8 @@ public sealed partial class AnswerRunner(
                         answer = await AfterBudgetReachedAsync(request, answer, reason, progress, token);
                 }
             }
-            await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored);
+            running.Saved = await store.SaveAnswerAsync(job.UserId, job.ThreadId, job.MessageId, job.Question, answer, save, calls.Stored,
+                job.QuestionSavedAt is { } savedAt ? (job.Sequence, savedAt) : null);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -376,7 +376,8 @@ public sealed class ConversationService(
             return new AskedQuestion(message.Id, message.ThreadId, Running(userId, message.Id));
         }
         var running = runner.Start(new AnswerJob(userId, message.ThreadId, message.Id, message.Sequence, message.Question, mode,
-            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending), reserved: true);
+            added.DataSource, added.History, message.Status == MessageStatus.Running, sql, edited, SavedWhileAnotherRan: message.Status == MessageStatus.Pending,
+            QuestionSavedAt: message.CreatedAt), reserved: true);
         return new AskedQuestion(message.Id, message.ThreadId, running);
     }
 

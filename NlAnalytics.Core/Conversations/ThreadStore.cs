@@ -51,14 +51,17 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             Id = Guid.CreateVersion7(now),
             UserId = userId,
             DataSource = dataSource,
-            Title = string.IsNullOrWhiteSpace(title) ? "New thread" : Trim(title, 200),
+            Title = string.IsNullOrWhiteSpace(title) ? NewThreadTitle : Trim(title, 200),
             CreatedAt = now,
             UpdatedAt = now,
         };
         context.Threads.Add(thread);
         await context.SaveChangesAsync(cancellationToken);
+        Remember(thread.Id, userId, dataSource);
         return thread;
     }
+
+    private const string NewThreadTitle = "New thread";
 
     /// <summary>The user's threads, newest first; <paramref name="search"/> matches titles and message text.</summary>
     public async Task<IReadOnlyList<ThreadSummary>> ListAsync(string userId, bool includeArchived, string? search, CancellationToken cancellationToken)
@@ -97,7 +100,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     public async Task<bool> DeleteAsync(string userId, Guid threadId, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await context.Threads.Where(t => t.Id == threadId && t.UserId == userId).ExecuteDeleteAsync(cancellationToken) > 0;
+        var deleted = await context.Threads.Where(t => t.Id == threadId && t.UserId == userId).ExecuteDeleteAsync(cancellationToken) > 0;
+        if (deleted)
+            _known.TryRemove(threadId, out _);
+        return deleted;
     }
 
     public async Task<IReadOnlyList<MessageView>> MessagesAsync(string userId, Guid threadId, CancellationToken cancellationToken)
@@ -217,7 +223,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
             {
                 return await TryAddQuestionAsync(userId, threadId, question, clientRequestId, manualSql, status, messageId, mayAsk, cancellationToken);
             }
-            catch (DbUpdateException e) when (IsSequenceTaken(e))
+            catch (Exception e) when (e is DbUpdateException or Npgsql.PostgresException && IsSequenceTaken(e))
             {
                 if (attempt == SequenceAttempts)
                     throw new SequenceTakenException(e);
@@ -228,13 +234,20 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// <summary>How often a save retries after another took its sequence number; past that the caller gets a conflict (409).</summary>
     private const int SequenceAttempts = 5;
 
-    private static bool IsSequenceTaken(DbUpdateException e) =>
-        e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
+    private static bool IsSequenceTaken(Exception e) =>
+        (e as Npgsql.PostgresException ?? e.InnerException as Npgsql.PostgresException) is { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique
         && unique.ConstraintName?.Contains("Sequence", StringComparison.OrdinalIgnoreCase) == true;
 
     private async Task<AddedQuestion> TryAddQuestionAsync(string userId, Guid threadId, string question, Guid clientRequestId, ManualSql? manualSql, MessageStatus status, Guid messageId, Func<string, Task>? mayAsk, CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (_known.TryGetValue(threadId, out var known) && known.UserId == userId)
+        {
+            // The thread's owner and source never change: checked from memory, then the question goes in one round trip.
+            if (mayAsk is not null)
+                await mayAsk(known.DataSource);
+            return await AddToKnownThreadAsync(context, userId, threadId, known.DataSource, question, clientRequestId, manualSql, status, messageId, cancellationToken);
+        }
         var thread = await context.Threads.AsNoTracking()
             .Where(t => t.Id == threadId && t.UserId == userId)
             .Select(t => new
@@ -247,9 +260,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
                     .Select(m => new TurnRow(m.Question, m.StandaloneQuestion, m.Sql, m.Narrative, m.ChartJson)).ToList(),
             })
             .FirstOrDefaultAsync(cancellationToken);
+        // Not the user's (or gone, with its messages): no resend of theirs can be in it, and another's must not be revealed.
         if (thread is null)
-            return await ResentAsync(userId, threadId, clientRequestId, cancellationToken)
-                ?? throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
+            throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
+        Remember(threadId, userId, thread.DataSource);
         if (mayAsk is not null)
             await mayAsk(thread.DataSource);
 
@@ -261,7 +275,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         context.Threads.Attach(stub);
         stub.UpdatedAt = now;
         context.Entry(stub).Property(t => t.UpdatedAt).IsModified = true;
-        if (message.Sequence == 1 && thread.Title == "New thread")
+        if (message.Sequence == 1 && thread.Title == NewThreadTitle)
         {
             stub.Title = TitleFrom(question);
             context.Entry(stub).Property(t => t.Title).IsModified = true;
@@ -280,6 +294,102 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         }
     }
 
+    /// <summary>
+    /// The question saved in a thread whose owner and source are known, in one round trip (one implicit transaction):
+    /// the message with the next sequence number, the thread's answered turns for the answer, and the thread's time
+    /// (and title, for its first question). A thread that is gone (or not the user's) inserts nothing.
+    /// </summary>
+    private async Task<AddedQuestion> AddToKnownThreadAsync(AppDbContext context, string userId, Guid threadId, string dataSource, string question, Guid clientRequestId,
+        ManualSql? manualSql, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var message = NewMessage(messageId, threadId, 0, question, clientRequestId, manualSql, status, now);
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        var connection = (Npgsql.NpgsqlConnection)context.Database.GetDbConnection();
+        await using var batch = new Npgsql.NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command("""
+            INSERT INTO messages ("Id", "ThreadId", "Sequence", "ClientRequestId", "Question", "Status", "CreatedAt", "Path", "Sql", "InterpretationJson",
+                                  "InputTokens", "OutputTokens", "CostUsd", "IsVerified")
+            SELECT @id, t."Id", COALESCE((SELECT max(m."Sequence") FROM messages AS m WHERE m."ThreadId" = t."Id"), 0) + 1, @request, @question, @status, @now,
+                   @path, @sql, @interpretation, 0, 0, 0, FALSE
+            FROM threads AS t WHERE t."Id" = @thread AND t."UserId" = @user
+            RETURNING "Sequence"
+            """,
+            ("id", message.Id), ("thread", threadId), ("user", userId), ("request", clientRequestId), ("question", message.Question),
+            ("status", message.Status.ToString()), ("now", now), ("path", (object?)message.Path ?? DBNull.Value), ("sql", (object?)message.Sql ?? DBNull.Value),
+            ("interpretation", message.InterpretationJson is { } json ? new Npgsql.NpgsqlParameter { Value = json, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb } : DBNull.Value)));
+        batch.BatchCommands.Add(Command($"""
+            SELECT m."Question", m."StandaloneQuestion", m."Sql", m."Narrative", m."ChartJson" FROM messages AS m
+            WHERE m."ThreadId" = @thread AND m."Status" = '{nameof(MessageStatus.Succeeded)}' ORDER BY m."Sequence" DESC LIMIT {HistoryTurns}
+            """, ("thread", threadId)));
+        batch.BatchCommands.Add(Command("""
+            UPDATE threads SET "UpdatedAt" = @now,
+                "Title" = CASE WHEN "Title" = @untitled AND (SELECT max(m."Sequence") FROM messages AS m WHERE m."ThreadId" = @thread) = 1 THEN @title ELSE "Title" END
+            WHERE "Id" = @thread AND "UserId" = @user
+            """, ("now", now), ("untitled", NewThreadTitle), ("title", TitleFrom(question)), ("thread", threadId), ("user", userId)));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int? sequence = null;
+        var history = new List<TurnRow>();
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                sequence = reader.GetInt32(0);
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                history.Add(new TurnRow(reader.GetString(0), Text(1), Text(2), Text(3), Text(4)));
+            string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && !IsSequenceTaken(e))
+        {
+            // A resend (or two sends racing): the unique index on the request id kept the first.
+            return await ResentAsync(userId, threadId, clientRequestId, cancellationToken) ?? throw new InvalidOperationException("The question could not be saved.", e);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.ForeignKeyViolation)
+        {
+            sequence = null;
+        }
+        finally
+        {
+            AppDatabaseCommands.CountRaw(batch.BatchCommands[0].CommandText, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        if (sequence is not { } saved)
+        {
+            _known.TryRemove(threadId, out _);
+            throw new KeyNotFoundException("This thread does not exist or belongs to someone else.");
+        }
+        message.Sequence = saved;
+        return new AddedQuestion(message, true, dataSource, Turns(history));
+    }
+
+    private static Npgsql.NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new Npgsql.NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            if (value is Npgsql.NpgsqlParameter typed)
+            {
+                typed.ParameterName = name;
+                command.Parameters.Add(typed);
+            }
+            else
+                command.Parameters.AddWithValue(name, value);
+        }
+        return command;
+    }
+
+    /// <summary>Owner and source of the threads questions were saved in: neither ever changes, so the save need not read them.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string UserId, string DataSource)> _known = new();
+
+    private const int MaxKnownThreads = 100_000;
+
+    private void Remember(Guid threadId, string userId, string dataSource)
+    {
+        if (_known.Count >= MaxKnownThreads)
+            _known.Clear();
+        _known[threadId] = (userId, dataSource);
+    }
+
     /// <summary>A new thread with its first question, in one write. A resend of the same request finds the first message and its thread.</summary>
     public async Task<AddedQuestion> CreateWithQuestionAsync(string userId, string dataSource, string question, Guid clientRequestId, MessageStatus status, Guid messageId, CancellationToken cancellationToken)
     {
@@ -292,6 +402,7 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         try
         {
             await context.SaveChangesAsync(cancellationToken);
+            Remember(thread.Id, userId, dataSource);
             return new AddedQuestion(message, true, dataSource, []);
         }
         catch (DbUpdateException)
@@ -402,8 +513,10 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
     /// priced model call, with the thread's time. The answer is never saved without its costs.
     /// </summary>
     /// <param name="storedCalls">Calls already stored as they completed (by the answer runner): not stored again, but counted in the totals.</param>
-    public async Task SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken,
-        IReadOnlyCollection<LlmCallRecord>? storedCalls = null)
+    /// <param name="asked">The question's sequence and save time, for a question answered for the first time: then an answer
+    /// without model calls is returned as stored (every column is known here), with no read back. Null: nothing is returned.</param>
+    public async Task<MessageView?> SaveAnswerAsync(string userId, Guid threadId, Guid messageId, string question, AnalystAnswer answer, CancellationToken cancellationToken,
+        IReadOnlyCollection<LlmCallRecord>? storedCalls = null, (int Sequence, DateTimeOffset SavedAt)? asked = null)
     {
         storedCalls ??= [];
         var newCalls = answer.Calls.Where(c => !storedCalls.Contains(c, ReferenceEqualityComparer.Instance)).ToList();
@@ -440,7 +553,17 @@ public sealed class ThreadStore(IDbContextFactory<AppDbContext> contextFactory, 
         thread.UpdatedAt = now;
         context.Entry(thread).Property(t => t.UpdatedAt).IsModified = true;
         await context.SaveChangesAsync(cancellationToken);
+        // Model calls' costs are rounded by the column and a retried message keeps its earlier calls: those are read back.
+        if (asked is not { } first || allCalls.Count > 0)
+            return null;
+        message.Sequence = first.Sequence;
+        // As PostgreSQL keeps them (Npgsql sends whole microseconds), so the view equals a read of the row.
+        message.CreatedAt = ToMicroseconds(first.SavedAt);
+        message.CompletedAt = ToMicroseconds(now);
+        return ToView(message);
     }
+
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset time) => new(time.Ticks - time.Ticks % 10, time.Offset);
 
     private static readonly string[] AnswerColumns =
     [

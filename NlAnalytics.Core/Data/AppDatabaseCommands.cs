@@ -102,9 +102,15 @@ public sealed class AppDatabaseCommands : DbCommandInterceptor
 
     /// <summary>
     /// Counts a round trip made on a connection of the app database that EF does not see (the answer leases'
-    /// advisory locks), so a measurement counts every round trip, not only EF's.
+    /// advisory locks, the question's batch), and its time, so a measurement counts every round trip, not only EF's.
     /// </summary>
-    internal static void CountRaw(string commandText) => Current.Value?.Add(commandText);
+    internal static void CountRaw(string commandText, TimeSpan elapsed)
+    {
+        if (Current.Value is not { } tally)
+            return;
+        tally.Add(commandText);
+        tally.AddTime(elapsed);
+    }
 
     // From sending the command to the first result (a reader's rows are read after; EF reads small ones).
     private static void Time(CommandExecutedEventData eventData) => Current.Value?.AddTime(eventData.Duration);

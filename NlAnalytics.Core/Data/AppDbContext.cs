@@ -29,6 +29,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<DocumentPassageRow> DocumentPassages => Set<DocumentPassageRow>();
     public DbSet<EvaluationRunRow> EvaluationRuns => Set<EvaluationRunRow>();
     public DbSet<EvaluationCaseRow> EvaluationCases => Set<EvaluationCaseRow>();
+    public DbSet<SharedChangeRow> SharedChanges => Set<SharedChangeRow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -160,6 +161,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             term.HasIndex(t => new { t.DataSource, t.Term }).IsUnique();
         });
 
+        builder.Entity<SharedChangeRow>(change =>
+        {
+            change.ToTable("shared_changes");
+            change.Property(c => c.Kind).HasMaxLength(20);
+            change.Property(c => c.DataSource).HasMaxLength(200);
+            change.Property(c => c.ChangedAt).HasDefaultValueSql("now()");
+            change.HasIndex(c => c.ChangedAt);
+        });
         builder.Entity<KnowledgeChangeRow>(change =>
         {
             change.ToTable("knowledge_changes");

@@ -282,6 +282,22 @@ public sealed class GlossaryTermRow
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// A change that app instances keep in memory (ADR 0034): stored sources, uploads, a source's knowledge, documents or
+/// catalog. The other instances on the app database read these rows (woken by NOTIFY, or by polling) and reload what changed.
+/// </summary>
+public sealed class SharedChangeRow
+{
+    public long Id { get; set; }
+    /// <summary>A <see cref="SharedChange"/> name.</summary>
+    public required string Kind { get; set; }
+    /// <summary>The source it is about; null for every source (the lists of sources and uploads).</summary>
+    public string? DataSource { get; set; }
+    /// <summary>The instance that made the change (it has reloaded already).</summary>
+    public Guid Instance { get; set; }
+    public DateTimeOffset ChangedAt { get; set; }
+}
+
 /// <summary>One change to a source's knowledge: who changed what and when, with the text before and after (JSON for a term).</summary>
 public sealed class KnowledgeChangeRow
 {

@@ -29,8 +29,9 @@ public sealed partial class SourceDocuments(
     SourceKnowledge knowledge,
     ISentenceEncoder encoder,
     IOptions<DocumentOptions> options,
+    SharedChanges changes,
     TimeProvider clock,
-    ILogger<SourceDocuments> logger) : IDocumentPassages
+    ILogger<SourceDocuments> logger) : IDocumentPassages, ISharedChangeHandler
 {
     public const int MaxNameLength = 100;
 
@@ -155,6 +156,7 @@ public sealed partial class SourceDocuments(
             await context.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             await ReloadAsync(context, source.Name, cancellationToken);
+            await changes.PublishAsync(SharedChange.Documents, source.Name);
             LogAdded(logger, name, source.Name, passages.Count, editor.Name);
             return new DocumentResult(KnowledgeStatus.Saved, View(row, passages.Count));
         }
@@ -191,6 +193,7 @@ public sealed partial class SourceDocuments(
             await context.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             await ReloadAsync(context, source.Name, cancellationToken);
+            await changes.PublishAsync(SharedChange.Documents, source.Name);
             return new DocumentResult(KnowledgeStatus.Saved, View(row, passages));
         }
         finally
@@ -204,6 +207,15 @@ public sealed partial class SourceDocuments(
     {
         await context.KnowledgeDocuments.Where(d => d.DataSource == sourceName).ExecuteDeleteAsync(cancellationToken);
         _passages.TryRemove(sourceName, out _);
+    }
+
+    /// <summary>Another instance changed a source's documents (or removed the source): read its passages again.</summary>
+    public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind != SharedChange.Documents || change.DataSource is not { } sourceName)
+            return;
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        await ReloadAsync(context, sourceName, cancellationToken);
     }
 
     private async Task ReloadAsync(AppDbContext context, string sourceName, CancellationToken cancellationToken)

@@ -34,8 +34,9 @@ public sealed partial class SourceKnowledge(
     IDataSourceRegistry registry,
     ISourceAccess access,
     ICatalogProvider catalogs,
+    SharedChanges changes,
     TimeProvider clock,
-    ILogger<SourceKnowledge> logger) : ISourceKnowledge
+    ILogger<SourceKnowledge> logger) : ISourceKnowledge, ISharedChangeHandler
 {
     public const int MaxInstructionsLength = 4000;
     public const int MaxTermLength = 100;
@@ -236,6 +237,7 @@ public sealed partial class SourceKnowledge(
             await context.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             var snapshot = await ReloadAsync(context, source.Name, cancellationToken);
+            await changes.PublishAsync(SharedChange.Knowledge, source.Name);
             LogChanged(logger, source.Name, editor.Name);
             return new KnowledgeResult(KnowledgeStatus.Saved, snapshot);
         }
@@ -255,6 +257,15 @@ public sealed partial class SourceKnowledge(
         return new KnowledgeResult(KnowledgeStatus.Forbidden, Message: settingsChange
             ? "Only an Admin decides who may edit a source's knowledge."
             : $"Only Admins edit the knowledge of '{Find(sourceName)!.Name}' (an Admin can allow analysts to).");
+    }
+
+    /// <summary>Another instance changed a source's instructions or glossary (or removed the source): read them again.</summary>
+    public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind != SharedChange.Knowledge || change.DataSource is not { } sourceName)
+            return;
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        await ReloadAsync(context, sourceName, cancellationToken);
     }
 
     private async Task<SourceKnowledgeSnapshot> ReloadAsync(AppDbContext context, string sourceName, CancellationToken cancellationToken)

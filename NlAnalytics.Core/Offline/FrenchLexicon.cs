@@ -109,13 +109,7 @@ internal static class FrenchLexicon
             Synonyms = new Dictionary<string, string[]>
             {
                 ["revenu"] = ["revenue", "income"], ["revenus"] = ["revenue", "income"], ["montant"] = ["amount"], ["montants"] = ["amount"],
-                ["commande"] = ["order"], ["commandes"] = ["order"],
-                ["categorie"] = ["category"],
-                ["prix"] = ["price"],
-                ["livre"] = ["book"], ["livres"] = ["book"], ["auteur"] = ["author"], ["auteurs"] = ["author"], ["pret"] = ["loan"], ["prets"] = ["loan"],
-                ["emprunt"] = ["loan"], ["emprunts"] = ["loan"], ["membre"] = ["member"], ["membres"] = ["member"], ["page"] = ["page"], ["pages"] = ["page"],
-                ["duree"] = ["duration"], ["employe"] = ["employee"], ["employes"] = ["employee"],
-                ["langue"] = ["language"], ["langues"] = ["language"], ["annee"] = ["year"], ["statut"] = ["status"],
+                ["prix"] = ["price"], ["duree"] = ["duration"], ["annee"] = ["year"], ["statut"] = ["status"],
             },
             NonAdditive = new HashSet<string>(["prix", "taux", "age", "note", "remise", "duree", "moyenne"]),
             CountCommentMarkers = ["nombre de", "nombre d", "effectif"],

@@ -26,6 +26,12 @@ internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string>
 
         var value = intent.Values.FirstOrDefault();
         var suggestions = new List<string>();
+        // First what the question itself grounded: its measure with its period, groupings and values, without the part that failed.
+        foreach (var candidate in FromMeasure(intent))
+        {
+            if (suggestions.Count >= MaxSuggestions) return suggestions;
+            if (!suggestions.Contains(candidate) && Answerable(candidate)) suggestions.Add(candidate);
+        }
         foreach (var table in tables.Take(6))
         {
             foreach (var candidate in Candidates(table, value))
@@ -52,6 +58,28 @@ internal sealed class SuggestionBuilder(CatalogIndex index, IReadOnlySet<string>
         if (dimension is not null)
             yield return $"How many {noun} by {Words(dimension)}?";
         yield return $"How many {noun} are there?";
+    }
+
+    /// <summary>"Total fee in 2021", "Total fee by city", "Total fee per month in 2021": the grounded measure, one grounded part at a time.</summary>
+    private static IEnumerable<string> FromMeasure(QueryIntent intent)
+    {
+        if (intent.Measure is not { } measure)
+            yield break;
+        var aggregate = intent.Aggregate == Aggregate.Average || measure.IsNonAdditive ? "Average" : "Total";
+        var what = $"{aggregate} {Words(measure)}";
+        var year = intent.Time is { Kind: TimeKind.Years, Years.Count: 1 } time ? $" in {time.Years[0]}" : "";
+        if (year.Length > 0)
+            yield return what + year;
+        foreach (var group in intent.Groups.Where(g => !g.IsTime))
+        {
+            if (group.Column is not null)
+                yield return $"{what} by {Words(group.Column)}{year}";
+            else if (group.Table is not null)
+                yield return $"{what} by {group.Table.Noun}{year}";
+        }
+        foreach (var mention in intent.Values.Where(v => !v.Negated))
+            yield return $"{what} for {mention.Refs[0].Value}{year}";
+        yield return $"{what} per month{year}";
     }
 
     private static string Words(ColumnNode column) => string.Join(' ', TextNormalizer.SplitIdentifier(column.Name));

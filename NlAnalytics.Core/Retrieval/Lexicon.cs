@@ -5,8 +5,9 @@ namespace NlAnalytics.Core.Retrieval;
 
 /// <summary>
 /// The text side of retrieval: splitting identifiers and sentences into words, folding case and
-/// accents, a light stemmer, stop words and a small set of generic synonyms. Questions and schema
-/// text go through the same functions so that "customers", "Customer" and "customer_id" meet.
+/// accents, a light stemmer and stop words. Questions and schema text go through the same functions so
+/// that "customers", "Customer" and "customer_id" meet. Closed-class language only: which nouns mean the
+/// same ("staff" and "employees") is the sentence encoder's part, not a list's (ADR 0037).
 /// </summary>
 internal static class Lexicon
 {
@@ -115,18 +116,11 @@ internal static class Lexicon
         "seasonal", "seasonality", "ytd", "mtd", "today", "yesterday", "recent", "recently", "latest", "timestamp", "hour", "hourly",
     };
 
-    /// <summary>Stems related to <paramref name="stem"/> by the generic synonym table (not including itself).</summary>
-    public static IReadOnlyList<string> Synonyms(string stem) =>
-        SynonymIndex.TryGetValue(stem, out var related) ? related : [];
-
     private static readonly Dictionary<string, string> Irregular = new(StringComparer.Ordinal)
     {
-        ["women"] = "female", ["woman"] = "female", ["girls"] = "female", ["girl"] = "female",
-        ["men"] = "male", ["man"] = "male", ["boys"] = "male", ["boy"] = "male",
         ["people"] = "person", ["persons"] = "person", ["children"] = "child",
-        ["bought"] = "buy", ["sold"] = "sell", ["spent"] = "spend", ["paid"] = "pay", ["sales"] = "sale",
-        ["enrol"] = "enroll", ["enrolment"] = "enrollment", ["enrolments"] = "enrollment", ["enrolled"] = "enroll",
-        ["countries"] = "country", ["cities"] = "city", ["categories"] = "category", ["analyses"] = "analysis",
+        ["bought"] = "buy", ["sold"] = "sell", ["spent"] = "spend", ["paid"] = "pay",
+        ["analyses"] = "analysis",
     };
 
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
@@ -144,99 +138,4 @@ internal static class Lexicon
         "previous", "since", "before", "after", "until", "ever", "whole", "overall", "along", "together", "versus", "against",
         "e", "g", "etc", "id", "ids",
     };
-
-    // Generic vocabulary only: business, people, education, media, logistics words that name the same
-    // thing. Nothing here may mention a particular database's codes or names.
-    private static readonly string[][] SynonymGroups =
-    [
-        ["revenue", "sale", "turnover", "income", "earning", "proceeds", "amount"],
-        ["spend", "spending", "expense", "expenditure", "cost", "budget"],
-        ["pay", "payment", "paying"],
-        ["profit", "margin", "markup"],
-        ["price", "fee", "charge", "tariff"],
-        ["customer", "client", "buyer", "shopper", "consumer", "purchaser"],
-        ["order", "purchase", "buy", "transaction", "checkout"],
-        ["sell", "sale", "sold"],
-        ["product", "item", "article", "sku", "goods", "merchandise"],
-        ["store", "shop", "outlet", "branch", "boutique"],
-        ["employee", "staff", "worker", "personnel", "headcount"],
-        ["salary", "wage", "pay", "compensation", "earning"],
-        ["manager", "supervisor", "boss"],
-        ["department", "division", "dept"],
-        ["city", "town", "municipality"],
-        ["country", "nation"],
-        ["nationality", "citizenship"],
-        ["region", "area", "territory", "zone", "district"],
-        ["gender", "sex"],
-        ["female", "feminine"],
-        ["male", "masculine"],
-        ["age", "birth", "born", "dob", "birthday"],
-        ["quantity", "qty", "unit", "volume"],
-        ["discount", "rebate", "reduction"],
-        ["return", "refund", "returned"],
-        ["campaign", "promotion", "promo", "advert", "advertising", "marketing"],
-        ["supplier", "vendor", "provider"],
-        ["shipment", "delivery", "shipping"],
-        ["invoice", "bill", "billing"],
-        ["student", "pupil", "learner"],
-        ["enrollment", "registration", "enroll", "admission"],
-        ["teacher", "instructor", "professor", "lecturer"],
-        ["course", "class", "module", "subject"],
-        ["song", "track", "tune"],
-        ["artist", "musician", "singer", "band", "performer"],
-        ["stream", "play", "listen", "plays"],
-        ["genre", "style"],
-        ["movie", "film"],
-        ["book", "publication"],
-        ["duration", "length", "long", "longest", "shortest", "minute"],
-        ["release", "launch", "introduce", "debut"],
-        ["signup", "join", "register"],
-        ["tier", "level", "loyalty"],
-        ["email", "mail"],
-        ["phone", "telephone", "mobile"],
-        ["brand", "manufacturer", "label"],
-        ["patient", "client"],
-        ["doctor", "physician", "clinician"],
-        ["account", "ledger"],
-        ["person", "individual", "people"],
-    ];
-
-    // One-way: a question about profit needs revenue and cost columns, a question about revenue does not need profit.
-    private static readonly (string Word, string[] Implies)[] Implications =
-    [
-        ("profit", ["revenue", "cost", "price"]),
-        ("margin", ["revenue", "cost", "price"]),
-        ("aov", ["order", "revenue"]),
-        ("basket", ["order", "quantity"]),
-        ("churn", ["customer", "signup"]),
-        ("headcount", ["employee", "student"]),
-        ("enrolled", ["student", "enrollment"]),
-        ("bestseller", ["sell", "quantity"]),
-        ("spend", ["amount", "revenue"]),
-    ];
-
-    private static readonly Dictionary<string, IReadOnlyList<string>> SynonymIndex = BuildSynonymIndex();
-
-    private static Dictionary<string, IReadOnlyList<string>> BuildSynonymIndex()
-    {
-        var index = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var group in SynonymGroups)
-        {
-            var stems = group.Select(Stem).Distinct().ToArray();
-            foreach (var stem in stems)
-            {
-                if (!index.TryGetValue(stem, out var set))
-                    index[stem] = set = new HashSet<string>(StringComparer.Ordinal);
-                set.UnionWith(stems.Where(s => s != stem));
-            }
-        }
-        foreach (var (word, implied) in Implications)
-        {
-            var stem = Stem(word);
-            if (!index.TryGetValue(stem, out var set))
-                index[stem] = set = new HashSet<string>(StringComparer.Ordinal);
-            set.UnionWith(implied.Select(Stem).Where(s => s != stem));
-        }
-        return index.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value.Order(StringComparer.Ordinal)], StringComparer.Ordinal);
-    }
 }

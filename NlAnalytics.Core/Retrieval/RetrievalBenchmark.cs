@@ -184,7 +184,8 @@ public sealed partial class RetrievalBenchmark(
         await connection.OpenAsync(cancellationToken);
 
         var items = new List<QuestionRecall>();
-        foreach (var question in questions)
+        // Unanswerable questions (no gold SQL) have no gold tables to find.
+        foreach (var question in questions.Where(q => !string.IsNullOrWhiteSpace(q.Sql)))
         {
             IReadOnlyList<string> gold;
             try

@@ -23,7 +23,6 @@ public sealed partial class SchemaRetriever(
 {
     private const double K1 = 1.2;
     private const double B = 0.6;
-    private const double SynonymWeight = 0.5;
     private const double JoinedWordWeight = 0.7;
     private const int FusionConstant = 60;
     private const double SeedShare = 0.3;
@@ -168,7 +167,7 @@ public sealed partial class SchemaRetriever(
     private static double Saturate(float frequency, float length, float averageLength) =>
         frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / averageLength));
 
-    private sealed record QueryTerm(double Weight, string Word, string? SynonymOf);
+    private sealed record QueryTerm(double Weight, string Word);
 
     private static Dictionary<string, QueryTerm> QueryTerms(List<string> words, string[] stems)
     {
@@ -176,18 +175,13 @@ public sealed partial class SchemaRetriever(
         for (var i = 0; i < words.Count; i++)
         {
             if (!Lexicon.IsStopWord(words[i]) && stems[i].Length > 1)
-                terms.TryAdd(stems[i], new QueryTerm(1, words[i], null));
+                terms.TryAdd(stems[i], new QueryTerm(1, words[i]));
         }
         // "sign up" should find signup_date, "birth date" birthdate.
         for (var i = 0; i + 1 < words.Count; i++)
         {
             if (!Lexicon.IsStopWord(words[i]) && !Lexicon.IsStopWord(words[i + 1]))
-                terms.TryAdd(Lexicon.Stem(words[i] + words[i + 1]), new QueryTerm(JoinedWordWeight, $"{words[i]} {words[i + 1]}", null));
-        }
-        foreach (var (stem, term) in terms.Where(t => t.Value.SynonymOf is null).ToList())
-        {
-            foreach (var synonym in Lexicon.Synonyms(stem))
-                terms.TryAdd(synonym, new QueryTerm(SynonymWeight, synonym, term.Word));
+                terms.TryAdd(Lexicon.Stem(words[i] + words[i + 1]), new QueryTerm(JoinedWordWeight, $"{words[i]} {words[i + 1]}"));
         }
         return terms;
     }
@@ -353,9 +347,9 @@ public sealed partial class SchemaRetriever(
         var mentioned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (term, query) in terms)
         {
-            if (index.Find(term, table) is not { } posting || !mentioned.Add(query.SynonymOf ?? query.Word))
+            if (index.Find(term, table) is not { } posting || !mentioned.Add(query.Word))
                 continue;
-            var word = query.SynonymOf is null ? $"'{query.Word}'" : $"'{query.SynonymOf}' (as '{query.Word}')";
+            var word = $"'{query.Word}'";
             var column = posting.Column >= 0 ? info.Columns[posting.Column].Name : null;
             var text = posting.Fields switch
             {

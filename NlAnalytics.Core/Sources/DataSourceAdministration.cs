@@ -66,8 +66,9 @@ public sealed partial class DataSourceAdministration(
     ICatalogProvider catalogs,
     NlAnalytics.Core.Knowledge.SourceKnowledge knowledge,
     NlAnalytics.Core.Knowledge.SourceDocuments documents,
+    SharedChanges changes,
     TimeProvider clock,
-    ILogger<DataSourceAdministration> logger)
+    ILogger<DataSourceAdministration> logger) : ISharedChangeHandler
 {
     public const int MaxRowCap = 1_000_000;
     public const int MaxTimeoutSeconds = 600;
@@ -142,6 +143,10 @@ public sealed partial class DataSourceAdministration(
             await knowledge.ForgetAsync(context, row.Name, cancellationToken);
             await documents.ForgetAsync(context, row.Name, cancellationToken);
             await LoadAsync(cancellationToken);
+            // Its knowledge and documents went with it: the other instances drop their copies too.
+            await changes.PublishAsync(SharedChange.Sources, row.Name);
+            await changes.PublishAsync(SharedChange.Knowledge, row.Name);
+            await changes.PublishAsync(SharedChange.Documents, row.Name);
             LogRemoved(logger, row.Name, userName);
             return SaveStatus.Saved;
         }
@@ -211,6 +216,7 @@ public sealed partial class DataSourceAdministration(
             row.UpdatedAt = now;
             await context.SaveChangesAsync(cancellationToken);
             await LoadAsync(cancellationToken);
+            await changes.PublishAsync(SharedChange.Sources, name);
             LogSaved(logger, name, existingName is null ? "added" : "changed", userName);
             return new(SaveStatus.Saved, Source: Summarize(Find(name)!, row), Test: test);
         }
@@ -218,6 +224,13 @@ public sealed partial class DataSourceAdministration(
         {
             _writes.Release();
         }
+    }
+
+    /// <summary>Another instance changed the stored sources: read them again.</summary>
+    public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind == SharedChange.Sources)
+            await LoadAsync(cancellationToken);
     }
 
     private Dictionary<string, string[]> Validate(string name, DataSourceDraft draft, bool isNew)

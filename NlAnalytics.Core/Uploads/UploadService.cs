@@ -59,8 +59,9 @@ public sealed partial class UploadService(
     ExecutionRoleProvisioner provisioner,
     UploadedSourceHolder holder,
     IOptions<UploadOptions> options,
+    SharedChanges changes,
     TimeProvider clock,
-    ILogger<UploadService> logger)
+    ILogger<UploadService> logger) : ISharedChangeHandler
 {
     public const string SourcePrefix = "upload-";
 
@@ -174,6 +175,7 @@ public sealed partial class UploadService(
                 await context.SaveChangesAsync(cancellationToken);
             }
             await LoadAsync(cancellationToken);
+            await changes.PublishAsync(SharedChange.Uploads, name);
             LogUploaded(logger, name, preview.RowCount, columns.Count);
             return ToTable(row);
         }
@@ -205,7 +207,15 @@ public sealed partial class UploadService(
         await context.SaveChangesAsync(cancellationToken);
         await Access.SourceAccess.RevokeAllAsync(context, row.Name, cancellationToken);
         await LoadAsync(cancellationToken);
+        await changes.PublishAsync(SharedChange.Uploads, row.Name);
         return true;
+    }
+
+    /// <summary>Another instance added or deleted an upload: read the list again.</summary>
+    public async Task ApplyAsync(SharedChangeNotice change, CancellationToken cancellationToken)
+    {
+        if (change.Kind == SharedChange.Uploads)
+            await LoadAsync(cancellationToken);
     }
 
     /// <summary>Publishes the stored uploads to the registry (at start-up and after every change).</summary>

@@ -115,15 +115,7 @@ public sealed class Issue11ScenarioBrowserTests(ITestOutputHelper output) : IAsy
         Assert.DoesNotContain("Shop orders", await other.ContentAsync());
 
         // 4. The granted analyst uploads a CSV and asks about it offline.
-        await analyst.GotoAsync("uploads");
-        await BrowserPages.WaitForCircuitAsync(analyst);
-        await analyst.Locator("input.upload-input").SetInputFilesAsync(new FilePayload { Name = "fbm-etudiants.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(Web.Api.UploadApiTests.UnilCsv) });
-        await Assertions.Expect(analyst.Locator(".upload-summary")).ToContainTextAsync("11 rows, 6 columns", new() { Timeout = 60_000 });
-        await analyst.Locator("input[aria-label='Meaning of femmes']").FillAsync("women");
-        await analyst.Locator("input[aria-label='Meaning of femmes']").BlurAsync();
-        await analyst.ClickAsync("button.upload-create");
-        var upload = analyst.Locator(".upload-list tbody tr").First;
-        await Assertions.Expect(upload).ToContainTextAsync("fbm-etudiants", new() { Timeout = 60_000 });
+        var upload = await UploadsBrowserTests.UploadUnilAsync(analyst, "fbm-etudiants.csv");
         await upload.Locator(".upload-ask").ClickAsync();
         await analyst.WaitForURLAsync("**/chat?source=upload-*");
         await BrowserPages.WaitForCircuitAsync(analyst);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -144,7 +145,10 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChatBrowserTests.ScreenshotFolder, "sources-access-dialog.png") });
         await dialog.Locator("button.access-save").ClickAsync();
         await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("granted to 1 user(s)");
-        var grants = await _factory.Services.GetRequiredService<NlAnalytics.Core.Access.SourceAccess>().GrantsAsync("shop", CancellationToken.None);
+        string adminId;
+        await using (var context = await _factory.Services.GetRequiredService<IDbContextFactory<NlAnalytics.Core.Data.AppDbContext>>().CreateDbContextAsync())
+            adminId = await context.Users.Where(u => u.Email == AdminEmail).Select(u => u.Id).SingleAsync();
+        var grants = (await _factory.Services.GetRequiredService<NlAnalytics.Core.Access.SourceAccess>().GrantsAsync("shop", adminId, CancellationToken.None)).Grants;
         Assert.Equal([AnalystEmail], grants!.Users.Select(u => u.Email));
 
         // Now the analyst picks the new source and asks about it.

@@ -35,7 +35,9 @@ public sealed class CliVerbTests(CliHost cli) : IClassFixture<CliHost>
         // Measured 9, 10 and 10 with the answer lease's advisory-lock commands counted (6 each before they were;
         // 26, 25 and 22 before the conversation service).
         Assert.All(steps, s => Assert.InRange(s!["roundTrips"]!.GetValue<int>(), 1, 10));
-        Assert.All(steps, s => Assert.InRange(s!["leaseRoundTrips"]!.GetValue<int>(), 1, 2));
+        // The lease's unlock goes after the answer, off its flow (not counted); a retry finds its lease still held when
+        // that unlock has not gone yet, and takes it without a round trip.
+        Assert.All(steps, s => Assert.InRange(s!["leaseRoundTrips"]!.GetValue<int>(), 0, 1));
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class GlossaryTests(AgentTeamDatabase database) : IClassFixture<Ag
         services.AddSingleton<IDataSourceRegistry>(new SingleSourceRegistry(database.Source));
         services.AddOptions<SourceAccessOptions>().Configure(o => o.OpenToEveryone.Add(database.Source.Name));
         services.AddSingleton<ISourceAccess, SourceAccess>();
+        services.AddSingleton<SharedChanges>();
         services.AddSingleton<SourceKnowledge>();
         services.AddSingleton<ISourceKnowledge>(sp => sp.GetRequiredService<SourceKnowledge>());
     });

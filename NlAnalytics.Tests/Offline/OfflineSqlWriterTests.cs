@@ -72,7 +72,7 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
     [Theory]
     [InlineData("Number of loans by day of the week")]
     [InlineData("loans per weekday")]
-    [InlineData("Nombre de prêts par jour de la semaine")]
+    [InlineData("Nombre de loans par jour de la semaine")]
     public async Task By_weekday_groups_the_dates_by_day_of_the_week_in_calendar_order(string question)
     {
         var draft = await AssertMeansAsync(question,
@@ -443,7 +443,17 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
 
     [Fact]
     public Task French_questions_are_understood() =>
-        AssertMeansAsync("Combien de livres en 2010 ?", "SELECT count(*) FROM library.books WHERE published_year = 2010");
+        AssertMeansAsync("Combien de genres différents ?", "SELECT count(DISTINCT genre) FROM library.books");
+
+    [Fact]
+    public async Task A_french_noun_an_english_schema_does_not_spell_is_declined_with_what_it_can_answer()
+    {
+        // No hand-written list translates the nouns of a database (ADR 0037): "livres" is the glossary's or the LLM's.
+        var draft = await library.AskAsync("Combien de livres en 2010 ?");
+
+        Assert.Null(draft.Sql);
+        Assert.Contains("Questions I can answer include", draft.Interpretation.ToString());
+    }
 
     [Fact]
     public Task French_grouping_is_understood() =>
@@ -515,6 +525,22 @@ public sealed class OfflineSqlWriterTests(LibraryDatabase library)
         Assert.Contains(draft.Suggestions, s => s.Contains("members", StringComparison.OrdinalIgnoreCase));
         foreach (var suggestion in draft.Suggestions)
             Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
+    }
+
+    // The question grounded the fee and 2021 and failed on the rest: what it offers keeps both, one answerable question at a
+    // time, before anything about the loans table in general.
+    [Fact]
+    public async Task A_decline_offers_the_grounded_measure_with_the_grounded_period_first()
+    {
+        var draft = await library.AskAsync("Total fee of zygomorphic flurries in 2021");
+
+        Assert.Null(draft.Sql);
+        Assert.InRange(draft.Suggestions.Count, 2, 3);
+        Assert.Equal("Total fee in 2021", draft.Suggestions[0]);
+        Assert.All(draft.Suggestions, s => Assert.Contains("fee", s, StringComparison.OrdinalIgnoreCase));
+        foreach (var suggestion in draft.Suggestions)
+            Assert.True((await library.AskAsync(suggestion)).Sql is not null, $"suggestion \"{suggestion}\" is declined");
+        await AssertMeansAsync(draft.Suggestions[0], "SELECT sum(fee) FROM library.loans WHERE loan_date >= '2021-01-01' AND loan_date < '2022-01-01'");
     }
 
     [Fact]

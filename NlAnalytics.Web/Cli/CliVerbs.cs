@@ -130,10 +130,17 @@ public static class CliVerbs
         var benchSet = new Option<string>("--set") { Description = "JSONL question set (follow-ups get their chain as history)", DefaultValueFactory = _ => "benchmarks/dev/demo.jsonl" };
         var rounds = new Option<int>("--rounds") { Description = "Times every question is written (the first round is also reported cold)", DefaultValueFactory = _ => 5 };
         var benchSource = new Option<string>("--source") { Description = "Data source (default: the benchmark demo, the demo warehouse at scale 1.0 ending 2026-11-30)", DefaultValueFactory = _ => SampleSources.BenchmarkDemo };
-        var benchOffline = new Command("bench-offline", "Time of offline writing (schema selection and the offline writer, no query run): p50/p95 per question over several rounds")
-            { benchSet, benchSource, rounds };
-        benchOffline.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(benchSource)!,
-            (services, ds) => BenchOfflineAsync(services, console, ds!, FromRoot(builder, parse.GetValue(benchSet)!), Math.Max(1, parse.GetValue(rounds)), token), token));
+        var embedTables = new Option<int>("--embed-tables") { Description = "Then embed a synthetic catalog of this many tables in the background while asking questions of it (0: skip)", DefaultValueFactory = _ => 1000 };
+        var benchOffline = new Command("bench-offline", "Time of offline writing (schema selection and the offline writer, no query run): p50/p95 per question over several rounds; then a big catalog embedded in the background while questions are asked")
+            { benchSet, benchSource, rounds, embedTables };
+        benchOffline.SetAction((parse, token) => WithHost(builder, console, parse.GetValue(benchSource)!, async (services, ds) =>
+        {
+            var code = await BenchOfflineAsync(services, console, ds!, FromRoot(builder, parse.GetValue(benchSet)!), Math.Max(1, parse.GetValue(rounds)), token);
+            if (code != 0 || parse.GetValue(embedTables) <= 0) return code;
+            await console.WriteJsonAsync(await EmbeddingBenchmark.RunAsync(services.GetRequiredService<NlAnalytics.Core.Semantics.ISentenceEncoder>(),
+                services.GetService<OfflineCalibration>(), services.GetRequiredService<TimeProvider>(), parse.GetValue(embedTables), token));
+            return 0;
+        }, token));
 
         var root = new RootCommand("NlAnalytics command line") { ask, runSql, eval, demoLoad, sampleLoad, catalog, roleScript, benchRetrieval, benchRoundTrips, benchLoad, benchOffline, calibrate };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });

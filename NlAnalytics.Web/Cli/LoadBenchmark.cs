@@ -57,6 +57,14 @@ public sealed record LoadSample(string Question, string Outcome, double TotalMs,
 /// <summary>One level of the benchmark: how many analysts asked at once and what they got.</summary>
 public sealed record LoadLevel(int Analysts, int Asked, IReadOnlyList<LoadSample> Samples, double WallSeconds, string LoadAverage)
 {
+    /// <summary>
+    /// The cold round: one analyst asking every question of the mix once, before the levels, each question new to the
+    /// process (encoding, first draft, first run). Printed on its own row and left out of the levels.
+    /// </summary>
+    public bool Cold { get; init; }
+
+    public string Label => Cold ? $"{Analysts} (cold round)" : Analysts.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>The same SQL run straight against the source at the same concurrency, no app (distinct mix only).</summary>
     public QueriesAlone? Alone { get; init; }
 
@@ -119,18 +127,20 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         text.AppendLine(inv, $"Load benchmark: {Questions} questions, {Mode} mode, each analyst asks one question after another, Send to finished answer (wait=true).");
+        if (Levels.Any(l => l.Cold))
+            text.AppendLine("The cold round (one analyst asking every question of the mix once, each new to the process) runs first and is not part of the levels after it.");
         text.AppendLine();
         text.AppendLine("| analysts | asked | answers | failed | 429 | p50 s | p95 s | max s | answers/s | wall s | load average (1/5/15 min) |");
         text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var level in Levels)
-            text.AppendLine(inv, $"| {level.Analysts} | {level.Asked} | {level.Answers} | {level.Failures} | {level.Refusals} | {level.TotalPercentile(0.5) / 1000:0.00} | {level.TotalPercentile(0.95) / 1000:0.00} | {level.TotalPercentile(1) / 1000:0.00} | {level.AnswersPerSecond:0.0} | {level.WallSeconds:0.0} | {level.LoadAverage} |");
+            text.AppendLine(inv, $"| {level.Label} | {level.Asked} | {level.Answers} | {level.Failures} | {level.Refusals} | {level.TotalPercentile(0.5) / 1000:0.00} | {level.TotalPercentile(0.95) / 1000:0.00} | {level.TotalPercentile(1) / 1000:0.00} | {level.AnswersPerSecond:0.0} | {level.WallSeconds:0.0} | {level.LoadAverage} |");
         text.AppendLine();
         text.AppendLine("Time split of the answers, median ms (own work = every step but the query's execution, plus the app database; other = HTTP and waiting):");
         text.AppendLine();
         text.AppendLine("| analysts | " + string.Join(" | ", Parts) + " |");
         text.AppendLine("| ---: |" + string.Concat(Parts.Select(_ => " ---: |")));
         foreach (var level in Levels)
-            text.AppendLine(inv, $"| {level.Analysts} | {string.Join(" | ", Parts.Select(p => level.PartMedian(p).ToString("0.0", inv)))} |");
+            text.AppendLine(inv, $"| {level.Label} | {string.Join(" | ", Parts.Select(p => level.PartMedian(p).ToString("0.0", inv)))} |");
         if (Levels.Any(l => l.Alone is not null))
         {
             text.AppendLine();
@@ -143,7 +153,7 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
             {
                 var alone = level.Alone!;
                 var ratio = level.AnswersPerSecond > 0 ? alone.QueriesPerSecond / level.AnswersPerSecond : double.PositiveInfinity;
-                text.AppendLine(inv, $"| {level.Analysts} | {alone.Queries} | {alone.Failures} | {Percentile(alone.Milliseconds, 0.5):0.0} | {Percentile(alone.Milliseconds, 0.95):0.0} | {alone.QueriesPerSecond:0.0} | {level.AnswersPerSecond:0.0} | {ratio:0.00} |");
+                text.AppendLine(inv, $"| {level.Label} | {alone.Queries} | {alone.Failures} | {Percentile(alone.Milliseconds, 0.5):0.0} | {Percentile(alone.Milliseconds, 0.95):0.0} | {alone.QueriesPerSecond:0.0} | {level.AnswersPerSecond:0.0} | {ratio:0.00} |");
             }
         }
         var failures = Levels.SelectMany(l => l.Samples).Where(s => s.Outcome != LoadLevel.Answered).GroupBy(s => s.Outcome).ToList();
@@ -203,7 +213,7 @@ public sealed partial class LoadBenchmark(TextWriter log)
 
             var levels = new List<LoadLevel>();
             var nextNumber = 10;
-            foreach (var level in request.Analysts)
+            foreach (var (level, cold) in request.Analysts.Select(a => (a, false)).Prepend((1, true)))
             {
                 var askers = analysts.Take(level).ToList();
                 var threads = new Guid[level];
@@ -214,7 +224,9 @@ public sealed partial class LoadBenchmark(TextWriter log)
                     questions[i] = request.Questions.For(nextNumber);
                     nextNumber += request.Questions.Questions.Count;
                 }
-                await log.WriteLineAsync($"{level} analysts at once, {request.Questions.Questions.Count} questions each...");
+                await log.WriteLineAsync(cold
+                    ? $"The cold round: one analyst, {request.Questions.Questions.Count} questions, each new to the process (not part of the levels)..."
+                    : $"{level} analysts at once, {request.Questions.Questions.Count} questions each...");
                 var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var work = Enumerable.Range(0, level).Select(async i =>
                 {
@@ -228,7 +240,7 @@ public sealed partial class LoadBenchmark(TextWriter log)
                 start.SetResult();
                 var results = await Task.WhenAll(work);
                 var wall = watch.Elapsed.TotalSeconds;
-                var measured = new LoadLevel(level, level * request.Questions.Questions.Count, [.. results.SelectMany(r => r)], wall, LoadAverage());
+                var measured = new LoadLevel(level, level * request.Questions.Questions.Count, [.. results.SelectMany(r => r)], wall, LoadAverage()) { Cold = cold };
                 if (request.QueriesAlone is { } alone && request.Questions.Distinct)
                 {
                     await log.WriteLineAsync($"The same SQL alone, {level} at once...");
@@ -239,7 +251,7 @@ public sealed partial class LoadBenchmark(TextWriter log)
                 levels.Add(measured);
                 if (request.SamplesPath is { } samplesPath)
                     await File.AppendAllLinesAsync(samplesPath, measured.Samples.Select(s => JsonSerializer.Serialize(
-                        new { analysts = level, s.Question, s.Outcome, s.TotalMs, s.AppDatabaseMs, steps = s.Steps?.Milliseconds })), cancellationToken);
+                        new { analysts = level, cold, s.Question, s.Outcome, s.TotalMs, s.AppDatabaseMs, steps = s.Steps?.Milliseconds })), cancellationToken);
                 for (var i = 0; i < level; i++)
                     await askers[i].DeleteThreadAsync(threads[i], cancellationToken);
             }

@@ -66,8 +66,10 @@ public static class SourceEndpoints
         group.MapPut("/{name}", UpdateAsync);
         group.MapDelete("/{name}", RemoveAsync);
         group.MapPost("/{name}/test", TestAsync);
-        group.MapGet("/{name}/grants", GrantsAsync);
-        group.MapPut("/{name}/grants", SetGrantsAsync);
+        // Not only Admins: an upload's owner shares their upload here (ADR 0026); SourceAccess answers 404 or 403 to anyone else.
+        var grants = endpoints.MapApiGroup("/api/sources").WithTags("Sources").AddEndpointFilter(ApiKeyScope.EnforceOnSourceNameAsync);
+        grants.MapGet("/{name}/grants", GrantsAsync);
+        grants.MapPut("/{name}/grants", SetGrantsAsync);
         return endpoints;
     }
 
@@ -122,23 +124,35 @@ public static class SourceEndpoints
     private static async Task<Results<Ok<SourceTestView>, ProblemHttpResult>> TestAsync(string name, DataSourceAdministration sources, CancellationToken cancellationToken) =>
         await sources.TestAsync(name, cancellationToken) is { } report ? TypedResults.Ok(SourceTestView.From(report)) : NoSuchSource(name);
 
-    private static async Task<Results<Ok<SourceGrantsView>, ProblemHttpResult>> GrantsAsync(string name, SourceAccess access, CancellationToken cancellationToken) =>
-        await access.GrantsAsync(name, cancellationToken) is { } grants ? TypedResults.Ok(SourceGrantsView.From(grants)) : NoSuchSource(name);
+    /// <summary>Who may query the source: for Admins (any source) and an upload's owner (that upload); 403 for others who may query it, 404 for the rest.</summary>
+    private static async Task<Results<Ok<SourceGrantsView>, ProblemHttpResult>> GrantsAsync(string name, ClaimsPrincipal user, SourceAccess access, CancellationToken cancellationToken)
+    {
+        var result = await access.GrantsAsync(name, user.UserId(), cancellationToken);
+        return result.Grants is { } grants ? TypedResults.Ok(SourceGrantsView.From(grants)) : NotShared(result.Status, name);
+    }
 
-    /// <summary>Replaces who may query the source (the same as the Access dialog of the Sources page); unknown users or roles refuse the whole change.</summary>
+    /// <summary>
+    /// Replaces who may query the source (the same as the Access dialog of the Sources page and the Share dialog of an upload):
+    /// Admins any source, an upload's owner that upload; unknown users or roles refuse the whole change.
+    /// </summary>
     private static async Task<Results<Ok<SourceGrantsView>, ProblemHttpResult, ValidationProblem>> SetGrantsAsync(
         string name, ClaimsPrincipal user, JsonBody<SourceGrantsRequest> body, SourceAccess access, CancellationToken cancellationToken)
     {
         if (body.Value is not { } request)
             return ApiGroup.Invalid("body", body.Error!);
-        var result = await access.SetGrantsAsync(name, request.Users ?? [], request.Roles ?? [], UserName(user), cancellationToken);
+        var result = await access.SetGrantsAsync(name, request.Users ?? [], request.Roles ?? [], user.UserId(), UserName(user), cancellationToken);
         return result.Status switch
         {
             GrantsStatus.Saved => TypedResults.Ok(SourceGrantsView.From(result.Grants!)),
             GrantsStatus.Invalid => TypedResults.ValidationProblem(result.Errors!, title: "The request is not valid"),
-            _ => NoSuchSource(name),
+            _ => NotShared(result.Status, name),
         };
     }
+
+    /// <summary>403 for a user who may query the source but not share it, 404 (as for no such source) for one who may not query it.</summary>
+    private static ProblemHttpResult NotShared(GrantsStatus status, string name) => status == GrantsStatus.Forbidden
+        ? TypedResults.Problem($"Only an Admin or the owner of '{name}' may change who can query it.", statusCode: StatusCodes.Status403Forbidden, title: "Not allowed")
+        : NoSuchSource(name);
 
     private static ValidationProblem Invalid(DataSourceSaveResult result) => TypedResults.ValidationProblem(result.Errors!, title: "The request is not valid");
 

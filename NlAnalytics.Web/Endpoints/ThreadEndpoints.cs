@@ -159,9 +159,8 @@ public static class ThreadEndpoints
         var userId = user.UserId();
         try
         {
-            // Checked first: a resent clientRequestId must not reveal a message of another thread.
-            if (await conversations.FindThreadAsync(userId, threadId, cancellationToken) is null)
-                return ThreadNotFound();
+            // A thread that is not the user's is not found before any request id is looked at (the save reads it first),
+            // so a resent clientRequestId never reveals a message of another thread.
             var asked = await conversations.AskAsync(userId, threadId, new AskCommand(request.Question, request.ClientRequestId ?? Guid.Empty, mode), cancellationToken);
             if (asked.ThreadId != threadId)
                 return ApiGroup.Conflict("This clientRequestId was already used for another question. Send a new GUID for each question.");
@@ -194,7 +193,8 @@ public static class ThreadEndpoints
         if (wait && asked.Running is { } running)
             // Leaving (client gone) stops the wait, not the answer: it keeps running and is saved.
             await running.Completion.WaitAsync(cancellationToken);
-        var message = await conversations.MessageAsync(userId, asked.MessageId, cancellationToken);
+        // A first answer without model calls comes as it was saved; anything else is read back.
+        var message = wait && asked.Running?.Saved is { } saved ? saved : await conversations.MessageAsync(userId, asked.MessageId, cancellationToken);
         if (message is null)
             return ApiGroup.NotFound("The message no longer exists (its thread was deleted).");
         return wait

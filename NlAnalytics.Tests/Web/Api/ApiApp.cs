@@ -83,6 +83,27 @@ public sealed class ApiApp : IAsyncLifetime
         return message.Id;
     }
 
+    /// <summary>Uploads a CSV through <c>POST /api/uploads</c> (optional column meanings as JSON) and returns the new source's name.</summary>
+    public static async Task<string> UploadAsync(BrowserSession session, string fileName, byte[] content, string? descriptions = null)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
+        if (descriptions is not null)
+            form.Add(new StringContent(descriptions), "descriptions");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
+        request.Headers.Add("X-Requested-With", "test");
+        using var response = await session.Http.SendAsync(request);
+        var body = await ReadJsonAsync(response);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body.ToJsonString());
+        return body["source"]!.GetValue<string>();
+    }
+
+    /// <summary>The names of the sources <c>GET /api/data-sources</c> lists for the session's user.</summary>
+    public static async Task<List<string>> SourceNamesAsync(BrowserSession session)
+    {
+        using var response = await session.GetAsync("/api/data-sources");
+        return [.. (await ReadJsonAsync(response)).AsArray().Select(s => s!["name"]!.GetValue<string>())];
+    }
+
     public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -152,7 +152,7 @@ public sealed class ApiKeyApiTests(ApiApp app)
     public async Task A_key_scoped_to_one_source_finds_nothing_of_another_and_cannot_ask_there()
     {
         // Alice has two sources: the demo (open to everyone) and an upload of her own.
-        var upload = await UploadAsync(app.Alice, "scoped-prices.csv", "item,price\nkettle,25\nlamp,40\n"u8.ToArray());
+        var upload = await ApiApp.UploadAsync(app.Alice, "scoped-prices.csv", "item,price\nkettle,25\nlamp,40\n"u8.ToArray());
         var demoThread = await ApiApp.CreateThreadAsync(app.Alice, "Keyed demo thread");
         var uploadThread = await ApiApp.CreateThreadAsync(app.Alice, "Keyed upload thread", upload);
         var empty = new NlAnalytics.Core.Execution.QueryResult([new NlAnalytics.Core.Execution.ResultColumn("n", "integer")], [[1]], false, TimeSpan.Zero);
@@ -242,17 +242,6 @@ public sealed class ApiKeyApiTests(ApiApp app)
         using var uploadRequest = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form, Headers = { { "X-API-Key", uploadKey }, { "X-Requested-With", "test" } } };
         using var uploaded = await anonymous.Http.SendAsync(uploadRequest);
         Assert.Equal(HttpStatusCode.Forbidden, uploaded.StatusCode);
-    }
-
-    private static async Task<string> UploadAsync(BrowserSession session, string fileName, byte[] content)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
-        request.Headers.Add("X-Requested-With", "test");
-        using var response = await session.Http.SendAsync(request);
-        var body = await ApiApp.ReadJsonAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToJsonString());
-        return body["source"]!.GetValue<string>();
     }
 
     private static async Task<JsonArray> ReadArrayWithKeyAsync(BrowserSession session, string path, string key)

@@ -33,8 +33,8 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
     [Fact]
     public async Task A_new_source_is_closed_to_analysts_until_an_Admin_grants_it_to_them_or_their_role()
     {
-        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Alice));
-        Assert.Contains("demo", await SourceNamesAsync(app.Alice));
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Alice));
+        Assert.Contains("demo", await ApiApp.SourceNamesAsync(app.Alice));
         // Refused exactly like a source that does not exist: nothing says it is there.
         await AssertUnknownSourceAsync(app.Alice, _name);
         await AssertUnknownSourceAsync(app.Alice, "no-such-source");
@@ -48,8 +48,8 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
         Assert.Empty(grants["roles"]!.AsArray());
         Assert.False(grants["openToEveryone"]!.GetValue<bool>());
 
-        Assert.Contains(_name, await SourceNamesAsync(app.Alice));
-        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Bob));
+        Assert.Contains(_name, await ApiApp.SourceNamesAsync(app.Alice));
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Bob));
         var thread = await ApiApp.CreateThreadAsync(app.Alice, "Granted", _name);
         using (var verified = await app.Alice.GetAsync($"/api/verified?source={_name}"))
             Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
@@ -58,7 +58,7 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
         // A grant to the Analyst role opens it to every analyst, Bob included.
         using (var toRole = await PutGrantsAsync(app.Admin, new { users = new[] { ApiApp.AliceEmail }, roles = new[] { "analyst" } }))
             Assert.Equal(["Analyst"], (await ApiApp.ReadJsonAsync(toRole))["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
-        Assert.Contains(_name, await SourceNamesAsync(app.Bob));
+        Assert.Contains(_name, await ApiApp.SourceNamesAsync(app.Bob));
         using (var read = await app.Admin.GetAsync($"/api/sources/{_name}/grants"))
         {
             var stored = await ApiApp.ReadJsonAsync(read);
@@ -73,8 +73,8 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
         using (var revoked = await PutGrantsAsync(app.Admin, new { users = Array.Empty<string>(), roles = Array.Empty<string>() }))
             Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
 
-        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Alice));
-        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Bob));
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Alice));
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Bob));
         using (var messages = await app.Alice.GetAsync($"/api/threads/{thread}/messages"))
             Assert.Single((await ApiApp.ReadJsonAsync(messages)).AsArray());
         using var again = await app.Alice.Http.PostAsJsonAsync($"/api/threads/{thread}/messages", new { question = "And orders?", clientRequestId = Guid.NewGuid() });
@@ -88,12 +88,19 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Grants_are_for_Admins_only_and_bad_input_gets_problem_details()
+    public async Task Only_Admins_change_a_stored_sources_grants_and_bad_input_gets_problem_details()
     {
+        // An analyst who may not query the source is told nothing about it; one who may query it (the demo) may not share it.
         using (var analyst = await app.Alice.GetAsync($"/api/sources/{_name}/grants"))
-            Assert.Equal(HttpStatusCode.Forbidden, analyst.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, analyst.StatusCode);
         using (var analyst = await PutGrantsAsync(app.Alice, new { users = new[] { ApiApp.AliceEmail } }))
+            Assert.Equal(HttpStatusCode.NotFound, analyst.StatusCode);
+        using (var analyst = await app.Alice.Http.PutAsJsonAsync("/api/sources/demo/grants", new { users = new[] { ApiApp.BobEmail } }))
+        {
             Assert.Equal(HttpStatusCode.Forbidden, analyst.StatusCode);
+            Assert.Equal("application/problem+json", analyst.Content.Headers.ContentType!.MediaType);
+        }
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Alice));
         using (var refresh = await app.Alice.Http.PostAsync($"/api/data-sources/{_name}/catalog/refresh", JsonContent.Create(new { })))
             Assert.Equal(HttpStatusCode.Forbidden, refresh.StatusCode);
 
@@ -104,7 +111,7 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
         Assert.Contains("'nobody@example.test'", errors["users"]![0]!.GetValue<string>());
         Assert.Contains("'Wizards'", errors["roles"]![0]!.GetValue<string>());
         // Refused as a whole: Alice was not granted either.
-        Assert.DoesNotContain(_name, await SourceNamesAsync(app.Alice));
+        Assert.DoesNotContain(_name, await ApiApp.SourceNamesAsync(app.Alice));
 
         using var missing = await app.Admin.Http.PutAsJsonAsync("/api/sources/no-such-source/grants", new { users = Array.Empty<string>() });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -114,12 +121,6 @@ public sealed class SourceAccessApiTests(ApiApp app) : IAsyncLifetime
     }
 
     private Task<HttpResponseMessage> PutGrantsAsync(BrowserSession session, object body) => session.Http.PutAsJsonAsync($"/api/sources/{_name}/grants", body);
-
-    private static async Task<List<string>> SourceNamesAsync(BrowserSession session)
-    {
-        using var response = await session.GetAsync("/api/data-sources");
-        return [.. (await ApiApp.ReadJsonAsync(response)).AsArray().Select(s => s!["name"]!.GetValue<string>())];
-    }
 
     private static async Task AssertUnknownSourceAsync(BrowserSession session, string source)
     {
