@@ -127,8 +127,8 @@ public sealed class EvaluationApiTests(EvaluationApiApp app) : IClassFixture<Eva
         var run = await EvaluationScript.WaitForAsync(app.Admin, id, EvaluationScript.Ended);
 
         Assert.Equal("Finished", run["run"]!["status"]!.GetValue<string>());
-        // benchmarks/dev/chinook.jsonl has 59 questions, and every gold query runs on the Chinook sample.
-        Assert.Equal(59, run["run"]!["done"]!.GetValue<int>());
+        // benchmarks/dev/chinook.jsonl has 87 questions (one per line), and every gold query runs on the Chinook sample.
+        Assert.Equal(87, run["run"]!["done"]!.GetValue<int>());
         Assert.Equal(0, run["summary"]!["totals"]!["goldFailed"]!.GetValue<int>());
         Assert.Equal(0m, run["summary"]!["totalCostUsd"]!.GetValue<decimal>());
         Assert.Null(run["run"]!["model"]);
