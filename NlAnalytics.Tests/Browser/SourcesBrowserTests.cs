@@ -144,7 +144,8 @@ public sealed class SourcesBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         await dialog.Locator($"[data-testid='grant-user-{AnalystEmail}']").CheckAsync();
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChatBrowserTests.ScreenshotFolder, "sources-access-dialog.png") });
         await dialog.Locator("button.access-save").ClickAsync();
-        await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("granted to 1 user(s)");
+        // The "Saved" snackbar of the step before may still be showing: find the grant's own.
+        await Assertions.Expect(admin.Locator(".mud-snackbar", new() { HasText = "granted to 1 user(s)" })).ToBeVisibleAsync();
         string adminId;
         await using (var context = await _factory.Services.GetRequiredService<IDbContextFactory<NlAnalytics.Core.Data.AppDbContext>>().CreateDbContextAsync())
             adminId = await context.Users.Where(u => u.Email == AdminEmail).Select(u => u.Id).SingleAsync();
