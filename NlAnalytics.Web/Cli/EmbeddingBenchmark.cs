@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NlAnalytics.Core.Agents;
+using NlAnalytics.Core.Catalog;
 using NlAnalytics.Core.Evaluation;
 using NlAnalytics.Core.Offline;
 using NlAnalytics.Core.Retrieval;
@@ -33,22 +34,19 @@ public static class EmbeddingBenchmark
             semantics: semantics);
         var writer = new OfflineSqlWriter(time, NullLogger<OfflineSqlWriter>.Instance, semantics, calibration);
 
-        async Task<double> AskAsync(string question)
+        async Task<double> AskAsync(string question, DatabaseCatalog? catalog = null)
         {
+            catalog ??= synthetic.Catalog;
             var started = Stopwatch.GetTimestamp();
-            var retrieved = await retriever.RetrieveAsync(synthetic.Catalog, question, 8, cancellationToken);
-            await writer.WriteAsync(new SqlWritingContext(question, synthetic.Catalog, retrieved.Tables, retrieved.SchemaPrompt, [], []), cancellationToken);
+            var retrieved = await retriever.RetrieveAsync(catalog, question, 8, cancellationToken);
+            await writer.WriteAsync(new SqlWritingContext(question, catalog, retrieved.Tables, retrieved.SchemaPrompt, [], []), cancellationToken);
             return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
         // Warm the writer's and the retriever's code paths on another catalog first, so the first question's JIT is not
         // counted as waiting for the embedding.
         var warmUp = SyntheticCatalogGenerator.Generate(10, questions: 5, seed: 3, time.GetUtcNow());
-        foreach (var question in warmUp.Questions)
-        {
-            var retrieved = await retriever.RetrieveAsync(warmUp.Catalog, question.Question, 8, cancellationToken);
-            await writer.WriteAsync(new SqlWritingContext(question.Question, warmUp.Catalog, retrieved.Tables, retrieved.SchemaPrompt, [], []), cancellationToken);
-        }
+        foreach (var question in warmUp.Questions) await AskAsync(question.Question, warmUp.Catalog);
         await semantics.WhenReadyAsync(warmUp.Catalog, cancellationToken);
 
         var clock = Stopwatch.StartNew();
