@@ -10,6 +10,9 @@ namespace NlAnalytics.Core.Conversations;
 /// a crash or a kill -9 closes that connection and PostgreSQL releases its locks with it, so after a
 /// restart (of this instance or any other on the same database) a lock that can be taken means nobody
 /// is answering that message any more.
+/// Nothing here ever waits on the database for long: locks are tried (never waited for), every command has a short
+/// timeout, and disposal cancels what is in flight before it closes the session (closing a connection while a command
+/// runs on it can hang).
 /// </summary>
 public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<AnswerLeases> logger) : IAsyncDisposable
 {
@@ -23,7 +26,9 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     private readonly HashSet<Guid> _held = [];
     private readonly List<(Guid Id, TaskCompletionSource Sent)> _toLock = [];
     private readonly HashSet<Guid> _toUnlock = [];
+    private readonly CancellationTokenSource _stopping = new();
     private int _flushScheduled;
+    private bool _disposed;
     private NpgsqlConnection? _connection;
 
     /// <summary>
@@ -86,13 +91,33 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         await SendQueuedAsync(CancellationToken.None);
     }
 
-    private async Task SendQueuedAsync(CancellationToken cancellationToken)
+    private async Task SendQueuedAsync(CancellationToken callerToken)
     {
-        await _gate.WaitAsync(cancellationToken);
         List<(Guid Id, TaskCompletionSource Sent)> locks = [];
+        if (_stopping.IsCancellationRequested)
+        {
+            AbandonQueued();
+            return;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _stopping.Token);
+        var cancellationToken = linked.Token;
+        try
+        {
+            await _gate.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            AbandonQueued();
+            return;
+        }
         List<Guid> unlocks;
         try
         {
+            if (_disposed)
+            {
+                AbandonQueued();
+                return;
+            }
             lock (_queue)
             {
                 locks = [.. _toLock];
@@ -108,12 +133,19 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
                     // A new session holds nothing: it takes every lock held here, the new ones included.
                     await ReconnectAsync(cancellationToken);
                 else
-                    await ExecuteAsync([.. unlocks.Select(id => ("SELECT pg_advisory_unlock(@c, @k)", id)), .. locks.Select(l => ("SELECT pg_advisory_lock(@c, @k)", l.Id))], cancellationToken);
+                    await ExecuteAsync(unlocks, [.. locks.Select(l => l.Id)], cancellationToken);
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
             {
                 LogLeaseLost(logger, ex);
                 await DropConnectionAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // What the cancelled batch did is unknown: a new session takes the locks again, as after an outage.
+                await DropConnectionAsync();
+                if (!_stopping.IsCancellationRequested)
+                    throw;
             }
         }
         finally
@@ -131,22 +163,42 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
     /// </summary>
     public async Task<IReadOnlyList<Guid>> WithoutLiveRunnerAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken)
     {
-        if (messageIds.Count == 0)
+        if (messageIds.Count == 0 || _stopping.IsCancellationRequested)
             return [];
-        await _gate.WaitAsync(cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         try
         {
+            await _gate.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return [];
+        }
+        try
+        {
+            if (_disposed)
+                return [];
             try
             {
-                return await TryLocksAsync(messageIds, cancellationToken);
+                return await TryLocksAsync(messageIds, linked.Token);
             }
             catch (NpgsqlException ex) when (_connection is not null)
             {
                 // The lease session died with an outage of the app database: a new one takes our locks again first.
                 LogLeaseLost(logger, ex);
                 await DropConnectionAsync();
-                await ReconnectAsync(cancellationToken);
-                return await TryLocksAsync(messageIds, cancellationToken);
+                await ReconnectAsync(linked.Token);
+                return await TryLocksAsync(messageIds, linked.Token);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                await DropConnectionAsync();
+                return [];
+            }
+            catch (OperationCanceledException)
+            {
+                await DropConnectionAsync();
+                throw;
             }
         }
         finally
@@ -174,10 +226,26 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         return orphans;
     }
 
+    /// <summary>
+    /// Cancels the command in flight (if any), waits for its batch to give the session back, then closes it: the locks
+    /// go with the session. Releases queued and not yet sent go with it too.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await DropConnectionAsync();
-        _gate.Dispose();
+        if (_stopping.IsCancellationRequested)
+            return;
+        await _stopping.CancelAsync();
+        await _gate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            await DropConnectionAsync();
+            AbandonQueued();
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>The second key: 32 bits of the message id (a version-7 GUID's random tail). A collision only keeps a dead answer "running" until the next restart.</summary>
@@ -195,7 +263,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         List<Guid> held;
         lock (_queue)
             held = [.. _held];
-        await ExecuteAsync([.. held.Select(id => ("SELECT pg_advisory_lock(@c, @k)", id))], cancellationToken);
+        await ExecuteAsync([], held, cancellationToken);
     }
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
@@ -206,6 +274,9 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
             Pooling = false,
             ApplicationName = "nlanalytics answer leases",
             KeepAlive = 30,
+            // Every command here is a lock tried or given back: anything slower is an app database in trouble.
+            CommandTimeout = 15,
+            Timeout = 15,
         };
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
@@ -231,12 +302,18 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
         return result;
     }
 
-    /// <summary>Several lock commands in one round trip (counted once).</summary>
-    private async Task ExecuteAsync(IReadOnlyList<(string Sql, Guid MessageId)> commands, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives back <paramref name="unlocks"/> and tries <paramref name="locks"/>, in one round trip (counted once). A lock
+    /// is tried, never waited for: one held by another session (another instance answering the same message, or a
+    /// key collision) is logged and left to it, as waiting would stall every lease of this instance behind it.
+    /// </summary>
+    private async Task ExecuteAsync(IReadOnlyList<Guid> unlocks, IReadOnlyList<Guid> locks, CancellationToken cancellationToken)
     {
-        if (commands.Count == 0)
+        if (unlocks.Count == 0 && locks.Count == 0)
             return;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        List<(string Sql, Guid MessageId)> commands =
+            [.. unlocks.Select(id => ("SELECT pg_advisory_unlock(@c, @k)", id)), .. locks.Select(id => ("SELECT pg_try_advisory_lock(@c, @k)", id))];
         await using var batch = new NpgsqlBatch(_connection);
         foreach (var (sql, messageId) in commands)
         {
@@ -245,8 +322,32 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
             command.Parameters.AddWithValue("k", Key(messageId));
             batch.BatchCommands.Add(command);
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            var index = 0;
+            do
+            {
+                var taken = await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) && reader.GetBoolean(0);
+                if (index >= unlocks.Count && !taken)
+                    LogHeldElsewhere(logger, commands[index].MessageId);
+                index++;
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
         Data.AppDatabaseCommands.CountRaw(string.Join("; ", commands.Select(c => c.Sql)), System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Shutting down: nobody waits for a lock that will not be sent.</summary>
+    private void AbandonQueued()
+    {
+        List<(Guid Id, TaskCompletionSource Sent)> abandoned;
+        lock (_queue)
+        {
+            abandoned = [.. _toLock];
+            _toLock.Clear();
+        }
+        foreach (var (_, sent) in abandoned)
+            sent.TrySetResult();
     }
 
     private async Task DropConnectionAsync()
@@ -263,4 +364,7 @@ public sealed partial class AnswerLeases(PlatformDatabases databases, ILogger<An
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The answer-lease connection to the app database failed; it is opened again on the next answer")]
     private static partial void LogLeaseLost(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease of answer {MessageId} is held by another session; it is left to it")]
+    private static partial void LogHeldElsewhere(ILogger logger, Guid messageId);
 }

@@ -49,7 +49,7 @@ public sealed class AnswerRoundTripsApiTests(ApiApp app)
         var perAnswer = commands.Where(c => !c.Contains("verified_queries", StringComparison.Ordinal)).ToList();
         var listing = string.Join("\n---\n", perAnswer);
         // The question is saved (with its lease held) before the answer is: a crash in between keeps the question.
-        var lease = perAnswer.FindIndex(c => c.Contains("pg_advisory_lock", StringComparison.Ordinal));
+        var lease = perAnswer.FindIndex(c => c.Contains("advisory_lock(@c", StringComparison.Ordinal));
         var question = perAnswer.FindIndex(c => c.Contains("INSERT INTO messages", StringComparison.Ordinal));
         var answer = perAnswer.FindIndex(c => c.Contains("UPDATE messages", StringComparison.Ordinal));
         Assert.True(lease >= 0 && question > lease && answer > question, listing);
