@@ -22,6 +22,7 @@ public sealed record SendOutcome(bool Taken, Guid? OpenThread = null);
 public sealed class ChatSession(ConversationService conversations, IDataSourceRegistry sources, ISourceAccess access, ICatalogProvider catalogs, AnswerStartLimiter limiter) : IDisposable
 {
     private readonly CancellationTokenSource _lifetime = new();
+    private int _threadEdits; // renames and archives done here: a read that began before one must not undo it
     // One id per question being composed: a second Send of the same question is recognised by the service.
     private Guid _requestId = Guid.NewGuid();
     private string _userId = "";
@@ -323,13 +324,16 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
     private async Task RefreshMessagesAsync()
     {
         // The messages shown (all those loaded with "Show earlier" too) and any new one: never the whole thread.
+        var edits = Volatile.Read(ref _threadEdits);
         if (State.Thread is not { } thread
             || await conversations.OpenLatestAsync(_userId, thread.Id, Math.Max(PageSize, State.Messages.Count + 1), Lifetime) is not { } contents)
             return;
         State.Merge(contents.Messages);
         State.HasOlder = contents.HasOlder;
         State.Totals = contents.Totals;
-        State.Thread = contents.Thread;
+        // A rename or archive that ended while this read was under way is newer than the thread it read.
+        if (edits == Volatile.Read(ref _threadEdits))
+            State.Thread = contents.Thread;
         State.Touch(contents);
         await ReconcileAsync();
     }
@@ -371,6 +375,7 @@ public sealed class ChatSession(ConversationService conversations, IDataSourceRe
             var updated = await conversations.UpdateThreadAsync(_userId, threadId, title, archived, Lifetime);
             if (State.Thread?.Id == threadId)
                 State.Thread = updated;
+            Interlocked.Increment(ref _threadEdits);
         }
         catch (ConversationException ex)
         {
