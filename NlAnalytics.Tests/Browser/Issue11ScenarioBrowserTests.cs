@@ -104,6 +104,7 @@ public sealed class Issue11ScenarioBrowserTests(ITestOutputHelper output) : IAsy
         await Assertions.Expect(knowledge.Locator("tr.knowledge-document[data-document='refund-policy.md'] .knowledge-document-passages")).ToHaveTextAsync("2", new() { Timeout = 60_000 });
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("issue11-2-document.png") });
         await knowledge.Locator("button.knowledge-close").ClickAsync();
+        await Assertions.Expect(knowledge).ToBeHiddenAsync();
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("issue11-0-sources.png") });
 
         // The other analyst has no such option.
