@@ -173,6 +173,36 @@ public sealed class UploadApiTests(ApiApp app)
         Assert.Equal(before, Directory.GetFiles(Path.GetTempPath(), "nla-upload-*").Length);
     }
 
+    [Fact]
+    public async Task An_upload_that_would_pass_the_users_quota_is_refused_whole_and_one_that_fits_is_loaded()
+    {
+        var options = app.Factory.Services.GetRequiredService<NlAnalytics.Core.Uploads.UploadService>().Options;
+        var original = options.QuotaBytesPerUser;
+        using var list = await app.Bob.GetAsync("/api/uploads");
+        var used = (await ApiApp.ReadJsonAsync(list)).AsArray().Sum(u => u!["bytes"]!.GetValue<long>());
+        var csv = "region;visits\nnorth;12\nsouth;30\n"u8.ToArray();
+        var before = await UploadSchemasAsync();
+        try
+        {
+            options.QuotaBytesPerUser = used + csv.Length - 1;
+            using var refused = await UploadAsync(app.Bob, "visits.csv", csv);
+            var problem = await ApiApp.ReadJsonAsync(refused);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("over your quota of", problem["detail"]!.GetValue<string>());
+            Assert.Contains("Remove an upload you no longer need", problem["detail"]!.GetValue<string>());
+            Assert.Equal(before, await UploadSchemasAsync());
+
+            options.QuotaBytesPerUser = used + csv.Length;
+            using var created = await UploadAsync(app.Bob, "visits.csv", csv);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal(before.Count + 1, (await UploadSchemasAsync()).Count);
+        }
+        finally
+        {
+            options.QuotaBytesPerUser = original;
+        }
+    }
+
     /// <summary>Reads as <c>length</c> zero bytes without holding them.</summary>
     private sealed class ZeroStream(long length) : Stream
     {
