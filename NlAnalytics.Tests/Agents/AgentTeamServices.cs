@@ -31,7 +31,7 @@ internal static class AgentTeamServices
         var settings = llm?.LlmSettings(ApiKey) ?? new Dictionary<string, string?>();
         LlmTestServices.AddModelsAndPrices(settings);
         settings["Analyst:MaxAttempts"] = "3";
-        settings["Analyst:QueryTimeoutSeconds"] = "5";
+        settings["Analyst:QueryTimeoutSeconds"] = "120"; // no test here is about the timeout: a busy machine must not fail one
         foreach (var (key, value) in overrides)
             settings[key] = value;
 

@@ -133,7 +133,8 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
 
     /// <summary>
     /// Configuration keys (for AddInMemoryCollection) that point the app's Llm section at this server:
-    /// OpenAI provider, quick retries (10 ms base delay) and a short timeout, so failure tests stay fast.
+    /// OpenAI provider and quick retries (10 ms base delay), so failure tests stay fast. The timeout is generous:
+    /// on a busy machine the first call of a run (cold JIT, tokenizer) took over 10 s; a test of the timeout sets its own.
     /// </summary>
     public Dictionary<string, string?> LlmSettings(string apiKey = "sk-scripted-test-key", string defaultModel = "gpt-4o-mini") => new()
     {
@@ -141,7 +142,7 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         ["Llm:ApiKey"] = apiKey,
         ["Llm:Provider"] = "OpenAI",
         ["Llm:DefaultModel"] = defaultModel,
-        ["Llm:TimeoutSeconds"] = "10",
+        ["Llm:TimeoutSeconds"] = "300",
         ["Llm:MaxRetries"] = "3",
         ["Llm:RetryBaseDelayMilliseconds"] = "10",
     };
