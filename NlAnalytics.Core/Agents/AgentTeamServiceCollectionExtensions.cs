@@ -24,6 +24,7 @@ public static class AgentTeamServiceCollectionExtensions
         services.TryAddTransient<VisualizerAgent>();
         services.TryAddTransient<NarratorAgent>();
         services.TryAddTransient<AnalystOrchestrator>();
+        services.TryAddSingleton<LocalWorkSlots>();
         return services;
     }
 }

@@ -45,6 +45,13 @@ public sealed class AnalystOptions
     [Range(1, 1000)]
     public int MaxConcurrentAnswers { get; set; } = 8;
 
+    /// <summary>
+    /// How many offline answers do their in-process work (everything but the query) at once; 0: one per processor
+    /// (at least 2). See <see cref="LocalWorkSlots"/>.
+    /// </summary>
+    [Range(0, 1000)]
+    public int LocalWorkSlots { get; set; }
+
     /// <summary>The mode to use when a caller does not choose one.</summary>
     public AnalysisMode ResolveMode(bool llmConfigured) =>
         string.IsNullOrWhiteSpace(Mode)

@@ -30,7 +30,8 @@ public sealed partial class AnalystOrchestrator(
     TimeProvider timeProvider,
     ILogger<AnalystOrchestrator> logger,
     IConfiguration? configuration = null,
-    IVerifiedMemory? verifiedMemory = null)
+    IVerifiedMemory? verifiedMemory = null,
+    LocalWorkSlots? localWork = null)
 {
     /// <summary>How many verified question/SQL pairs the LLM writer sees as examples.</summary>
     public const int VerifiedExampleCount = 3;
@@ -53,6 +54,12 @@ public sealed partial class AnalystOrchestrator(
     {
         ArgumentNullException.ThrowIfNull(request);
         var run = new Run(request, new AgentTranscript(timeProvider, SecretRedactor.For(request.Source, configuration)), progress, timeProvider);
+        // An offline answer is all local work but for its query: it waits for a free slot first (timed as "queued"),
+        // unless its caller (the answer runner, whose slot also covers saving the answer) took one for it.
+        using var ownSlot = request.Mode == AnalysisMode.Offline && localWork is not null && LocalWorkSlots.Current is null
+            ? await run.QueueAsync(localWork.EnterAsync(cancellationToken))
+            : null;
+        run.Slot = request.Mode == AnalysisMode.Offline ? LocalWorkSlots.Current : null;
         try
         {
             return await AnswerAsync(run, cancellationToken);
@@ -167,6 +174,8 @@ public sealed partial class AnalystOrchestrator(
             if (failure is null)
             {
                 run.Report(AgentStep.Running, "Running the query");
+                // The executor runs the query outside the answer's slot; waiting to take it again is not the query's time.
+                var requeued = run.Slot?.Requeued ?? TimeSpan.Zero;
                 try
                 {
                     result = await executor.RunAsync(request.Source, draft.Sql, limits, run.Transcript, cancellationToken);
@@ -175,6 +184,11 @@ public sealed partial class AnalystOrchestrator(
                 catch (SqlExecutionException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     failure = e.Failure;
+                }
+                finally
+                {
+                    if (run.Slot is { } slot)
+                        run.Clock.Reassign(StepTimes.Queued, slot.Requeued - requeued);
                 }
             }
 
@@ -332,6 +346,16 @@ public sealed partial class AnalystOrchestrator(
         public IReadOnlyList<string> Suggestions { get; set; } = [];
         public IReadOnlyList<Knowledge.DocumentPassage> Passages { get; set; } = [];
         public double Confidence { get; set; }
+
+        /// <summary>The local-work slot this answer works in (offline answers), given back while its query runs.</summary>
+        public LocalWorkSlots.Slot? Slot { get; set; }
+
+        /// <summary>Waits for a local-work slot, timed as <see cref="StepTimes.Queued"/> rather than as a step's work.</summary>
+        public async Task<T> QueueAsync<T>(Task<T> wait)
+        {
+            Clock.Enter(StepTimes.Queued);
+            return await wait;
+        }
 
         public void Report(AgentStep step, string message)
         {

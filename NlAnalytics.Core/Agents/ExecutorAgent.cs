@@ -21,8 +21,8 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
         try
         {
             var result = cache is null
-                ? await executor.ExecuteAsync(source, sql, limits, cancellationToken)
-                : await cache.GetOrRunAsync(source, sql, limits, token => executor.ExecuteAsync(source, sql, limits, token), cancellationToken);
+                ? await RunQueryAsync(source, sql, limits, cancellationToken)
+                : await cache.GetOrRunAsync(source, sql, limits, token => RunQueryAsync(source, sql, limits, token), cancellationToken);
             var origin = result is { FromCache: true, DataAsOf: { } asOf }
                 ? string.Create(CultureInfo.InvariantCulture, $" (from the result cache: read at {asOf:HH:mm:ss} UTC, not run again)")
                 : "";
@@ -36,4 +36,10 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
             throw;
         }
     }
+
+    /// <summary>The query itself (not a cached result) waits on the database: outside the answer's local-work slot, if it has one.</summary>
+    private Task<QueryResult> RunQueryAsync(DataSource source, string sql, QueryLimits limits, CancellationToken cancellationToken) =>
+        LocalWorkSlots.Current is { } slot
+            ? slot.OutsideAsync(() => executor.ExecuteAsync(source, sql, limits, cancellationToken), cancellationToken)
+            : executor.ExecuteAsync(source, sql, limits, cancellationToken);
 }

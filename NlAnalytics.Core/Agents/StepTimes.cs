@@ -21,6 +21,12 @@ public sealed partial record StepTimes(IReadOnlyDictionary<string, double> Milli
     /// <summary>The step names, in the order an answer goes through them.</summary>
     public static readonly IReadOnlyList<string> Steps = ["understanding", "retrieval", "memory", "writing", "review", "execution", "charting", "narrative"];
 
+    /// <summary>
+    /// Not a step: the time an offline answer waited for a free local-work slot (<see cref="LocalWorkSlots"/>), before it
+    /// started and after its query. Recorded with the steps so that none of them counts it as its own work.
+    /// </summary>
+    public const string Queued = "queued";
+
     public double this[string step] => Milliseconds.GetValueOrDefault(step);
 
     /// <summary>"Step times (ms): understanding 0.04, retrieval 1.21, ..." with the steps that took place.</summary>
@@ -71,6 +77,15 @@ internal sealed class StepClock(TimeProvider time)
             _milliseconds[_step] = _milliseconds.GetValueOrDefault(_step) + time.GetElapsedTime(_since, now).TotalMilliseconds;
         _step = step;
         _since = now;
+    }
+
+    /// <summary>Counts <paramref name="amount"/> of the current step's time so far under <paramref name="step"/> instead.</summary>
+    public void Reassign(string step, TimeSpan amount)
+    {
+        if (_step is null || amount <= TimeSpan.Zero)
+            return;
+        _milliseconds[step] = _milliseconds.GetValueOrDefault(step) + amount.TotalMilliseconds;
+        _since += (long)(amount.TotalSeconds * time.TimestampFrequency);
     }
 
     public StepTimes Stop()

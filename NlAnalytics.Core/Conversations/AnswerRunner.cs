@@ -98,7 +98,8 @@ public sealed partial class AnswerRunner(
     IDataSourceRegistry sources,
     DemoStatus demo,
     TimeProvider clock,
-    ILogger<AnswerRunner> logger)
+    ILogger<AnswerRunner> logger,
+    LocalWorkSlots? localWork = null)
 {
     private readonly ConcurrentDictionary<Guid, RunningAnswer> _running = new();
     private readonly Lock _starting = new();
@@ -233,6 +234,8 @@ public sealed partial class AnswerRunner(
             }
             var source = await ResolveSourceAsync(job.DataSource, running, token);
             var mode = job.Mode ?? orchestrator.DefaultMode;
+            // An offline answer's work and its save share one local-work slot (the orchestrator gives it back for the query).
+            using var local = mode == AnalysisMode.Offline && job.Sql is null && localWork is not null ? await localWork.EnterAsync(token) : null;
             var progress = new SynchronousProgress(p => running.Report(p, clock.GetUtcNow()));
             AnalystAnswer answer;
             // Every model call of this answer is stored the moment it completes, not only with the answer, and

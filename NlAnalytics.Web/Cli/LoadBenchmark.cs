@@ -96,7 +96,7 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
     public const string Other = "other";
 
     public static readonly IReadOnlyList<string> Parts =
-        [.. StepTimes.Steps, AppDatabase, OwnWork, Other];
+        [.. StepTimes.Steps, StepTimes.Queued, AppDatabase, OwnWork, Other];
 
     public static double Part(LoadSample sample, string part)
     {
@@ -106,7 +106,8 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
         return part switch
         {
             AppDatabase => appDatabase,
-            OwnWork => stepsTotal - (steps?["execution"] ?? 0) + appDatabase,
+            // Waiting for a local-work slot is waiting, not work (it has a column of its own).
+            OwnWork => stepsTotal - (steps?["execution"] ?? 0) - (steps?[StepTimes.Queued] ?? 0) + appDatabase,
             Other => Math.Max(0, sample.TotalMs - stepsTotal - appDatabase),
             _ => steps?[part] ?? 0,
         };
@@ -135,7 +136,7 @@ public sealed record LoadReport(string Questions, string Mode, IReadOnlyList<Loa
         foreach (var level in Levels)
             text.AppendLine(inv, $"| {level.Label} | {level.Asked} | {level.Answers} | {level.Failures} | {level.Refusals} | {level.TotalPercentile(0.5) / 1000:0.00} | {level.TotalPercentile(0.95) / 1000:0.00} | {level.TotalPercentile(1) / 1000:0.00} | {level.AnswersPerSecond:0.0} | {level.WallSeconds:0.0} | {level.LoadAverage} |");
         text.AppendLine();
-        text.AppendLine("Time split of the answers, median ms (own work = every step but the query's execution, plus the app database; other = HTTP and waiting):");
+        text.AppendLine("Time split of the answers, median ms (own work = every step but the query's execution, plus the app database; queued = waiting for a local-work slot; other = HTTP and waiting):");
         text.AppendLine();
         text.AppendLine("| analysts | " + string.Join(" | ", Parts) + " |");
         text.AppendLine("| ---: |" + string.Concat(Parts.Select(_ => " ---: |")));
