@@ -20,9 +20,22 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
         limits = limits.For(source);
         try
         {
-            var result = cache is null
-                ? await RunQueryAsync(source, sql, limits, cancellationToken)
-                : await cache.GetOrRunAsync(source, sql, limits, token => RunQueryAsync(source, sql, limits, token), cancellationToken);
+            QueryResult result;
+            // The query itself (not a cached result) waits on the database: it runs outside the answer's local-work slot,
+            // if it has one, and the answer takes the slot again here, outside the cache's factory, which other answers
+            // holding their slots may be waiting for.
+            var slot = LocalWorkSlots.Current;
+            try
+            {
+                result = cache is null
+                    ? await RunQueryAsync(source, sql, limits, cancellationToken)
+                    : await cache.GetOrRunAsync(source, sql, limits, token => RunQueryAsync(source, sql, limits, token), cancellationToken);
+            }
+            finally
+            {
+                if (slot is not null)
+                    await slot.ReenterAsync(cancellationToken);
+            }
             var origin = result is { FromCache: true, DataAsOf: { } asOf }
                 ? string.Create(CultureInfo.InvariantCulture, $" (from the result cache: read at {asOf:HH:mm:ss} UTC, not run again)")
                 : "";
@@ -37,9 +50,9 @@ public sealed class ExecutorAgent(ISqlExecutor executor, IOptions<AnalystOptions
         }
     }
 
-    /// <summary>The query itself (not a cached result) waits on the database: outside the answer's local-work slot, if it has one.</summary>
-    private Task<QueryResult> RunQueryAsync(DataSource source, string sql, QueryLimits limits, CancellationToken cancellationToken) =>
-        LocalWorkSlots.Current is { } slot
-            ? slot.OutsideAsync(() => executor.ExecuteAsync(source, sql, limits, cancellationToken), cancellationToken)
-            : executor.ExecuteAsync(source, sql, limits, cancellationToken);
+    private Task<QueryResult> RunQueryAsync(DataSource source, string sql, QueryLimits limits, CancellationToken cancellationToken)
+    {
+        LocalWorkSlots.Current?.Leave();
+        return executor.ExecuteAsync(source, sql, limits, cancellationToken);
+    }
 }

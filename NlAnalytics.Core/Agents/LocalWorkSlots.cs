@@ -41,7 +41,7 @@ public sealed class LocalWorkSlots : IDisposable
 
     public void Dispose() => _slots.Dispose();
 
-    /// <summary>One answer's slot: given back for its query (<see cref="Leave"/>), taken again after it, given back for good on dispose.</summary>
+    /// <summary>One answer's slot: given back for its query (<see cref="Leave"/>), taken again after it (<see cref="ReenterAsync"/>), given back for good on dispose.</summary>
     public sealed class Slot(SemaphoreSlim slots) : IDisposable
     {
         private readonly Lock _gate = new();
@@ -66,29 +66,20 @@ public sealed class LocalWorkSlots : IDisposable
         public TimeSpan Requeued { get; private set; }
 
         /// <summary>
-        /// Runs <paramref name="work"/> that waits on something other than this process (a query) outside the slot, so
-        /// another answer can use it meanwhile, then takes the slot again (the wait adds to <see cref="Requeued"/>).
+        /// Takes the slot again after <see cref="Leave"/> (nothing when it is held); the wait adds to <see cref="Requeued"/>.
+        /// Never called by work done for others (a result cache's factory): an answer waiting for that work holds its own
+        /// slot, so the work taking one too could wait for it forever.
         /// </summary>
-        public async Task<T> OutsideAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+        public async Task ReenterAsync(CancellationToken cancellationToken)
         {
-            ArgumentNullException.ThrowIfNull(work);
-            bool held;
             lock (_gate)
-                held = _held;
-            Leave();
-            try
             {
-                return await work();
+                if (_held)
+                    return;
             }
-            finally
-            {
-                if (held)
-                {
-                    var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await WaitAsync(cancellationToken);
-                    Requeued += System.Diagnostics.Stopwatch.GetElapsedTime(waiting);
-                }
-            }
+            var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
+            await WaitAsync(cancellationToken);
+            Requeued += System.Diagnostics.Stopwatch.GetElapsedTime(waiting);
         }
 
         public void Leave()

@@ -27,7 +27,7 @@ public sealed class LocalWorkSlotsTests(AgentTeamDatabase database) : IClassFixt
     }
 
     [Fact]
-    public async Task Work_outside_the_slot_lets_another_answer_in_and_takes_the_slot_back_only_when_it_is_free()
+    public async Task A_slot_left_for_a_query_lets_another_answer_in_and_is_taken_back_only_when_one_is_free()
     {
         using var slots = Slots(1);
         var first = await slots.EnterAsync(CancellationToken.None);
@@ -35,15 +35,14 @@ public sealed class LocalWorkSlotsTests(AgentTeamDatabase database) : IClassFixt
         var second = slots.EnterAsync(CancellationToken.None);
         Assert.False(second.IsCompleted);
 
-        var query = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var outside = first.OutsideAsync(() => query.Task, CancellationToken.None);
+        first.Leave();
         var secondSlot = await second.WaitAsync(HangGuard);
-        query.SetResult(42);
+        var back = first.ReenterAsync(CancellationToken.None);
         // The query is over, but the only slot is the second answer's now.
-        Assert.False(outside.IsCompleted);
+        Assert.False(back.IsCompleted);
 
         secondSlot.Dispose();
-        Assert.Equal(42, await outside.WaitAsync(HangGuard));
+        await back.WaitAsync(HangGuard);
         Assert.False(slots.EnterAsync(CancellationToken.None).IsCompleted);
         first.Dispose();
     }
@@ -53,15 +52,29 @@ public sealed class LocalWorkSlotsTests(AgentTeamDatabase database) : IClassFixt
     {
         using var slots = Slots(1);
         var answer = await slots.EnterAsync(CancellationToken.None);
-        var query = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var outside = answer.OutsideAsync(() => query.Task, CancellationToken.None);
+        answer.Leave();
+        var other = await slots.EnterAsync(CancellationToken.None).WaitAsync(HangGuard);
+        var late = answer.ReenterAsync(CancellationToken.None);
 
         answer.Dispose();
-        query.SetResult(1);
-        await outside.WaitAsync(HangGuard);
+        other.Dispose();
+        await late.WaitAsync(HangGuard);
 
-        var next = slots.EnterAsync(CancellationToken.None);
-        Assert.True(next.IsCompletedSuccessfully);
+        Assert.True(slots.EnterAsync(CancellationToken.None).IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Answers_sharing_one_cached_query_all_finish_with_a_single_slot()
+    {
+        // The result cache runs one answer's query for all who ask for it at once: the others wait for it holding their
+        // slots, so the query must not need one to finish (it did: .ci/run hung in LoadBoundsTests until this was fixed).
+        await using var services = AgentTeamServices.Create(null, ("Analyst:LocalWorkSlots", "1"));
+        var orchestrator = services.Orchestrator();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() =>
+            orchestrator.AnswerAsync(new AnalystRequest(database.Source, "total sales by region", [], AnalysisMode.Offline), null, CancellationToken.None)))).WaitAsync(HangGuard);
+
+        Assert.All(answers, a => Assert.Equal(4, a.Result?.Rows.Count));
     }
 
     [Fact]
