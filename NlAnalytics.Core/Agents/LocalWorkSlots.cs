@@ -6,8 +6,8 @@ namespace NlAnalytics.Core.Agents;
 /// How many offline answers do their in-process work at once: one per processor (at least 2) unless
 /// Analyst:LocalWorkSlots says otherwise (docs/decisions/0038). An offline answer is all CPU and app-database round
 /// trips but for its query, so past the cores more of them at once answer no more per second: each only waits longer
-/// for a processor inside its own steps and round trips. The query runs outside the slot (the orchestrator steps aside
-/// for it), so queries keep the source pool's concurrency. Answers that may call a model take no slot: they spend most
+/// for a processor inside its own steps and round trips. The query runs outside the slot (the executor agent gives it
+/// back for the database run and takes it again after), so queries keep the source pool's concurrency. Answers that may call a model take no slot: they spend most
 /// of their time waiting on it.
 /// </summary>
 public sealed class LocalWorkSlots : IDisposable
